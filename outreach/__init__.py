@@ -1,0 +1,48 @@
+"""Outreach & Check-in Toolkit: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from outreach import config as configuration
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides settings read from the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(configuration.load(config, app.instance_path))
+    configuration.check(app.config)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("outreach").setLevel(logging.INFO)
+
+    from outreach import errors, models, security
+    from outreach.extensions import csrf, db, limiter, login_manager, migrate
+
+    models.load_all()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
+    limiter.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    errors.register(app)
+
+    from outreach import health, web
+    from outreach.api import api
+    from outreach.api import routes as _api_routes  # noqa: F401 - registers the API routes
+    from outreach.api.spec import register_spec_route
+    from outreach.cli import cli
+
+    register_spec_route(app)
+    csrf.exempt(api)  # bearer tokens, never cookies: nothing for a forged form to ride on
+    app.register_blueprint(api)
+    app.register_blueprint(health.bp)
+    web.init_app(app)
+    app.cli.add_command(cli)
+    return app

@@ -1,0 +1,166 @@
+"""The machinery every API route uses: authentication, validation, pagination, the spec."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, g, jsonify, request
+from marshmallow import Schema, ValidationError
+from sqlalchemy import Select
+
+from outreach.auth import tokens
+from outreach.db import db
+from outreach.enums import Role
+from outreach.errors import APIError, Forbidden, Unauthorized, ValidationFailed
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Every operation, for the OpenAPI document: (rule, method, metadata).
+OPERATIONS: list[tuple[str, str, dict]] = []
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def _decode_cursor(raw: str | None) -> int:
+    if not raw:
+        return 0
+    try:
+        value = int(base64.urlsafe_b64decode(raw.encode() + b"==").decode())
+    except (ValueError, binascii.Error, UnicodeError) as exc:
+        raise APIError("The cursor is not valid.", fields={"cursor": ["Not a valid cursor."]}) \
+            from exc
+    if value < 0:
+        raise APIError("The cursor is not valid.", fields={"cursor": ["Not a valid cursor."]})
+    return value
+
+
+def encode_cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+
+
+def page_size() -> int:
+    raw = request.args.get("limit")
+    default = current_app.config["API_PAGE_SIZE"]
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= current_app.config["API_MAX_PAGE_SIZE"]:
+        raise APIError(
+            "limit must be a whole number from 1 to "
+            f"{current_app.config['API_MAX_PAGE_SIZE']}.",
+            fields={"limit": ["Out of range."]},
+        )
+    return int(raw)
+
+
+def paginate(query: Select, id_column) -> Page:
+    """Keyset pagination on an increasing id; the cursor is opaque to callers."""
+    after = _decode_cursor(request.args.get("cursor"))
+    size = page_size()
+    rows = list(db.session.scalars(query.where(id_column > after).order_by(id_column)
+                                   .limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+
+
+def json_body() -> dict:
+    """The request body as a JSON object, or a clear 4xx."""
+    if not request.mimetype or request.mimetype != "application/json":
+        raise APIError("Send a JSON body with Content-Type: application/json.",
+                       status=415, code="unsupported_media_type")
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise APIError("The body is not valid UTF-8.", code="invalid_body") from exc
+    except ValueError as exc:
+        raise APIError("The body is not valid JSON.", code="invalid_body") from exc
+    if not isinstance(data, dict):
+        raise APIError("The body must be a JSON object.", code="invalid_body")
+    return data
+
+
+def load(schema: Schema, data, *, partial: bool = False) -> dict:
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationFailed("Some fields are not valid.", fields=messages) from exc
+
+
+def authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise Unauthorized("Send a bearer token: Authorization: Bearer <token>.")
+    user = tokens.user_for_token(raw.strip())
+    if user is None:
+        raise Unauthorized("The token is not valid, has expired or was revoked.")
+    g.user = user
+    g.via = "api"
+
+
+def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag: str,
+             body: type[Schema] | None = None, query: type[Schema] | None = None,
+             response: type[Schema] | None = None, many: bool = False, status: int = 200,
+             roles: Iterable[Role] | None = None, auth: bool = True, partial: bool = False,
+             rate_limits: Iterable = ()):
+    """Declare an API route: who may call it, what it takes, what it returns.
+
+    The view receives `user`, and `data` / `params` when a body / query schema is given; it
+    returns a domain object (or a Page when `many`). The request is one transaction, committed
+    here once the view succeeds.
+    """
+    methods = tuple(methods)
+    allowed = frozenset(roles) if roles else None
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(**kwargs):
+            g.via = "api"
+            if auth:
+                authenticate()
+                if allowed is not None and g.user.role not in allowed:
+                    raise Forbidden("Your role cannot do this.")
+                kwargs["user"] = g.user
+            if query is not None:
+                kwargs["params"] = load(query(), request.args.to_dict())
+            if body is not None:
+                kwargs["data"] = load(body(), json_body(), partial=partial)
+            result = view(**kwargs)
+            if response is None:
+                payload, code = ("", 204) if result is None else (result, status)
+            elif many:
+                payload = {"items": response(many=True).dump(result.items),
+                           "next_cursor": result.next_cursor}
+                code = status
+            else:
+                payload, code = response().dump(result), status
+            db.session.commit()
+            if code == 204:
+                return "", 204
+            return jsonify(payload), code
+
+        for method in methods:
+            OPERATIONS.append((rule, method, {
+                "summary": summary, "tag": tag, "body": body, "query": query,
+                "response": response, "many": many, "status": status, "auth": auth,
+                "roles": sorted(allowed) if allowed else None,
+                "doc": (view.__doc__ or "").strip(), "name": view.__name__,
+            }))
+        registered = wrapper
+        for limit in rate_limits:
+            registered = limit(registered)
+        api.add_url_rule(rule, view.__name__, registered, methods=list(methods))
+        return wrapper
+
+    return decorate

@@ -1,0 +1,9 @@
+"""Imports every feature's API module so its routes register on the blueprint."""
+
+from outreach.audit import api as _audit  # noqa: F401
+from outreach.auth import api as _auth  # noqa: F401
+from outreach.consent import api as _consent  # noqa: F401
+from outreach.organisations import api as _organisations  # noqa: F401
+from outreach.people import api as _people  # noqa: F401
+from outreach.programmes import api as _programmes  # noqa: F401
+from outreach.rounds import api as _rounds  # noqa: F401

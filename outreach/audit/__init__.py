@@ -1,0 +1,1 @@
+"""Audit events: who did or saw what, when."""

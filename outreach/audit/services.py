@@ -1,0 +1,38 @@
+"""Writing and reading the audit trail."""
+
+from __future__ import annotations
+
+from flask import g, has_request_context, request
+from sqlalchemy import select
+
+from outreach.audit.models import AuditEvent
+from outreach.db import db
+
+
+def record(actor, action: str, *, subject=None, client_id: int | None = None,
+           detail: dict | None = None, via: str | None = None) -> AuditEvent:
+    """Add an audit event to the current transaction. `detail` holds ids and field names only."""
+    ip = ""
+    if has_request_context():
+        ip = request.remote_addr or ""
+        via = via or g.get("via", "web")
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        actor_role=str(getattr(actor, "role", "") or ""),
+        action=action,
+        subject_type=type(subject).__name__.lower() if subject is not None else "",
+        subject_id=str(subject.id) if subject is not None and subject.id is not None else "",
+        client_id=client_id,
+        via=via or "system",
+        ip_address=ip,
+        detail=detail or {},
+    )
+    db.session.add(event)
+    return event
+
+
+def events_for_client(client_id: int) -> list[AuditEvent]:
+    """Every audit event about one client, oldest first."""
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.client_id == client_id).order_by(AuditEvent.id)
+    ))

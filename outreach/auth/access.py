@@ -1,0 +1,131 @@
+"""The one place that decides who may see and change what.
+
+Admins see everything; coordinators their operator's programmes and the clients in them;
+visitors only the clients on their own rounds; providers only what is routed to their
+organisation; tutors only the learners of their own sessions. Features that add a way for a role
+to reach a client (escalations, workshops) register it with `client_scope`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+
+from outreach.auth.models import User
+from outreach.enums import Role
+from outreach.errors import Forbidden
+from outreach.people.models import Client, ProgrammeEnrolment
+from outreach.programmes.models import Programme
+from outreach.rounds.models import Round
+
+ClientScope = Callable[[User], ColumnElement[bool]]
+_client_scopes: dict[Role, list[ClientScope]] = {role: [] for role in Role}
+
+
+def client_scope(*roles: Role):
+    """Register a rule that widens which clients users of `roles` can see."""
+
+    def register(rule: ClientScope) -> ClientScope:
+        for role in roles:
+            _client_scopes[role].append(rule)
+        return rule
+
+    return register
+
+
+def operator_programme_ids(user: User):
+    return select(Programme.id).where(Programme.operator_id == user.organisation_id)
+
+
+@client_scope(Role.COORDINATOR)
+def _clients_of_operator(user: User) -> ColumnElement[bool]:
+    in_programmes = select(ProgrammeEnrolment.client_id).where(
+        ProgrammeEnrolment.programme_id.in_(operator_programme_ids(user))
+    )
+    return or_(Client.programme_id.in_(operator_programme_ids(user)), Client.id.in_(in_programmes))
+
+
+@client_scope(Role.VISITOR)
+def _clients_on_own_rounds(user: User) -> ColumnElement[bool]:
+    return Client.round_id.in_(select(Round.id).where(Round.visitor_id == user.id))
+
+
+def client_filter(user: User) -> ColumnElement[bool]:
+    """A WHERE clause selecting the clients `user` may see."""
+    if user.role == Role.ADMIN:
+        return true()
+    rules = [rule(user) for rule in _client_scopes[Role(user.role)]]
+    return or_(*rules) if rules else false()
+
+
+def can_see_client(user: User, client: Client) -> bool:
+    from outreach.db import db
+
+    if user.role == Role.ADMIN:
+        return True
+    found = db.session.scalar(
+        select(Client.id).where(Client.id == client.id, client_filter(user))
+    )
+    return found is not None
+
+
+def can_manage_client(user: User, client: Client) -> bool:
+    """Enrol, edit, record consent: admins and the coordinators of the client's operator."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.COORDINATOR:
+        return False
+    return can_manage_programme(user, client.programme)
+
+
+def can_manage_programme(user: User, programme: Programme) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.COORDINATOR and programme.operator_id == user.organisation_id
+
+
+def programme_filter(user: User) -> ColumnElement[bool]:
+    """Programmes a user may see: those of their operator (staff), all for admins."""
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role in (Role.COORDINATOR, Role.VISITOR, Role.TUTOR):
+        return Programme.operator_id == user.organisation_id
+    return false()
+
+
+def organisation_filter(user: User):
+    """Admins and coordinators see every organisation (to route and share); others their own."""
+    from outreach.organisations.models import Organisation
+
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return true()
+    return Organisation.id == user.organisation_id
+
+
+def user_filter(user: User):
+    """Admins see all users; coordinators their organisation's; everyone else only themselves."""
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.COORDINATOR:
+        return User.organisation_id == user.organisation_id
+    return User.id == user.id
+
+
+# Roles a coordinator may give to people in their own organisation.
+COORDINATOR_ASSIGNABLE = {Role.COORDINATOR, Role.VISITOR, Role.TUTOR}
+
+
+def can_manage_user(actor: User, role: Role, organisation_id: int) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    return (
+        actor.role == Role.COORDINATOR
+        and organisation_id == actor.organisation_id
+        and Role(role) in COORDINATOR_ASSIGNABLE
+    )
+
+
+def require(allowed: bool, message: str = "You do not have access to this.") -> None:
+    if not allowed:
+        raise Forbidden(message)

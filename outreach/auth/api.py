@@ -1,0 +1,72 @@
+"""API: tokens and users."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from outreach.api import endpoint, paginate
+from outreach.audit.services import record
+from outreach.auth import access, ratelimits, services, tokens
+from outreach.auth.models import User
+from outreach.auth.schemas import TokenOut, TokenRequest, UserIn, UserOut
+from outreach.db import db
+from outreach.enums import Role
+from outreach.errors import NotFound, Unauthorized
+
+STAFF = (Role.ADMIN, Role.COORDINATOR)
+
+
+@endpoint("/auth/token", methods=["POST"], summary="Exchange email and password for a token",
+          tag="auth", body=TokenRequest, response=TokenOut, status=201, auth=False,
+          rate_limits=[ratelimits.per_address, ratelimits.per_account])
+def issue_token(data):
+    """Issue a bearer token; it is shown once and stored only as a digest."""
+    user = services.authenticate(data["email"], data["password"])
+    if user is None:
+        raise Unauthorized("Wrong email or password.")
+    raw, token = tokens.issue(user, data["name"])
+    record(user, "token.issue", subject=token, via="api")
+    return {"token": raw, "token_type": "Bearer", "expires_at": token.expires_at,
+            "user_id": user.id, "role": user.role.value}
+
+
+@endpoint("/users/me", summary="The caller's own user", tag="users", response=UserOut)
+def me(user):
+    """Who the token belongs to."""
+    return user
+
+
+@endpoint("/users", summary="List users", tag="users", response=UserOut, many=True)
+def list_users(user):
+    """Admins see all users, coordinators their organisation's, others only themselves."""
+    return paginate(select(User).where(access.user_filter(user)), User.id)
+
+
+@endpoint("/users", methods=["POST"], summary="Create a user", tag="users", body=UserIn,
+          response=UserOut, status=201, roles=STAFF)
+def create_user(user, data):
+    """Admins create anyone; coordinators create coordinators, visitors and tutors of their own."""
+    active = data.pop("active", True)
+    created = services.create_user(user, **data)
+    created.active = active
+    return created
+
+
+def _visible_user(actor: User, user_id: int) -> User:
+    found = db.session.scalar(select(User).where(User.id == user_id, access.user_filter(actor)))
+    if found is None:
+        raise NotFound("No such user.")
+    return found
+
+
+@endpoint("/users/<int:user_id>", summary="One user", tag="users", response=UserOut)
+def get_user(user, user_id):
+    """A user the caller may see."""
+    return _visible_user(user, user_id)
+
+
+@endpoint("/users/<int:user_id>", methods=["PATCH"], summary="Change a user", tag="users",
+          body=UserIn, partial=True, response=UserOut, roles=STAFF)
+def update_user(user, user_id, data):
+    """Change details, role, password or deactivate; a deactivated user's tokens are revoked."""
+    return services.update_user(user, _visible_user(user, user_id), data)

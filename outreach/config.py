@@ -1,0 +1,136 @@
+"""Configuration read from environment variables, with safe defaults for a laptop."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused in production, see check()
+
+# Every setting the application understands, with its default. Values from the environment are
+# converted to the type of the default.
+DEFAULTS: dict[str, object] = {
+    "OUTREACH_ENV": "development",  # development | testing | production
+    "DATABASE_URL": "",  # empty: SQLite file under instance/
+    "SECRET_KEY": DEFAULT_SECRET_KEY,
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "SMS_BACKEND": "console",
+    "TWILIO_ACCOUNT_SID": "",
+    "TWILIO_AUTH_TOKEN": "",
+    "TWILIO_FROM_NUMBER": "",
+    "TWILIO_MESSAGING_SERVICE_SID": "",
+    "TWILIO_API_BASE": "https://api.twilio.com",
+    "CELERY_BROKER_URL": "",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "DEFAULT_PHONE_REGION": "JE",
+    "ALLOWED_PHONE_REGIONS": "JE,GG,IM,GB",
+    # Ofcom's range reserved for drama (07700 900000-900999) is accepted outside production so
+    # demo and test data can never reach a real person.
+    "ALLOW_FICTIONAL_NUMBERS": True,
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_COST": 65536,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "API_PAGE_SIZE": 50,
+    "API_MAX_PAGE_SIZE": 200,
+    "TOKEN_LIFETIME_DAYS": 90,
+}
+
+# Flask and extension settings that may be passed to create_app() directly.
+PASSTHROUGH = {
+    "TESTING",
+    "DEBUG",
+    "SERVER_NAME",
+    "WTF_CSRF_ENABLED",
+    "RATELIMIT_ENABLED",
+    "SQLALCHEMY_ENGINE_OPTIONS",
+    "SQLALCHEMY_DATABASE_URI",
+    "SESSION_COOKIE_SECURE",
+}
+
+ENV_PREFIXES = ("OUTREACH_", "TWILIO_", "SMS_")
+
+
+def _coerce(default: object, raw: str) -> object:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def load(overrides: dict | None, instance_path: str) -> dict:
+    """Build the configuration from defaults, the environment and explicit overrides."""
+    config: dict[str, object] = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        if key in os.environ:
+            config[key] = _coerce(default, os.environ[key])
+    for key in os.environ:
+        if key.startswith(ENV_PREFIXES) and key not in DEFAULTS:
+            log.warning("Unknown configuration variable %s is ignored", key)
+    for key, value in (overrides or {}).items():
+        if key not in DEFAULTS and key not in PASSTHROUGH:
+            log.warning("Unknown configuration key %s is ignored", key)
+            continue
+        config[key] = value
+
+    production = config["OUTREACH_ENV"] == "production"
+    explicit = set(overrides or {}) | set(os.environ)
+    if production and "ALLOW_FICTIONAL_NUMBERS" not in explicit:
+        config["ALLOW_FICTIONAL_NUMBERS"] = False
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = database_uri(str(config["DATABASE_URL"]), instance_path)
+    config.setdefault("SESSION_COOKIE_SECURE", str(config["PUBLIC_BASE_URL"]).startswith("https"))
+    config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="outreach_session",
+        PERMANENT_SESSION_LIFETIME=60 * 60 * 12,
+        WTF_CSRF_TIME_LIMIT=None if config.get("TESTING") else 60 * 60 * 12,
+        JSON_SORT_KEYS=False,
+    )
+    if config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not production:
+        config["SECRET_KEY"] = _instance_secret(instance_path)
+    return config
+
+
+def check(config: dict) -> None:
+    """Refuse settings that would be unsafe in production."""
+    if config["OUTREACH_ENV"] == "production":
+        if config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY) or len(str(config["SECRET_KEY"])) < 24:
+            raise RuntimeError(
+                "Refusing to start in production with the default or a short SECRET_KEY: "
+                "set SECRET_KEY to a long random value."
+            )
+    if config["SMS_BACKEND"] not in ("console", "twilio"):
+        raise RuntimeError(f"SMS_BACKEND must be 'console' or 'twilio', not {config['SMS_BACKEND']!r}")
+
+
+def database_uri(url: str, instance_path: str) -> str:
+    """Turn DATABASE_URL into a SQLAlchemy URL; empty means a SQLite file under instance/."""
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "outreach.sqlite3")
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A random key kept under instance/ so development sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,1 @@
+"""Organisations: operators that run programmes, health and community providers."""

@@ -1,0 +1,1 @@
+"""Clients, their programme enrolments and their designated contacts."""

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from outreach.db import TimestampMixin, db
+from outreach.enums import ProgrammeKind, enum_column
+from outreach.organisations.models import Organisation
+
+
+class Programme(TimestampMixin, db.Model):
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[ProgrammeKind] = mapped_column(enum_column(ProgrammeKind, "kind"))
+    operator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Jersey")
+    description: Mapped[str] = mapped_column(String(2000), default="")
+
+    operator: Mapped[Organisation] = relationship()

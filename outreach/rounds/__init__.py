@@ -1,0 +1,1 @@
+"""Rounds: the clients visited on one postal walk, with a default visitor and days."""

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from outreach.auth.models import User
+from outreach.db import TimestampMixin, db
+from outreach.programmes.models import Programme
+
+
+class Round(TimestampMixin, db.Model):
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str] = mapped_column(String(200), default="")
+    visitor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # ISO weekdays the round runs on, e.g. "1,2,3,4,5" for Monday to Friday.
+    weekdays: Mapped[str] = mapped_column(String(20), default="1,2,3,4,5")
+
+    programme: Mapped[Programme] = relationship()
+    visitor: Mapped[User | None] = relationship()
+
+    @property
+    def weekday_list(self) -> list[int]:
+        return [int(d) for d in self.weekdays.split(",") if d]

@@ -1,0 +1,117 @@
+"""Fields and base schemas shared by every feature's marshmallow schemas."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date
+from zoneinfo import ZoneInfo, available_timezones
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from outreach import phones
+
+# Control characters other than tab and newlines are refused: PostgreSQL cannot store NUL, and
+# the rest only ever arrive by accident or malice.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_ID = 2**31 - 1
+
+
+class Text(fields.String):
+    """A string, trimmed, without control characters, with a maximum length."""
+
+    def __init__(self, *, max_length: int = 200, required_text: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length = max_length
+        self.required_text = required_text
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if _CONTROL.search(text):
+            raise ValidationError("Contains characters that are not allowed.")
+        if len(text) > self.max_length:
+            raise ValidationError(f"Must be at most {self.max_length} characters.")
+        if self.required_text and not text:
+            raise ValidationError("Cannot be blank.")
+        return text
+
+
+class Id(fields.Integer):
+    """A database id: a positive integer that fits the column."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID))
+        super().__init__(strict=True, **kwargs)
+
+
+class Phone(fields.String):
+    """A phone number, accepted in any common form and returned in E.164."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > 40 or _CONTROL.search(text):
+            raise ValidationError("This does not look like a phone number.")
+        if not text.strip():
+            return None
+        try:
+            return phones.normalise(text)
+        except phones.InvalidPhone as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class Email(fields.Email):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not value.strip():
+            return None
+        text = super()._deserialize(value.strip() if isinstance(value, str) else value,
+                                    attr, data, **kwargs)
+        if len(text) > 320:
+            raise ValidationError("Must be at most 320 characters.")
+        return text.lower()
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """An ISO 8601 time; without an offset it is taken as UTC. Always handed on in UTC."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+
+
+def not_in_future(value: date) -> None:
+    if value > date.today():
+        raise ValidationError("Cannot be in the future.")
+
+
+def birth_date(value: date) -> None:
+    not_in_future(value)
+    if value < date(1900, 1, 1):
+        raise ValidationError("Must be after 1900.")
+
+
+_ZONES: set[str] | None = None
+
+
+def timezone_name(value: str) -> None:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones()
+    if value not in _ZONES:
+        raise ValidationError("Unknown time zone; use a name such as Europe/Jersey.")
+    ZoneInfo(value)
+
+
+def choice(enum) -> validate.OneOf:
+    return validate.OneOf([m.value for m in enum])
+
+
+class Input(Schema):
+    """Base for input schemas: unknown fields are refused (marshmallow's default, made explicit)."""
+
+    class Meta:
+        unknown = "raise"
+
+
+class Output(Schema):
+    """Base for output schemas."""

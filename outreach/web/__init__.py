@@ -1,0 +1,16 @@
+"""Server-rendered pages for people: login, and the coordinator's client pages."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from outreach import phones
+
+
+def init_app(app: Flask) -> None:
+    from outreach.web import auth_views, client_views
+
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(client_views.bp)
+    app.jinja_env.filters["phone"] = phones.display
+    app.jinja_env.filters["zip"] = lambda left, right: list(zip(left, right, strict=True))

@@ -1,0 +1,66 @@
+"""Log in and out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from outreach.audit.services import record
+from outreach.auth import ratelimits, services
+from outreach.db import db
+
+bp = Blueprint("web", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a `next` that stays on this site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and "\\" not in target:
+            return target
+    return url_for("clients.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@ratelimits.per_address
+@ratelimits.per_account
+def login():
+    """The login form; a failed attempt says nothing about which part was wrong."""
+    if current_user.is_authenticated:
+        return redirect(url_for("clients.index"))
+    error = None
+    if request.method == "POST":
+        email = request.form.get("email", "")[:320]
+        password = request.form.get("password", "")[:200]
+        user = services.authenticate(email, password) if email and password else None
+        if user is None:
+            error = "That email and password do not match an account."
+        else:
+            # A new session on login, so a session id planted before login is worthless.
+            session.clear()
+            login_user(user)
+            g.via = "web"
+            record(user, "user.login", subject=user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out and forget the session."""
+    logout_user()
+    session.clear()
+    flash("You have logged out.", "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/")
+def home():
+    """Send people to their starting page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("clients.index"))
+    return redirect(url_for("web.login"))

@@ -1,0 +1,236 @@
+"""The coordinator's client pages: list and search, enrol, view, edit, contacts and consent."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from outreach.api.core import encode_cursor
+from outreach.auth import access
+from outreach.consent import services as consent_services
+from outreach.consent.schemas import ConsentIn, WithdrawIn
+from outreach.db import db
+from outreach.enums import ContactReceives, Language, OrganisationKind, Role
+from outreach.errors import APIError, Conflict
+from outreach.organisations.models import Organisation
+from outreach.people import services
+from outreach.people.models import Client
+from outreach.people.schemas import ClientIn, ContactIn
+from outreach.programmes.models import Programme
+from outreach.rounds.models import Round
+from outreach.web.forms import form_data, validate_form
+
+bp = Blueprint("clients", __name__, url_prefix="/clients")
+PAGE = 25
+LANGUAGES = {Language.ENGLISH: "English", Language.PORTUGUESE: "Português",
+             Language.POLISH: "Polski", Language.FRENCH: "Français"}
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    g.via = "web"
+
+
+def _choices() -> dict:
+    """What the enrol and edit forms offer, limited to what the user may use."""
+    user = current_user
+    programmes = db.session.scalars(select(Programme).where(access.programme_filter(user))
+                                    .order_by(Programme.name)).all()
+    managed = [p for p in programmes if access.can_manage_programme(user, p)]
+    return {
+        "programmes": managed,
+        "gp_practices": db.session.scalars(select(Organisation).where(
+            Organisation.kind == OrganisationKind.HEALTH).order_by(Organisation.name)).all(),
+        "organisations": db.session.scalars(select(Organisation).where(
+            Organisation.kind != OrganisationKind.OPERATOR).order_by(Organisation.name)).all(),
+        "rounds": db.session.scalars(select(Round).where(
+            Round.programme_id.in_([p.id for p in managed])).order_by(Round.name)).all(),
+        "languages": LANGUAGES,
+        "receives": [r.value for r in ContactReceives],
+    }
+
+
+def _client_form(form) -> dict:
+    return form_data(ClientIn(), form, booleans=("lives_alone", "force"))
+
+
+@bp.get("/")
+def index():
+    """List and search the clients the user may see."""
+    q = request.args.get("q", "")[:100].strip()
+    after = request.args.get("after", "")
+    query = services.visible_clients(current_user, q=q)
+    if after.isdigit():
+        query = query.where(Client.id > int(after))
+    rows = db.session.scalars(query.order_by(Client.id).limit(PAGE + 1)).all()
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    db.session.commit()
+    return render_template(
+        "clients/index.html", clients=rows, q=q,
+        next_after=rows[-1].id if more else None, cursor=encode_cursor,
+        can_enrol=current_user.role in (Role.ADMIN, Role.COORDINATOR),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Enrol a client with a contact and their consents, in one form."""
+    if current_user.role not in (Role.ADMIN, Role.COORDINATOR):
+        abort(403)
+    errors, matches, values = {}, [], {}
+    if request.method == "POST":
+        values = request.form
+        data, errors = validate_form(ClientIn(), _client_form(request.form))
+        contact, contact_errors = None, {}
+        if request.form.get("contact-name", "").strip():
+            contact, contact_errors = validate_form(ContactIn(), form_data(
+                ContactIn(), request.form, lists=("receives",), prefix="contact-"))
+        errors.update({f"contact-{k}": v for k, v in contact_errors.items()})
+        if "consent_take_part" not in request.form:
+            errors["consent_take_part"] = "Record the client's agreement to take part."
+        if not errors:
+            try:
+                client = _enrol(data, contact)
+            except Conflict as exc:
+                db.session.rollback()
+                matches = exc.extra.get("matches", [])
+            except APIError as exc:
+                db.session.rollback()
+                errors = {k: " ".join(map(str, v)) for k, v in exc.fields.items()} or {
+                    "_schema": exc.message}
+            else:
+                db.session.commit()
+                flash(f"{client.full_name} is enrolled.", "success")
+                return redirect(url_for("clients.show", client_id=client.id))
+    status = 422 if errors else (409 if matches else 200)
+    return render_template("clients/new.html", errors=errors, matches=matches, values=values,
+                           **_choices()), status
+
+
+def _enrol(data: dict, contact: dict | None) -> Client:
+    force = data.pop("force", False)
+    client = services.create_client(current_user, data,
+                                    contacts=[contact] if contact else [], force=force)
+    consent_services.record_consent(current_user, client, {
+        "purpose": "take_part", "given_by": request.form.get("consent_given_by", "client")[:200]})
+    if "consent_share_gp" in request.form and client.gp_practice_id:
+        consent_services.record_consent(current_user, client, {
+            "purpose": "share_information", "organisation_id": client.gp_practice_id})
+    if contact and "consent_share_contact" in request.form:
+        consent_services.record_consent(current_user, client, {
+            "purpose": "share_information", "contact_id": client.contacts[0].id})
+    return client
+
+
+@bp.get("/<int:client_id>")
+def show(client_id: int):
+    """One client's record, contacts and consents (the read is audited)."""
+    client = services.get_client(current_user, client_id)
+    consents = consent_services.consents_for(client)
+    can_manage = access.can_manage_client(current_user, client)
+    db.session.commit()
+    return render_template("clients/show.html", client=client, consents=consents,
+                           can_manage=can_manage, languages=LANGUAGES, errors={},
+                           **(_choices() if can_manage else {}))
+
+
+@bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
+def edit(client_id: int):
+    """Change a client's details."""
+    client = services.client_for_change(current_user, client_id)
+    errors, matches = {}, []
+    if request.method == "POST":
+        data, errors = validate_form(ClientIn(), _client_form(request.form), partial=True)
+        data.pop("programme_id", None)
+        if not errors:
+            try:
+                services.update_client(current_user, client, data)
+            except Conflict as exc:
+                db.session.rollback()
+                matches = exc.extra.get("matches", [])
+                client = services.client_for_change(current_user, client_id)
+            except APIError as exc:
+                db.session.rollback()
+                errors = {k: " ".join(map(str, v)) for k, v in exc.fields.items()} or {
+                    "_schema": exc.message}
+                client = services.client_for_change(current_user, client_id)
+            else:
+                db.session.commit()
+                flash("Saved.", "success")
+                return redirect(url_for("clients.show", client_id=client.id))
+    db.session.commit()
+    status = 422 if errors else (409 if matches else 200)
+    return render_template("clients/edit.html", client=client, errors=errors, matches=matches,
+                           values=request.form if request.method == "POST" else None,
+                           **_choices()), status
+
+
+@bp.post("/<int:client_id>/contacts")
+def add_contact(client_id: int):
+    """Add a designated contact from the client's page."""
+    client = services.client_for_change(current_user, client_id)
+    data, errors = validate_form(ContactIn(), form_data(ContactIn(), request.form,
+                                                        lists=("receives",)))
+    if not errors:
+        try:
+            services.add_contact(current_user, client, data)
+        except APIError as exc:
+            db.session.rollback()
+            errors = {k: " ".join(map(str, v)) for k, v in exc.fields.items()}
+    return _after_change(client_id, errors, "Contact added.")
+
+
+@bp.post("/<int:client_id>/consents")
+def give_consent(client_id: int):
+    """Record a consent from the client's page."""
+    client = services.client_for_change(current_user, client_id)
+    data, errors = validate_form(ConsentIn(), form_data(ConsentIn(), request.form))
+    if not errors:
+        try:
+            consent_services.record_consent(current_user, client, data)
+        except APIError as exc:
+            db.session.rollback()
+            errors = {k: " ".join(map(str, v)) for k, v in exc.fields.items()} or {
+                "_schema": exc.message}
+    return _after_change(client_id, errors, "Consent recorded.")
+
+
+@bp.route("/<int:client_id>/consents/<int:consent_id>/withdraw", methods=["GET", "POST"])
+def withdraw_consent(client_id: int, consent_id: int):
+    """Confirm and record the withdrawal of a consent."""
+    client = services.client_for_change(current_user, client_id)
+    consent = consent_services.get_consent(client, consent_id)
+    errors = {}
+    if request.method == "POST":
+        data, errors = validate_form(WithdrawIn(), form_data(WithdrawIn(), request.form))
+        if not errors:
+            try:
+                consent_services.withdraw(current_user, consent, data["reason"])
+            except APIError as exc:
+                db.session.rollback()
+                errors = {"_schema": exc.message}
+            else:
+                db.session.commit()
+                flash("Consent withdrawn. Nothing more will be shared on its strength.",
+                      "success")
+                return redirect(url_for("clients.show", client_id=client_id))
+    db.session.commit()
+    return render_template("clients/withdraw.html", client=client, consent=consent,
+                           errors=errors), 422 if errors else 200
+
+
+def _after_change(client_id: int, errors: dict, done: str):
+    if errors:
+        db.session.rollback()
+        client = services.get_client(current_user, client_id)
+        consents = consent_services.consents_for(client)
+        db.session.commit()
+        return render_template("clients/show.html", client=client, consents=consents,
+                               can_manage=True, languages=LANGUAGES, errors=errors,
+                               values=request.form, **_choices()), 422
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("clients.show", client_id=client_id))

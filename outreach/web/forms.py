@@ -1,0 +1,41 @@
+"""Helpers that let one marshmallow schema validate both API bodies and HTML forms."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError
+from werkzeug.datastructures import MultiDict
+
+# Checkboxes send nothing when unticked; list them so they read as False.
+def form_data(schema: Schema, form: MultiDict, *, booleans: tuple[str, ...] = (),
+              lists: tuple[str, ...] = (), prefix: str = "") -> dict:
+    """Pick the schema's fields out of a submitted form; blank optional fields become absent."""
+    data: dict = {}
+    for name, field in schema.fields.items():
+        key = prefix + name
+        if name in lists:
+            data[name] = form.getlist(key)
+        elif name in booleans:
+            data[name] = key in form
+        elif key in form:
+            value = form.get(key, "")
+            if value == "" and not field.required:
+                continue
+            data[name] = value
+    return data
+
+
+def validate_form(schema: Schema, data: dict, *, partial: bool = False) -> tuple[dict, dict]:
+    """Returns (loaded data, errors by field); errors are plain sentences."""
+    try:
+        return schema.load(data, partial=partial), {}
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return {}, {k: " ".join(_flatten(v)) for k, v in messages.items()}
+
+
+def _flatten(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [m for v in value.values() for m in _flatten(v)]
+    return [m for v in value for m in _flatten(v)]
