@@ -1,0 +1,166 @@
+"""Test set-up: one database built by the migrations, each test inside a rolled-back transaction.
+
+The suite runs on a SQLite file by default and on PostgreSQL when TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from outreach import create_app
+from outreach.db import db
+from outreach.extensions import limiter
+from tests import factories
+
+TEST_SETTINGS = {
+    "TESTING": True,
+    # Cheap hashes keep the suite fast; production parameters are tested separately.
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_COST": 64,
+    "PUBLIC_BASE_URL": "http://localhost",
+}
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    settings = dict(TEST_SETTINGS, SQLALCHEMY_DATABASE_URI=database_url)
+    application = create_app(settings)
+    with application.app_context():
+        upgrade()
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _transaction(app):
+    """Bind the session to one connection whose outer transaction is rolled back afterwards."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                         expire_on_commit=False),
+            scopefunc=_app_ctx_id,
+        )
+        limiter.reset()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for service-level tests."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app):
+    """A small, complete set of organisations, people and programmes (see factories.world)."""
+    with app.app_context():
+        made = factories.world()
+        db.session.commit()
+        return made
+
+
+class API:
+    """A test client that speaks JSON with a bearer token."""
+
+    def __init__(self, client, token: str | None = None):
+        self.client = client
+        self.token = token
+
+    def _headers(self, headers=None):
+        merged = dict(headers or {})
+        if self.token:
+            merged.setdefault("Authorization", f"Bearer {self.token}")
+        return merged
+
+    def request(self, method: str, path: str, json=None, headers=None, **kwargs):
+        return self.client.open("/api/v1" + path, method=method, json=json,
+                                headers=self._headers(headers), **kwargs)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.request("POST", path, json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.request("PATCH", path, json=json, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture
+def api_as(app, client):
+    """api_as(user) -> an API client authenticated with a fresh token of that user."""
+
+    def make(user) -> API:
+        with app.app_context():
+            token = factories.token(user)
+            db.session.commit()
+        return API(client, token)
+
+    return make
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    page = client.get(path)
+    match = CSRF.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    """login(user) logs the test client in through the real form."""
+
+    def do(user, password: str = factories.PASSWORD):
+        token = csrf_token(client)
+        response = client.post("/login", data={"email": user.email, "password": password,
+                                               "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return do
