@@ -53,7 +53,9 @@ def app(database_url, tmp_path_factory):
     application = create_app(settings)
     with application.app_context():
         upgrade()
-    return application
+    yield application
+    with application.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
