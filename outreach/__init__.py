@@ -33,11 +33,13 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.register(app)
 
+    from outreach import demo as _demo  # noqa: F401 - registers seed-demo
     from outreach import health, web
     from outreach.api import api
     from outreach.api import routes as _api_routes  # noqa: F401 - registers the API routes
     from outreach.api.spec import register_spec_route
     from outreach.cli import cli
+    from outreach.people import cli as _people_cli  # noqa: F401 - registers data commands
 
     register_spec_route(app)
     csrf.exempt(api)  # bearer tokens, never cookies: nothing for a forged form to ride on

@@ -103,14 +103,15 @@ def load(overrides: dict | None, instance_path: str) -> dict:
 
 def check(config: dict) -> None:
     """Refuse settings that would be unsafe in production."""
-    if config["OUTREACH_ENV"] == "production":
-        if config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY) or len(str(config["SECRET_KEY"])) < 24:
-            raise RuntimeError(
-                "Refusing to start in production with the default or a short SECRET_KEY: "
-                "set SECRET_KEY to a long random value."
-            )
+    key = str(config["SECRET_KEY"])
+    if config["OUTREACH_ENV"] == "production" and (key == DEFAULT_SECRET_KEY or len(key) < 24):
+        raise RuntimeError(
+            "Refusing to start in production with the default or a short SECRET_KEY: "
+            "set SECRET_KEY to a long random value."
+        )
     if config["SMS_BACKEND"] not in ("console", "twilio"):
-        raise RuntimeError(f"SMS_BACKEND must be 'console' or 'twilio', not {config['SMS_BACKEND']!r}")
+        raise RuntimeError(
+            f"SMS_BACKEND must be 'console' or 'twilio', not {config['SMS_BACKEND']!r}")
 
 
 def database_uri(url: str, instance_path: str) -> str:

@@ -53,7 +53,7 @@ def withdraw(actor: User | None, consent: Consent, reason: str = "",
         raise Conflict("This consent was already withdrawn.")
     when = withdrawn_at or utcnow()
     if when > utcnow() or when < consent.given_at:
-        raise ValidationFailed("The withdrawal time must be between when consent was given and now.",
+        raise ValidationFailed("Withdrawal must fall between when consent was given and now.",
                                fields={"withdrawn_at": ["Out of range."]})
     consent.withdrawn_at = when
     consent.withdrawn_by_id = getattr(actor, "id", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
+
 # Checkboxes send nothing when unticked; list them so they read as False.
 def form_data(schema: Schema, form: MultiDict, *, booleans: tuple[str, ...] = (),
               lists: tuple[str, ...] = (), prefix: str = "") -> dict:
