@@ -60,24 +60,27 @@ def app(database_url, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _transaction(app):
-    """Bind the session to one connection whose outer transaction is rolled back afterwards."""
+    """Bind the session to one connection whose outer transaction is rolled back afterwards.
+
+    No application context stays pushed during the test: each request (and each `ctx`) gets its
+    own, so `g` and the session's identity map do not leak from one request to the next.
+    """
     with app.app_context():
         connection = db.engine.connect()
-        outer = connection.begin()
-        original = db.session
-        db.session = scoped_session(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                         expire_on_commit=False),
-            scopefunc=_app_ctx_id,
-        )
-        limiter.reset()
-        try:
-            yield
-        finally:
-            db.session.remove()
-            db.session = original
-            outer.rollback()
-            connection.close()
+    outer = connection.begin()
+    original = db.session
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                     expire_on_commit=False),
+        scopefunc=_app_ctx_id,
+    )
+    limiter.reset()
+    try:
+        yield connection
+    finally:
+        db.session = original
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture

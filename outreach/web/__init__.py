@@ -12,5 +12,8 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(client_views.bp)
+    from outreach.web.forms import field_label
+
     app.jinja_env.filters["phone"] = phones.display
+    app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.filters["zip"] = lambda left, right: list(zip(left, right, strict=True))

@@ -128,13 +128,17 @@ def _enrol(data: dict, contact: dict | None) -> Client:
 @bp.get("/<int:client_id>")
 def show(client_id: int):
     """One client's record, contacts and consents (the read is audited)."""
-    client = services.get_client(current_user, client_id)
+    return _render_show(services.get_client(current_user, client_id), {}, None, 200)
+
+
+def _render_show(client: Client, errors: dict, values, status: int):
     consents = consent_services.consents_for(client)
     can_manage = access.can_manage_client(current_user, client)
+    choices = _choices() if can_manage else {"languages": LANGUAGES}
     db.session.commit()
     return render_template("clients/show.html", client=client, consents=consents,
-                           can_manage=can_manage, languages=LANGUAGES, errors={},
-                           **(_choices() if can_manage else {}))
+                           can_manage=can_manage, errors=errors, values=values,
+                           **choices), status
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
@@ -225,12 +229,8 @@ def withdraw_consent(client_id: int, consent_id: int):
 def _after_change(client_id: int, errors: dict, done: str):
     if errors:
         db.session.rollback()
-        client = services.get_client(current_user, client_id)
-        consents = consent_services.consents_for(client)
-        db.session.commit()
-        return render_template("clients/show.html", client=client, consents=consents,
-                               can_manage=True, languages=LANGUAGES, errors=errors,
-                               values=request.form, **_choices()), 422
+        return _render_show(services.get_client(current_user, client_id), errors, request.form,
+                            422)
     db.session.commit()
     flash(done, "success")
     return redirect(url_for("clients.show", client_id=client_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
 
@@ -21,6 +21,8 @@ def form_data(schema: Schema, form: MultiDict, *, booleans: tuple[str, ...] = ()
             value = form.get(key, "")
             if value == "" and not field.required:
                 continue
+            if isinstance(field, fields.Integer) and value.strip().isdigit():
+                value = int(value.strip())  # API ids are strict integers; forms send text
             data[name] = value
     return data
 
@@ -40,3 +42,20 @@ def _flatten(value) -> list[str]:
     if isinstance(value, dict):
         return [m for v in value.values() for m in _flatten(v)]
     return [m for v in value for m in _flatten(v)]
+
+
+LABELS = {
+    "programme_id": "Programme", "full_name": "Full name", "date_of_birth": "Date of birth",
+    "gp_practice_id": "GP practice", "round_id": "Round", "walk_order": "Place on the round",
+    "preferred_language": "Language", "access_notes": "Access notes",
+    "consent_take_part": "Agreement to take part", "organisation_id": "Organisation",
+    "contact_id": "Contact", "given_by": "Given by",
+}
+
+
+def field_label(name: str) -> str:
+    """The label a person saw for a form field, for error summaries."""
+    prefix = ""
+    if name.startswith("contact-"):
+        prefix, name = "Contact: ", name[len("contact-"):]
+    return prefix + LABELS.get(name, name.replace("_", " ").capitalize())

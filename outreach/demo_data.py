@@ -1,0 +1,148 @@
+"""Fictional names, places and notes for `outreach seed-demo`.
+
+Everything here is invented. Surnames common in Jersey and in its Portuguese (mostly Madeiran),
+Polish and French communities are combined at random with first names of the right generation,
+and streets are made up, so no record describes a real person or a real address.
+"""
+
+from __future__ import annotations
+
+from outreach.enums import Language
+
+# How many of the 40 demo clients prefer each language.
+LANGUAGE_MIX = {Language.ENGLISH: 24, Language.PORTUGUESE: 7, Language.POLISH: 5,
+                Language.FRENCH: 4}
+
+# First names of people born 1930-1955, by language and sex.
+OLDER_FIRST_NAMES = {
+    Language.ENGLISH: {
+        "f": ["Margaret", "Joan", "Dorothy", "Patricia", "Brenda", "Sheila", "Maureen", "Eileen",
+              "Pauline", "Valerie", "Jean", "Audrey", "Irene", "Sylvia", "Marjorie", "Doreen"],
+        "m": ["Harold", "Kenneth", "Ronald", "Derek", "Brian", "Gerald", "Leonard", "Roy",
+              "Trevor", "Dennis", "Cyril", "Frank", "Geoffrey", "Norman"],
+    },
+    Language.PORTUGUESE: {
+        "f": ["Maria", "Conceição", "Fátima", "Graça", "Lurdes", "Rosa"],
+        "m": ["José", "Manuel", "António", "Agostinho", "Fernando", "João"],
+    },
+    Language.POLISH: {
+        "f": ["Halina", "Krystyna", "Danuta", "Barbara", "Zofia", "Irena"],
+        "m": ["Zbigniew", "Stanisław", "Tadeusz", "Henryk", "Jerzy", "Kazimierz"],
+    },
+    Language.FRENCH: {
+        "f": ["Colette", "Monique", "Yvette", "Josette", "Simone", "Odette"],
+        "m": ["Marcel", "Jean-Claude", "Gérard", "Bernard", "René", "Lucien"],
+    },
+}
+
+# First names of their children's generation, for designated contacts.
+YOUNGER_FIRST_NAMES = {
+    Language.ENGLISH: {
+        "f": ["Sarah", "Karen", "Emma", "Lisa", "Nicola", "Joanne", "Rachel", "Helen"],
+        "m": ["Michael", "David", "James", "Paul", "Steven", "Mark", "Andrew", "Richard"],
+    },
+    Language.PORTUGUESE: {
+        "f": ["Ana", "Carla", "Sandra", "Sónia", "Patrícia"],
+        "m": ["Paulo", "Ricardo", "Nuno", "Sérgio", "Luís"],
+    },
+    Language.POLISH: {
+        "f": ["Agnieszka", "Magdalena", "Katarzyna", "Joanna", "Ewa"],
+        "m": ["Piotr", "Tomasz", "Marek", "Paweł", "Krzysztof"],
+    },
+    Language.FRENCH: {
+        "f": ["Sophie", "Nathalie", "Céline", "Isabelle", "Sandrine"],
+        "m": ["Julien", "Olivier", "Laurent", "Thierry", "Nicolas"],
+    },
+}
+
+# Surnames as (masculine, feminine): they differ only in Polish.
+SURNAMES = {
+    Language.ENGLISH: [(s, s) for s in (
+        "Le Brun", "Renouf", "Le Feuvre", "Vibert", "Pallot", "Hamon", "Gallichan", "Le Quesne",
+        "Mauger", "Journeaux", "Ahier", "Le Gresley", "Bisson", "Falle", "Perchard", "Turner",
+        "Whitfield", "Crowther", "Ashby", "Thornbury", "Le Cornu", "de Gruchy", "Binet", "Norman",
+    )],
+    Language.PORTUGUESE: [(s, s) for s in (
+        "Freitas", "Gouveia", "Rodrigues", "Abreu", "Teixeira", "Nóbrega", "Camacho", "Pestana",
+    )],
+    Language.POLISH: [
+        ("Kowalski", "Kowalska"), ("Wiśniewski", "Wiśniewska"), ("Zieliński", "Zielińska"),
+        ("Nowak", "Nowak"), ("Wójcik", "Wójcik"), ("Kamiński", "Kamińska"),
+        ("Lewandowski", "Lewandowska"),
+    ],
+    Language.FRENCH: [(s, s) for s in (
+        "Lemoine", "Rouxel", "Gautier", "Lebreton", "Guérin", "Hervé",
+    )],
+}
+
+# A designated contact's relationship, keyed by the contact's sex; family share the surname.
+FAMILY = {"f": ["daughter", "daughter", "niece", "granddaughter", "daughter-in-law"],
+          "m": ["son", "son", "nephew", "grandson", "son-in-law"]}
+NOT_FAMILY = ["neighbour", "friend", "carer", "neighbour"]
+
+# Made-up streets, by parish; each parish is one round.
+STREETS = {
+    "St Helier": ["Clos des Tilleuls", "Rue du Puits Vert", "Belle Vue Terrace",
+                  "Harbour View Mews", "Rue des Violettes", "Chestnut Court"],
+    "St Brelade": ["Rue des Mielles Dorées", "Clos de l'Ouest", "Sandpiper Close",
+                   "Rue du Moulin Bleu", "Chemin des Goélands"],
+    "Trinity": ["Rue des Pommiers", "La Ruette des Vaches", "Chemin des Hêtres",
+                "Rue de la Croix Verte", "Orchard Lane"],
+}
+
+ACCESS_NOTES = [
+    "Key safe by back door, code from coordinator.",
+    "Ring twice and wait: walks with a frame and takes a while to reach the door.",
+    "Hard of hearing: knock on the kitchen window at the side.",
+    "Friendly dog in the front garden; keep the gate shut.",
+    "Flat on the first floor; entry phone is broken, use the side door.",
+    "Prefers visits before 11:00; rests in the afternoon.",
+    "Daughter has a spare key; do not leave parcels on the step.",
+    "Partially sighted: say who you are before coming in.",
+]
+
+ORGANISATIONS = {
+    # key: (name, kind, email); each also gets a fictional phone number
+    "operator": ("Jersey Post Call & Check", "operator", "callandcheck@demo.example.org"),
+    "gp": ("Maison Verte Medical Practice", "health", "reception@maisonverte.example.org"),
+    "pharmacy": ("Les Ruettes Pharmacy", "health", "dispensary@lesruettes.example.org"),
+    "food_bank": ("Island Larder Food Bank", "community", "help@islandlarder.example.org"),
+    "transport": ("Ride Along Community Transport", "community",
+                  "bookings@ridealong.example.org"),
+    "charity": ("Older Islanders Together", "community", "advice@olderislanders.example.org"),
+}
+
+PROGRAMMES = {
+    # key: (name, kind, description)
+    "call_and_check": (
+        "Call & Check", "call_and_check",
+        "Postal workers make a short doorstep visit on their round: deliver prescriptions, "
+        "remind about appointments, ask a few questions and pass on any concern.",
+    ),
+    "get_online": (
+        "Get Online", "digital_literacy",
+        "Friendly small-group sessions on using a phone or tablet, booking GP appointments "
+        "and viewing your own health record.",
+    ),
+}
+
+# Demo staff with logins: (email local part, role, full name, organisation key, table label).
+USERS = [
+    ("admin", "admin", "Alex Renouf", "operator", "admin"),
+    ("coordinator", "coordinator", "Claire Vibert", "operator", "coordinator"),
+    ("coordinator2", "coordinator", "Tomasz Nowicki", "operator", "coordinator"),
+    ("visitor.sthelier", "visitor", "Mark Le Sueur", "operator", "visitor (St Helier round)"),
+    ("visitor.stbrelade", "visitor", "Ana Correia", "operator", "visitor (St Brelade round)"),
+    ("visitor.trinity", "visitor", "Paul Le Maistre", "operator", "visitor (Trinity round)"),
+    ("gp", "provider", "Dr Sophie Amy", "gp", "provider (GP practice)"),
+    ("pharmacy", "provider", "Rui Baptista", "pharmacy", "provider (pharmacy)"),
+    ("foodbank", "provider", "Jenny Syvret", "food_bank", "provider (food bank)"),
+    ("tutor", "tutor", "Daniel Querée", "operator", "tutor (Get Online)"),
+]
+
+# One round per parish: (parish, visitor's email local part, ISO weekdays, number of clients).
+ROUNDS = [
+    ("St Helier", "visitor.sthelier", (1, 2, 3, 4, 5), 16),
+    ("St Brelade", "visitor.stbrelade", (1, 2, 3, 4, 5), 13),
+    ("Trinity", "visitor.trinity", (1, 3, 5), 11),
+]

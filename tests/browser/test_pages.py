@@ -1,0 +1,282 @@
+"""The coordinator's pages in a real browser on a 360 px wide phone: log in, search, enrol,
+withdraw consent, and every page checked with axe-core and for sideways scrolling."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests import factories
+from tests.browser.conftest import PHONE
+
+SERIOUS = ("serious", "critical")
+
+
+def log_in(page, email: str, password: str = factories.PASSWORD) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def logged_in(page, live_server, expect) -> None:
+    log_in(page, live_server.seed.coordinator_email)
+    expect(page).to_have_url(re.compile(r"/clients/$"))
+
+
+def fill_enrolment(page, seed, *, name: str, date_of_birth: str, phone: str) -> None:
+    """Fill the enrol form: the client, a contact, and the three consents."""
+    page.get_by_label("Programme").select_option(label=seed.programme_name)
+    about = page.get_by_role("group", name="About the client")
+    about.get_by_label("Full name").fill(name)
+    about.get_by_label("Date of birth").fill(date_of_birth)
+    about.get_by_label("Mobile or home phone").fill(phone)
+    about.get_by_label("Address").fill("3 Rue des Prés")
+    about.get_by_label("Parish").fill("St Martin")
+    about.get_by_label("Lives alone").check()
+    about.get_by_label("GP practice").select_option(label=seed.gp_name)
+    about.get_by_label("Round").select_option(label=seed.round_name)
+    contact = page.get_by_role("group", name="Designated contact")
+    contact.get_by_label("Name").fill("Paul Vibert")
+    contact.get_by_label("Relationship").fill("son")
+    contact.get_by_label("Phone").fill("07700 900988")
+    contact.get_by_label("A short report after each visit").check()
+    consent = page.get_by_role("group", name="Consent")
+    consent.get_by_label("The client agrees to take part").check()
+    consent.get_by_label("share concerns with their GP practice").check()
+    consent.get_by_label("share concerns with the contact above").check()
+
+
+def test_coordinator_logs_in_sees_clients_and_searches(page, live_server, expect):
+    seed = live_server.seed
+    log_in(page, seed.coordinator_email)
+
+    expect(page).to_have_url(re.compile(r"/clients/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Clients")
+    first, second = seed.search_names
+    expect(page.get_by_role("link", name=first)).to_be_visible()
+    expect(page.get_by_role("link", name=second)).to_be_visible()
+
+    page.get_by_label("Search by name, parish or phone").fill("quesne")
+    page.get_by_role("button", name="Search").click()
+
+    expect(page).to_have_url(re.compile(r"\?q=quesne$"))
+    expect(page.get_by_role("link", name=first)).to_be_visible()
+    expect(page.get_by_role("link", name=second)).to_have_count(0)
+
+    page.get_by_label("Search by name, parish or phone").fill("Nobody Such")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("No client matches “Nobody Such”.")).to_be_visible()
+
+
+def test_enrol_a_client_with_contact_and_consents_then_the_same_person_again(
+        page, live_server, expect):
+    seed = live_server.seed
+    logged_in(page, live_server, expect)
+    page.get_by_role("main").get_by_role("link", name="Enrol a client").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enrol a client")
+
+    fill_enrolment(page, seed, name="Elsie Vibert", date_of_birth="1938-03-02",
+                   phone="07700 900987")
+    page.get_by_role("button", name="Enrol").click()
+
+    expect(page).to_have_url(re.compile(r"/clients/\d+$"))
+    first_url = page.url
+    expect(page.get_by_role("heading", level=1)).to_have_text("Elsie Vibert")
+    expect(page.get_by_role("status")).to_have_text("Elsie Vibert is enrolled.")
+    expect(page.get_by_text("Paul Vibert", exact=True)).to_be_visible()
+    consents = page.locator(".consents > li")
+    expect(consents).to_have_count(3)
+    expect(consents.filter(has_text="To take part")).to_have_count(1)
+    expect(consents.filter(has_text=f"To share with {seed.gp_name}")).to_have_count(1)
+    expect(consents.filter(has_text="To share with Paul Vibert")).to_have_count(1)
+
+    # The same person again: a warning, nothing saved, and everything typed is kept.
+    page.get_by_role("navigation").get_by_role("link", name="Enrol a client").click()
+    fill_enrolment(page, seed, name="Elsie Vibert", date_of_birth="1938-03-02",
+                   phone="07700 900987")
+    page.get_by_role("button", name="Enrol").click()
+
+    warning = page.get_by_role("alert")
+    expect(warning.get_by_role("heading")).to_have_text("This person may already be enrolled")
+    expect(warning.get_by_role("link", name="Elsie Vibert")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/clients/new$"))
+    expect(page.get_by_label("Full name")).to_have_value("Elsie Vibert")
+    expect(page.get_by_label("The client agrees to take part")).to_be_checked()
+
+    page.get_by_label("This is a different person: enrol anyway").check()
+    page.get_by_role("button", name="Enrol").click()
+
+    expect(page).to_have_url(re.compile(r"/clients/\d+$"))
+    assert page.url != first_url
+    expect(page.get_by_role("heading", level=1)).to_have_text("Elsie Vibert")
+    expect(page.locator(".consents > li")).to_have_count(3)
+
+    page.goto("/clients/?q=Elsie+Vibert")
+    expect(page.get_by_role("link", name="Elsie Vibert")).to_have_count(2)
+
+
+def test_withdraw_a_consent(page, live_server, expect):
+    seed = live_server.seed
+    logged_in(page, live_server, expect)
+    page.goto(f"/clients/{seed.withdraw_client_id}")
+    sharing = page.locator(".consents > li").filter(
+        has_text=f"To share with {seed.withdraw_contact_name}")
+    expect(sharing).to_contain_text("Active")
+
+    sharing.get_by_role("link", name="Withdraw").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Withdraw consent")
+    page.get_by_label("Reason").fill("She asked us to stop telling her daughter.")
+    page.get_by_role("button", name="Withdraw consent").click()
+
+    expect(page).to_have_url(re.compile(rf"/clients/{seed.withdraw_client_id}$"))
+    expect(page.get_by_role("status")).to_contain_text("Consent withdrawn")
+    expect(sharing).to_contain_text("Withdrawn")
+    expect(sharing).to_contain_text("She asked us to stop telling her daughter.")
+    expect(sharing.get_by_role("link", name="Withdraw")).to_have_count(0)
+    taking_part = page.locator(".consents > li").filter(has_text="To take part")
+    expect(taking_part).to_contain_text("Active")
+
+
+def test_wrong_password_shows_a_plain_error(page, live_server, expect):
+    log_in(page, live_server.seed.coordinator_email, "not the password")
+
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.get_by_role("alert")).to_have_text(
+        "That email and password do not match an account.")
+    expect(page.get_by_label("Email")).to_have_value(live_server.seed.coordinator_email)
+    expect(page.get_by_label("Password")).to_have_value("")
+
+
+# Each page to check: how to reach it, starting from a logged-out tab.
+def _login_page(page, server, expect):
+    page.goto("/login")
+
+
+def _login_failed(page, server, expect):
+    log_in(page, server.seed.coordinator_email, "not the password")
+    expect(page.get_by_role("alert")).to_be_visible()
+
+
+def _client_list(page, server, expect):
+    logged_in(page, server, expect)
+
+
+def _client_search(page, server, expect):
+    logged_in(page, server, expect)
+    page.goto("/clients/?q=nobody")
+
+
+def _enrol_form(page, server, expect):
+    logged_in(page, server, expect)
+    page.goto("/clients/new")
+
+
+def _enrol_form_with_errors(page, server, expect):
+    _enrol_form(page, server, expect)
+    page.get_by_label("Full name").fill("   ")
+    page.get_by_label("Mobile or home phone").fill("not a phone")
+    page.get_by_role("group", name="Designated contact").get_by_label("Name").fill("Rose")
+    page.get_by_role("group", name="Designated contact").get_by_label("Email").fill("no-at")
+    page.get_by_role("button", name="Enrol").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please check the form")
+
+
+def _enrol_form_duplicate(page, server, expect):
+    first = server.seed.search_names[0]
+    _enrol_form(page, server, expect)
+    page.get_by_label("Programme").select_option(label=server.seed.programme_name)
+    page.get_by_label("Full name").fill(first)
+    page.get_by_label("Date of birth").fill("1940-05-17")
+    page.get_by_label("The client agrees to take part").check()
+    page.get_by_role("button", name="Enrol").click()
+    expect(page.get_by_role("alert")).to_contain_text("may already be enrolled")
+
+
+def _client_page(page, server, expect):
+    logged_in(page, server, expect)
+    page.goto(f"/clients/{server.seed.page_client_id}")
+
+
+def _client_page_forms_open(page, server, expect):
+    _client_page(page, server, expect)
+    page.get_by_text("Add a designated contact").click()
+    page.get_by_text("Record a consent").click()
+
+
+def _client_page_with_errors(page, server, expect):
+    _client_page_forms_open(page, server, expect)
+    page.get_by_role("button", name="Add contact").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please check the form")
+
+
+def _edit_page(page, server, expect):
+    logged_in(page, server, expect)
+    page.goto(f"/clients/{server.seed.page_client_id}/edit")
+
+
+def _withdraw_page(page, server, expect):
+    seed = server.seed
+    logged_in(page, server, expect)
+    page.goto(f"/clients/{seed.page_client_id}/consents/{seed.page_consent_id}/withdraw")
+
+
+def _not_found_page(page, server, expect):
+    logged_in(page, server, expect)
+    page.goto("/clients/999999")
+
+
+PAGES = {
+    "login": _login_page,
+    "login-failed": _login_failed,
+    "client-list": _client_list,
+    "client-search-no-match": _client_search,
+    "enrol-form": _enrol_form,
+    "enrol-form-errors": _enrol_form_with_errors,
+    "enrol-form-duplicate": _enrol_form_duplicate,
+    "client-page": _client_page,
+    "client-page-forms-open": _client_page_forms_open,
+    "client-page-errors": _client_page_with_errors,
+    "edit-page": _edit_page,
+    "withdraw-page": _withdraw_page,
+    "not-found": _not_found_page,
+}
+
+# Lists what sticks out past the right edge, for a helpful failure message.
+WIDE_ELEMENTS = """(limit) => [...document.querySelectorAll('body *')]
+  .filter((el) => el.getBoundingClientRect().right > limit + 0.5)
+  .slice(0, 10)
+  .map((el) => el.outerHTML.slice(0, 160) + ' right=' + el.getBoundingClientRect().right)"""
+
+
+def _describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']}\n  {v['helpUrl']}")
+        for node in v["nodes"][:5]:
+            lines.append(f"    at {json.dumps(node['target'])}: {node['html'][:200]}")
+            if node.get("failureSummary"):
+                lines.append("      " + node["failureSummary"].replace("\n", "\n      "))
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("reach", PAGES.values(), ids=PAGES.keys())
+def test_page_is_accessible_and_fits_a_phone(page, live_server, expect, axe, reach):
+    reach(page, live_server, expect)
+    expect(page.locator("h1")).to_have_count(1)
+
+    violations = axe.run(page).response["violations"]
+    lesser = [v for v in violations if v["impact"] not in SERIOUS]
+    if lesser:  # reported, not failed: shown with -rA or when the test fails
+        print(f"axe, minor or moderate on {page.url}:\n{_describe(lesser)}")
+    serious = [v for v in violations if v["impact"] in SERIOUS]
+    assert not serious, (f"axe found serious or critical problems on {page.url}:\n"
+                         + _describe(serious))
+
+    width = PHONE["width"]
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, (
+        f"{page.url} scrolls sideways on a {width} px phone (scrollWidth {scroll_width}):\n"
+        + "\n".join(page.evaluate(WIDE_ELEMENTS, width)))
