@@ -31,6 +31,13 @@ def record(actor, action: str, *, subject=None, client_id: int | None = None,
     return event
 
 
+def record_listing(actor, clients, *, purpose: str = "list") -> None:
+    """A list shows client records too: one event per client shown, so every read is traceable."""
+    for client in clients:
+        record(actor, "client.list", subject=client, client_id=client.id,
+               detail={"for": purpose})
+
+
 def events_for_client(client_id: int) -> list[AuditEvent]:
     """Every audit event about one client, oldest first."""
     return list(db.session.scalars(

@@ -3,6 +3,7 @@
 
 
 from outreach.api import endpoint, paginate
+from outreach.audit.services import record_listing
 from outreach.enums import Role
 from outreach.people import services
 from outreach.people.models import Client
@@ -25,7 +26,9 @@ class LeaveIn(Input):
 def list_clients(user, params):
     """Clients the caller may see; `q` searches name, parish and phone."""
     query = services.visible_clients(user, q=params["q"], programme_id=params["programme_id"])
-    return paginate(query, Client.id)
+    page = paginate(query, Client.id)
+    record_listing(user, page.items)
+    return page
 
 
 @endpoint("/clients", methods=["POST"], summary="Enrol a client", tag="clients", body=ClientIn,

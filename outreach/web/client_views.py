@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from outreach.api.core import encode_cursor
+from outreach.audit.services import record_listing
 from outreach.auth import access
 from outreach.consent import services as consent_services
 from outreach.consent.schemas import ConsentIn, WithdrawIn
@@ -67,6 +68,7 @@ def index():
     rows = db.session.scalars(query.order_by(Client.id).limit(PAGE + 1)).all()
     more = len(rows) > PAGE
     rows = rows[:PAGE]
+    record_listing(current_user, rows)
     db.session.commit()
     return render_template(
         "clients/index.html", clients=rows, q=q,

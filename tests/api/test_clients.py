@@ -149,3 +149,11 @@ def test_client_count_unchanged_by_refused_create(world, api_as, app):
     assert "programme_id" in refused.get_json()["error"]["fields"]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Client)) == before
+
+
+def test_listing_clients_is_audited_per_client(world, api_as, app):
+    api_as(world.coordinator).get("/clients")
+    with app.app_context():
+        listed = set(db.session.scalars(select(AuditEvent.client_id).where(
+            AuditEvent.action == "client.list", AuditEvent.actor_id == world.coordinator.id)))
+    assert listed == {world.client_on_round.id, world.client_off_round.id}

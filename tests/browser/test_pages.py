@@ -37,7 +37,7 @@ def fill_enrolment(page, seed, *, name: str, date_of_birth: str, phone: str) -> 
     about.get_by_label("Parish").fill("St Martin")
     about.get_by_label("Lives alone").check()
     about.get_by_label("GP practice").select_option(label=seed.gp_name)
-    about.get_by_label("Round").select_option(label=seed.round_name)
+    about.get_by_label("Round", exact=True).select_option(label=seed.round_name)
     contact = page.get_by_role("group", name="Designated contact")
     contact.get_by_label("Name").fill("Paul Vibert")
     contact.get_by_label("Relationship").fill("son")
