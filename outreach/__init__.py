@@ -6,15 +6,34 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from outreach import config as configuration
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number too big for an id column names nothing (404).
+
+    Without this the number reaches the database and fails there (a 500). NotFound rather than
+    werkzeug's ValidationError, which would make the other methods' rules answer 405.
+    """
+
+    def to_python(self, value: str) -> int:
+        from outreach.schemas import MAX_ID
+
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; `config` overrides settings read from the environment."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = IdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(configuration.load(config, app.instance_path))
     configuration.check(app.config)

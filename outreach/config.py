@@ -53,6 +53,8 @@ PASSTHROUGH = {
 }
 
 ENV_PREFIXES = ("OUTREACH_", "TWILIO_", "SMS_")
+# Read by the scripts, not by the application.
+SCRIPT_VARIABLES = {"OUTREACH_VENV"}
 
 
 def _coerce(default: object, raw: str) -> object:
@@ -70,7 +72,7 @@ def load(overrides: dict | None, instance_path: str) -> dict:
         if key in os.environ:
             config[key] = _coerce(default, os.environ[key])
     for key in os.environ:
-        if key.startswith(ENV_PREFIXES) and key not in DEFAULTS:
+        if key.startswith(ENV_PREFIXES) and key not in DEFAULTS and key not in SCRIPT_VARIABLES:
             log.warning("Unknown configuration variable %s is ignored", key)
     for key, value in (overrides or {}).items():
         if key not in DEFAULTS and key not in PASSTHROUGH:

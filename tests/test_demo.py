@@ -24,6 +24,13 @@ from outreach.rounds.models import Round
 DRAMA_PREFIX = "+447700900"
 
 
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    """Tests here read the database directly, as the command does, in one application context."""
+    with app.app_context():
+        yield
+
+
 def seed(app):
     result = app.test_cli_runner().invoke(args=["outreach", "seed-demo"])
     assert result.exit_code == 0, result.output

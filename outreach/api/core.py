@@ -17,6 +17,7 @@ from outreach.auth import tokens
 from outreach.db import db
 from outreach.enums import Role
 from outreach.errors import APIError, Forbidden, Unauthorized, ValidationFailed
+from outreach.schemas import MAX_ID
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -34,13 +35,15 @@ def _decode_cursor(raw: str | None) -> int:
     if not raw:
         return 0
     try:
-        value = int(base64.urlsafe_b64decode(raw.encode() + b"==").decode())
+        text = base64.urlsafe_b64decode(raw.encode() + b"==").decode()
     except (ValueError, binascii.Error, UnicodeError) as exc:
         raise APIError("The cursor is not valid.", fields={"cursor": ["Not a valid cursor."]}) \
             from exc
-    if value < 0:
+    # Cursors are ids we made: anything else (signs, spaces, huge numbers) is refused, since a
+    # number past the id column's range would fail in the database rather than here.
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
         raise APIError("The cursor is not valid.", fields={"cursor": ["Not a valid cursor."]})
-    return value
+    return int(text)
 
 
 def encode_cursor(value: int) -> str:
@@ -52,7 +55,8 @@ def page_size() -> int:
     default = current_app.config["API_PAGE_SIZE"]
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= current_app.config["API_MAX_PAGE_SIZE"]:
+    largest = current_app.config["API_MAX_PAGE_SIZE"]
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= largest:
         raise APIError(
             "limit must be a whole number from 1 to "
             f"{current_app.config['API_MAX_PAGE_SIZE']}.",
@@ -82,7 +86,7 @@ def json_body() -> dict:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise APIError("The body is not valid UTF-8.", code="invalid_body") from exc
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise APIError("The body is not valid JSON.", code="invalid_body") from exc
     if not isinstance(data, dict):
         raise APIError("The body must be a JSON object.", code="invalid_body")

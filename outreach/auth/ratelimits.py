@@ -9,7 +9,10 @@ from outreach.extensions import limiter
 
 def _submitted_email() -> str:
     if request.is_json:
-        data = request.get_json(silent=True)
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:  # absurdly deep nesting; the view refuses the body itself
+            data = None
         email = data.get("email") if isinstance(data, dict) else None
     else:
         email = request.form.get("email")

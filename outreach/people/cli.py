@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -29,8 +30,7 @@ def import_clients(file: Path, programme_id: int | None, skip_bad: bool,
         actor = importer.resolve_actor(as_email)
         total = importer.count_lines(file)
         # Progress goes to stderr so the summary on stdout stays clean for scripts.
-        with click.progressbar(length=total, label="Importing", file=click.get_text_stream(
-                "stderr")) as bar:
+        with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
             result = importer.import_clients(actor, file, programme_id=programme_id,
                                              skip_bad=skip_bad, progress=bar.update)
     except importer.ImportRefused as exc:

@@ -180,8 +180,11 @@ def _read_header(row: list[str] | None, programme_id: int | None) -> list[str]:
         raise ImportRefused(f"Column {header.index('') + 1} has no name in the header line.")
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
+        # Spreadsheets set to a continental locale save with semicolons; say so plainly.
+        hint = (" The file seems to be separated by semicolons; save it with commas."
+                if any(";" in name for name in unknown) else "")
         raise ImportRefused(f"Unknown column(s): {', '.join(unknown)}. "
-                            f"The known columns are: {', '.join(COLUMNS)}.")
+                            f"The known columns are: {', '.join(COLUMNS)}.{hint}")
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise ImportRefused(f"Column(s) named more than once: {', '.join(repeated)}.")
@@ -217,8 +220,10 @@ def _import_rows(actor, reader, header, programme_id, result, progress) -> None:
         except _RowProblem as problem:
             result.bad.append(BadRow(line, str(problem)))
             continue
-        except (IntegrityError, DataError):
-            log.warning("Import row at line %d refused by the database", line, exc_info=True)
+        except (IntegrityError, DataError) as exc:
+            # The exception's text quotes the row's values: log only what kind of refusal it was.
+            log.warning("Import row at line %d refused by the database (%s)", line,
+                        type(exc).__name__)
             result.bad.append(BadRow(line, "the database refused this row."))
             continue
         result.created += 1
@@ -241,7 +246,7 @@ def _import_row(actor, values: dict[str, str], default_programme: int | None,
         errors["programme_id"] = ["Give a programme_id, or use --programme."]
     contacts = []
     if any(values.get(column, "").strip() for column in CONTACT_FIELDS):
-        contact = _load(ContactIn(), {key: values.get(column, "")
+        contact = _load(ContactIn(), {key: _or_none(key, values.get(column, ""))
                                       for key, column in CONTACT_COLUMN.items()},
                         errors, CONTACT_COLUMN)
         if contact is not None and not contact["phone"] and not contact["email"]:
@@ -249,8 +254,9 @@ def _import_row(actor, values: dict[str, str], default_programme: int | None,
             errors.setdefault("contact_phone", []).append(
                 "Give the contact's phone number or email address.")
         contacts = [contact] if contact is not None else []
-    flags = _load(ConsentFlags(), {k: v for k in ConsentFlags().fields
-                                   if (v := values.get(k, "").strip())}, errors, {})
+    given = {name: values[name] for name in ("consent_take_part", "consent_share_gp")
+             if values.get(name, "").strip()}
+    flags = _load(ConsentFlags(), given, errors, {})
     consents = []
     if flags and flags["consent_take_part"]:
         consents.append({"purpose": ConsentPurpose.TAKE_PART.value})
@@ -280,7 +286,7 @@ def _import_row(actor, values: dict[str, str], default_programme: int | None,
 
 def _client_payload(values: dict[str, str], default_programme: int | None,
                     gp_id: int | None) -> dict:
-    payload: dict = {key: values[key] for key in CLIENT_TEXT if key in values}
+    payload: dict = {key: _or_none(key, values[key]) for key in CLIENT_TEXT if key in values}
     birth = values.get("date_of_birth", "").strip()
     if birth:
         payload["date_of_birth"] = _iso_date(birth)
@@ -301,6 +307,12 @@ def _client_payload(values: dict[str, str], default_programme: int | None,
     if gp_id is not None:
         payload["gp_practice_id"] = gp_id
     return payload
+
+
+def _or_none(key: str, value: str) -> str | None:
+    # An empty cell means "none"; the shared Email field refuses "" (its blank check runs after
+    # its validator), so blanks are handed over as None, which both fields accept.
+    return None if key in ("phone", "email") and not value.strip() else value
 
 
 def _iso_date(text: str) -> str:

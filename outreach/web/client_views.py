@@ -20,6 +20,7 @@ from outreach.people.models import Client
 from outreach.people.schemas import ClientIn, ContactIn
 from outreach.programmes.models import Programme
 from outreach.rounds.models import Round
+from outreach.schemas import MAX_ID
 from outreach.web.forms import form_data, validate_form
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
@@ -63,7 +64,7 @@ def index():
     q = request.args.get("q", "")[:100].strip()
     after = request.args.get("after", "")
     query = services.visible_clients(current_user, q=q)
-    if after.isdigit():
+    if after.isascii() and after.isdigit() and int(after) <= MAX_ID:  # else: from the start
         query = query.where(Client.id > int(after))
     rows = db.session.scalars(query.order_by(Client.id).limit(PAGE + 1)).all()
     more = len(rows) > PAGE
@@ -93,6 +94,11 @@ def new():
         errors.update({f"contact-{k}": v for k, v in contact_errors.items()})
         if "consent_take_part" not in request.form:
             errors["consent_take_part"] = "Record the client's agreement to take part."
+        # Validated like the API's given_by: a NUL here would otherwise reach the database.
+        _, given_by_errors = validate_form(ConsentIn(only=("given_by",)), {
+            "given_by": request.form.get("consent_given_by", "client")})
+        if given_by_errors:
+            errors["consent_given_by"] = given_by_errors["given_by"]
         if not errors:
             try:
                 client = _enrol(data, contact)

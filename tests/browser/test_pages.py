@@ -86,7 +86,10 @@ def test_enrol_a_client_with_contact_and_consents_then_the_same_person_again(
     first_url = page.url
     expect(page.get_by_role("heading", level=1)).to_have_text("Elsie Vibert")
     expect(page.get_by_role("status")).to_have_text("Elsie Vibert is enrolled.")
-    expect(page.get_by_text("Paul Vibert", exact=True)).to_be_visible()
+    contact = page.locator(".contacts > li")
+    expect(contact).to_have_count(1)
+    expect(contact).to_contain_text("Paul Vibert (son)")
+    expect(contact).to_contain_text("+44 7700 900988")
     consents = page.locator(".consents > li")
     expect(consents).to_have_count(3)
     expect(consents.filter(has_text="To take part")).to_have_count(1)
@@ -160,6 +163,23 @@ def _login_failed(page, server, expect):
     expect(page.get_by_role("alert")).to_be_visible()
 
 
+def _too_many_tries(page, server, expect):
+    for _ in range(12):
+        log_in(page, server.seed.coordinator_email, "not the password")
+        if page.get_by_role("heading", name="Too many tries").is_visible():
+            break
+    expect(page.get_by_role("heading", level=1)).to_have_text("Too many tries")
+
+
+def _form_expired(page, server, expect):
+    page.goto("/login")
+    page.locator("input[name=csrf_token]").evaluate("(input) => { input.value = 'stale'; }")
+    page.get_by_label("Email").fill(server.seed.coordinator_email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This form has expired")
+
+
 def _client_list(page, server, expect):
     logged_in(page, server, expect)
 
@@ -231,6 +251,8 @@ def _not_found_page(page, server, expect):
 PAGES = {
     "login": _login_page,
     "login-failed": _login_failed,
+    "login-too-many-tries": _too_many_tries,
+    "login-form-expired": _form_expired,
     "client-list": _client_list,
     "client-search-no-match": _client_search,
     "enrol-form": _enrol_form,

@@ -1,0 +1,611 @@
+"""Who may see and change what: every route, with every role, against every kind of target.
+
+The table below states, for each rule in `app.url_map` and each method, what each role gets:
+an admin, a coordinator of the operator, a visitor of its round, a provider (GP practice), a
+tutor, the other operator's coordinator, and someone not logged in. Targets include the other
+organisation's ids, so a leak across organisations shows up as a wrong status. A route missing
+from the table fails `test_table_covers_every_route`: new routes must be added here.
+
+API calls carry a bearer token; pages use the session made by the real login form (and POSTs
+carry the CSRF token; without it they are refused). Every read of a client leaves a
+`client.read` audit event and every refusal a `client.denied` one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from outreach.api.core import OPERATIONS
+from outreach.audit.models import AuditEvent
+from outreach.db import db
+from outreach.enums import ConsentPurpose, ProgrammeKind
+from outreach.programmes.models import Programme
+from outreach.schemas import MAX_ID
+from tests import factories
+from tests.conftest import API, csrf_token
+
+ROLES = ("admin", "coordinator", "visitor", "provider", "tutor", "other_coordinator",
+         "anonymous")
+LOGIN = "302->/login"  # a page that sends the caller to the login form
+MISSING = MAX_ID  # a well-formed id that names nothing
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    rule: str
+    refs: dict[str, str]  # url parameter or body input -> key into the ids of the world
+    expected: dict[str, int | str]
+    body: Callable | None = field(default=None, compare=False)
+
+    @property
+    def id(self) -> str:
+        target = ",".join(f"{k}={v}" for k, v in self.refs.items()) or "-"
+        return f"{self.method} {self.rule} [{target}]"
+
+
+TABLE: list[Case] = []
+
+
+def route(method: str, rule: str, rows, *, body: Callable | None = None) -> None:
+    """Add a route's rows: (refs, admin, coordinator, visitor, provider, tutor, other, anon)."""
+    for refs, *statuses in rows:
+        assert len(statuses) == len(ROLES), (method, rule, refs)
+        TABLE.append(Case(method, rule, refs, dict(zip(ROLES, statuses, strict=True)), body))
+
+
+def unique() -> int:
+    return factories.n()
+
+
+# Targets, as references into the ids built by `_ids`.
+ON = {"client_id": "client_on_round"}
+OFF = {"client_id": "client_off_round"}
+FOREIGN = {"client_id": "foreign_client"}
+NONE = {"client_id": "missing"}
+
+
+def contact_of(client: dict, which: str) -> dict:
+    return {**client, "contact_id": f"contact_{which}"}
+
+
+def consent_of(client: dict, which: str) -> dict:
+    return {**client, "consent_id": f"consent_{which}"}
+
+
+# --- The JSON API ---------------------------------------------------------------------------
+#        refs                                   A    C    V    P    T    X    anon
+route("GET", "/api/v1/openapi.json", [
+    ({},                                        200, 200, 200, 200, 200, 200, 200),
+])
+route("POST", "/api/v1/auth/token", [
+    ({"password": "password:right"},            201, 201, 201, 201, 201, 201, 201),
+    ({"password": "password:wrong"},            401, 401, 401, 401, 401, 401, 401),
+], body=lambda t: {"email": t.me_email, "password": t.ref["password"]})
+route("GET", "/api/v1/users/me", [
+    ({},                                        200, 200, 200, 200, 200, 200, 401),
+])
+route("GET", "/api/v1/audit-events", [
+    ({},                                        200, 403, 403, 403, 403, 403, 401),
+])
+
+route("GET", "/api/v1/organisations", [
+    ({},                                        200, 200, 200, 200, 200, 200, 401),
+])
+route("POST", "/api/v1/organisations", [
+    ({},                                        201, 403, 403, 403, 403, 403, 401),
+], body=lambda t: {"name": f"New Organisation {unique()}", "kind": "community"})
+ORG_ROWS = [
+    ({"organisation_id": "operator"},           200, 200, 200, 404, 200, 200, 401),
+    ({"organisation_id": "other_operator"},     200, 200, 404, 404, 404, 200, 401),
+    ({"organisation_id": "gp"},                 200, 200, 404, 200, 404, 200, 401),
+    ({"organisation_id": "missing"},            404, 404, 404, 404, 404, 404, 401),
+]
+route("GET", "/api/v1/organisations/<int:organisation_id>", ORG_ROWS)
+route("PATCH", "/api/v1/organisations/<int:organisation_id>", [
+    ({"organisation_id": "operator"},           200, 403, 403, 403, 403, 403, 401),
+    ({"organisation_id": "other_operator"},     200, 403, 403, 403, 403, 403, 401),
+    ({"organisation_id": "missing"},            404, 403, 403, 403, 403, 403, 401),
+], body=lambda t: {"email": "office@example.org"})
+
+route("GET", "/api/v1/programmes", [
+    ({},                                        200, 200, 200, 200, 200, 200, 401),
+])
+route("POST", "/api/v1/programmes", [
+    ({"operator": "operator"},                  201, 201, 403, 403, 403, 403, 401),
+    ({"operator": "other_operator"},            201, 403, 403, 403, 403, 201, 401),
+    ({"operator": "gp"},                        422, 422, 403, 403, 403, 422, 401),
+], body=lambda t: {"name": f"Programme {unique()}", "kind": "digital_literacy",
+                   "operator_id": t.ref["operator"]})
+route("GET", "/api/v1/programmes/<int:programme_id>", [
+    ({"programme_id": "programme"},             200, 200, 200, 403, 200, 403, 401),
+    ({"programme_id": "other_programme"},       200, 403, 403, 403, 403, 200, 401),
+    ({"programme_id": "missing"},               404, 404, 404, 404, 404, 404, 401),
+])
+route("PATCH", "/api/v1/programmes/<int:programme_id>", [
+    ({"programme_id": "programme"},             200, 200, 403, 403, 403, 403, 401),
+    ({"programme_id": "other_programme"},       200, 403, 403, 403, 403, 200, 401),
+    ({"programme_id": "missing"},               404, 404, 403, 403, 403, 404, 401),
+], body=lambda t: {"description": "Changed description"})
+
+route("GET", "/api/v1/rounds", [
+    ({},                                        200, 200, 200, 200, 200, 200, 401),
+])
+route("POST", "/api/v1/rounds", [
+    ({"programme": "programme"},                201, 201, 403, 403, 403, 422, 401),
+    ({"programme": "other_programme"},          201, 422, 403, 403, 403, 201, 401),
+], body=lambda t: {"programme_id": t.ref["programme"], "name": f"Round {unique()}",
+                   "weekdays": [1, 3]})
+route("GET", "/api/v1/rounds/<int:round_id>", [
+    ({"round_id": "round"},                     200, 200, 200, 404, 404, 404, 401),
+    ({"round_id": "other_round"},               200, 404, 404, 404, 404, 200, 401),
+    ({"round_id": "missing"},                   404, 404, 404, 404, 404, 404, 401),
+])
+route("PATCH", "/api/v1/rounds/<int:round_id>", [
+    ({"round_id": "round"},                     200, 200, 403, 403, 403, 404, 401),
+    ({"round_id": "other_round"},               200, 404, 403, 403, 403, 200, 401),
+    ({"round_id": "missing"},                   404, 404, 403, 403, 403, 404, 401),
+], body=lambda t: {"area": "North"})
+
+route("GET", "/api/v1/users", [
+    ({},                                        200, 200, 200, 200, 200, 200, 401),
+])
+route("POST", "/api/v1/users", [
+    ({"role": "role:visitor", "org": "operator"},        201, 201, 403, 403, 403, 403, 401),
+    ({"role": "role:visitor", "org": "other_operator"},  201, 403, 403, 403, 403, 201, 401),
+    ({"role": "role:provider", "org": "gp"},             201, 403, 403, 403, 403, 403, 401),
+    ({"role": "role:admin", "org": "operator"},          201, 403, 403, 403, 403, 403, 401),
+], body=lambda t: {"email": f"new{unique()}@example.org", "password": "a long enough password",
+                   "role": t.ref["role"], "organisation_id": t.ref["org"]})
+route("GET", "/api/v1/users/<int:user_id>", [
+    ({"user_id": "visitor_user"},               200, 200, 200, 404, 404, 404, 401),
+    ({"user_id": "other_visitor_user"},         200, 200, 404, 404, 404, 404, 401),
+    ({"user_id": "other_coordinator_user"},     200, 404, 404, 404, 404, 200, 401),
+    ({"user_id": "provider_user"},              200, 404, 404, 200, 404, 404, 401),
+    ({"user_id": "missing"},                    404, 404, 404, 404, 404, 404, 401),
+])
+route("PATCH", "/api/v1/users/<int:user_id>", [
+    ({"user_id": "visitor_user"},               200, 200, 403, 403, 403, 404, 401),
+    ({"user_id": "admin_user"},                 200, 403, 403, 403, 403, 404, 401),
+    ({"user_id": "other_coordinator_user"},     200, 404, 403, 403, 403, 200, 401),
+    ({"user_id": "provider_user"},              200, 404, 403, 403, 403, 404, 401),
+    ({"user_id": "missing"},                    404, 404, 403, 403, 403, 404, 401),
+], body=lambda t: {"full_name": "Renamed Person"})
+
+# Clients: visible to admins, the operator's coordinators and the visitor of the client's round.
+CLIENT_READ = [
+    (ON,                                        200, 200, 200, 403, 403, 403, 401),
+    (OFF,                                       200, 200, 403, 403, 403, 403, 401),
+    (FOREIGN,                                   200, 403, 403, 403, 403, 200, 401),
+    (NONE,                                      404, 404, 404, 404, 404, 404, 401),
+]
+# Changes: admins and the coordinators of the client's operator; other roles stop at the door.
+CLIENT_CHANGE = [
+    (ON,                                        200, 200, 403, 403, 403, 403, 401),
+    (OFF,                                       200, 200, 403, 403, 403, 403, 401),
+    (FOREIGN,                                   200, 403, 403, 403, 403, 200, 401),
+    (NONE,                                      404, 404, 403, 403, 403, 404, 401),
+]
+
+
+def _with_status(rows, ok: int, *, refs=lambda r: r):
+    return [(refs(r), *(ok if s == 200 else s for s in statuses)) for r, *statuses in rows]
+
+
+route("GET", "/api/v1/clients", [
+    ({},                                        200, 200, 200, 200, 200, 200, 401),
+])
+route("POST", "/api/v1/clients", [
+    ({"programme": "programme"},                201, 201, 403, 403, 403, 422, 401),
+    ({"programme": "other_programme"},          201, 422, 403, 403, 403, 201, 401),
+], body=lambda t: {"programme_id": t.ref["programme"], "full_name": f"New Person {unique()}",
+                   "date_of_birth": "1941-03-04"})
+route("GET", "/api/v1/clients/<int:client_id>", CLIENT_READ)
+route("PATCH", "/api/v1/clients/<int:client_id>", CLIENT_CHANGE,
+      body=lambda t: {"notes": "Changed note"})
+
+route("GET", "/api/v1/clients/<int:client_id>/contacts", CLIENT_READ)
+route("POST", "/api/v1/clients/<int:client_id>/contacts", _with_status(CLIENT_CHANGE, 201),
+      body=lambda t: {"name": "New Contact", "phone": "07700 900123", "receives": ["alerts"]})
+CONTACT_ROWS = _with_status(CLIENT_CHANGE, 200, refs=lambda r: contact_of(
+    r, {"client_on_round": "on", "client_off_round": "off", "foreign_client": "foreign",
+        "missing": "on"}[r["client_id"]])) + [
+    # Another client's contact, reached through a client the caller may change.
+    (contact_of(ON, "foreign"),                 404, 404, 403, 403, 403, 403, 401),
+    (contact_of(FOREIGN, "on"),                 404, 403, 403, 403, 403, 404, 401),
+    (contact_of(ON, "missing"),                 404, 404, 403, 403, 403, 403, 401),
+]
+route("PATCH", "/api/v1/clients/<int:client_id>/contacts/<int:contact_id>", CONTACT_ROWS,
+      body=lambda t: {"name": "Renamed Contact"})
+route("DELETE", "/api/v1/clients/<int:client_id>/contacts/<int:contact_id>",
+      _with_status(CONTACT_ROWS, 204))
+
+route("GET", "/api/v1/clients/<int:client_id>/consents", [
+    # Providers and tutors are refused by role before the client is looked at.
+    (ON,                                        200, 200, 200, 403, 403, 403, 401),
+    (OFF,                                       200, 200, 403, 403, 403, 403, 401),
+    (FOREIGN,                                   200, 403, 403, 403, 403, 200, 401),
+    (NONE,                                      404, 404, 404, 403, 403, 404, 401),
+])
+route("POST", "/api/v1/clients/<int:client_id>/consents", _with_status(CLIENT_CHANGE, 201),
+      body=lambda t: {"purpose": "share_information", "organisation_id": t.ids["gp"]})
+CONSENT_ROWS = _with_status(CLIENT_CHANGE, 200, refs=lambda r: consent_of(
+    r, {"client_on_round": "on", "client_off_round": "off", "foreign_client": "foreign",
+        "missing": "on"}[r["client_id"]])) + [
+    (consent_of(ON, "foreign"),                 404, 404, 403, 403, 403, 403, 401),
+    (consent_of(FOREIGN, "on"),                 404, 403, 403, 403, 403, 404, 401),
+    (consent_of(ON, "missing"),                 404, 404, 403, 403, 403, 403, 401),
+]
+route("POST", "/api/v1/clients/<int:client_id>/consents/<int:consent_id>/withdraw",
+      CONSENT_ROWS, body=lambda t: {"reason": "Changed their mind"})
+
+route("POST", "/api/v1/clients/<int:client_id>/enrolments", [
+    (ON | {"programme": "extra_programme"},     201, 201, 403, 403, 403, 403, 401),
+    (OFF | {"programme": "extra_programme"},    201, 201, 403, 403, 403, 403, 401),
+    (FOREIGN | {"programme": "other_extra_programme"}, 201, 403, 403, 403, 403, 201, 401),
+    # Another operator's programme: refused for a coordinator, as data rather than access.
+    (ON | {"programme": "other_extra_programme"}, 201, 422, 403, 403, 403, 403, 401),
+    (NONE | {"programme": "extra_programme"},   404, 404, 403, 403, 403, 404, 401),
+], body=lambda t: {"programme_id": t.ref["programme"]})
+route("POST", "/api/v1/clients/<int:client_id>/enrolments/<int:programme_id>/leave", [
+    (ON | {"programme_id": "programme"},        200, 200, 403, 403, 403, 403, 401),
+    (OFF | {"programme_id": "programme"},       200, 200, 403, 403, 403, 403, 401),
+    (FOREIGN | {"programme_id": "other_programme"}, 200, 403, 403, 403, 403, 200, 401),
+    (ON | {"programme_id": "other_programme"},  404, 404, 403, 403, 403, 403, 401),
+    (NONE | {"programme_id": "programme"},      404, 404, 403, 403, 403, 404, 401),
+], body=lambda t: {"reason": "Moved away"})
+
+# --- Pages ----------------------------------------------------------------------------------
+#        refs                                   A    C    V    P    T    X    anon
+route("GET", "/healthz", [
+    ({},                                        200, 200, 200, 200, 200, 200, 200),
+])
+route("GET", "/static/<path:filename>", [
+    ({"filename": "file:app.css"},              200, 200, 200, 200, 200, 200, 200),
+])
+route("GET", "/", [
+    ({},                                        302, 302, 302, 302, 302, 302, LOGIN),
+])
+route("GET", "/login", [
+    ({},                                        302, 302, 302, 302, 302, 302, 200),
+])
+route("POST", "/login", [
+    # Already logged in: straight on; anonymous: logs in as the visitor, or is refused.
+    ({"password": "password:right"},            302, 302, 302, 302, 302, 302, 302),
+    ({"password": "password:wrong"},            302, 302, 302, 302, 302, 302, 401),
+], body=lambda t: {"email": t.me_email, "password": t.ref["password"]})
+route("POST", "/logout", [
+    ({},                                        LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+])
+route("GET", "/clients/", [
+    ({},                                        200, 200, 200, 200, 200, 200, LOGIN),
+])
+route("GET", "/clients/new", [
+    ({},                                        200, 200, 403, 403, 403, 200, LOGIN),
+])
+route("POST", "/clients/new", [
+    ({"programme": "programme"},                302, 302, 403, 403, 403, 422, LOGIN),
+    ({"programme": "other_programme"},          302, 422, 403, 403, 403, 302, LOGIN),
+], body=lambda t: {"programme_id": str(t.ref["programme"]),
+                   "full_name": f"Web Person {unique()}", "date_of_birth": "1939-07-08",
+                   "consent_take_part": "on"})
+
+PAGE_READ = [
+    (ON,                                        200, 200, 200, 403, 403, 403, LOGIN),
+    (OFF,                                       200, 200, 403, 403, 403, 403, LOGIN),
+    (FOREIGN,                                   200, 403, 403, 403, 403, 200, LOGIN),
+    (NONE,                                      404, 404, 404, 404, 404, 404, LOGIN),
+]
+PAGE_CHANGE = [
+    (ON,                                        200, 200, 403, 403, 403, 403, LOGIN),
+    (OFF,                                       200, 200, 403, 403, 403, 403, LOGIN),
+    (FOREIGN,                                   200, 403, 403, 403, 403, 200, LOGIN),
+    (NONE,                                      404, 404, 404, 404, 404, 404, LOGIN),
+]
+route("GET", "/clients/<int:client_id>", PAGE_READ)
+route("GET", "/clients/<int:client_id>/edit", PAGE_CHANGE)
+route("POST", "/clients/<int:client_id>/edit", _with_status(PAGE_CHANGE, 302),
+      body=lambda t: {"full_name": f"Edited Person {unique()}", "date_of_birth": "1938-01-02"})
+route("POST", "/clients/<int:client_id>/contacts", _with_status(PAGE_CHANGE, 302),
+      body=lambda t: {"name": "Web Contact", "phone": "07700 900321", "receives": "alerts"})
+route("POST", "/clients/<int:client_id>/consents", _with_status(PAGE_CHANGE, 302),
+      body=lambda t: {"purpose": "share_information", "organisation_id": str(t.ids["gp"])})
+PAGE_CONSENT = _with_status(PAGE_CHANGE, 200, refs=lambda r: consent_of(
+    r, {"client_on_round": "on", "client_off_round": "off", "foreign_client": "foreign",
+        "missing": "on"}[r["client_id"]])) + [
+    (consent_of(ON, "foreign"),                 404, 404, 403, 403, 403, 403, LOGIN),
+    (consent_of(FOREIGN, "on"),                 404, 403, 403, 403, 403, 404, LOGIN),
+]
+route("GET", "/clients/<int:client_id>/consents/<int:consent_id>/withdraw", PAGE_CONSENT)
+route("POST", "/clients/<int:client_id>/consents/<int:consent_id>/withdraw",
+      _with_status(PAGE_CONSENT, 302), body=lambda t: {"reason": "Changed their mind"})
+
+
+# --- Running the table ----------------------------------------------------------------------
+
+def _ids(world) -> dict:
+    """Extra records every case may need, and the ids of everything in the world."""
+    get = db.session.get
+    programme = get(Programme, world.programme.id)
+    other_programme = get(Programme, world.other_programme.id)
+    ids = {
+        "missing": MISSING, "operator": world.operator.id,
+        "other_operator": world.other_operator.id, "gp": world.gp.id,
+        "food_bank": world.food_bank.id, "programme": world.programme.id,
+        "other_programme": world.other_programme.id, "round": world.round.id,
+        "client_on_round": world.client_on_round.id,
+        "client_off_round": world.client_off_round.id,
+        "foreign_client": world.foreign_client.id,
+        "password:right": factories.PASSWORD, "password:wrong": "not the password at all",
+        "file:app.css": "app.css",
+        "role:visitor": "visitor", "role:provider": "provider", "role:admin": "admin",
+    }
+    for role in ("admin", "coordinator", "other_coordinator", "visitor", "other_visitor",
+                 "provider", "tutor"):
+        ids[f"{role}_user"] = getattr(world, role).id
+    ids["extra_programme"] = factories.programme(programme.operator,
+                                                 ProgrammeKind.DIGITAL_LITERACY).id
+    ids["other_extra_programme"] = factories.programme(other_programme.operator).id
+    ids["other_round"] = factories.round_(other_programme, name="Other Round").id
+    from outreach.people.models import Client
+
+    for which, key in (("on", "client_on_round"), ("off", "client_off_round"),
+                       ("foreign", "foreign_client")):
+        client = get(Client, ids[key])
+        ids[f"contact_{which}"] = factories.contact(client).id
+        ids[f"consent_{which}"] = factories.consent(client, ConsentPurpose.TAKE_PART).id
+    ids["contact_missing"] = ids["consent_missing"] = MISSING
+    db.session.commit()
+    return ids
+
+
+def _gate(rule: str, method: str):
+    """The roles an API operation admits before looking at anything (None: any user)."""
+    for op_rule, op_method, meta in OPERATIONS:
+        if "/api/v1" + op_rule == rule and op_method == method:
+            return meta["roles"]
+    return None
+
+
+def _url(rule: str, ref: dict) -> str:
+    def fill(match):
+        return str(ref[match.group(1)])
+
+    return re.sub(r"<(?:[a-z]+:)?(\w+)>", fill, rule)
+
+
+def _assert_listing_audited(app, actor_id: int, client_ids) -> None:
+    """A list shows client records too: each client shown leaves a client.list event."""
+    with app.app_context():
+        listed = set(db.session.scalars(select(AuditEvent.client_id).where(
+            AuditEvent.action == "client.list", AuditEvent.actor_id == actor_id)))
+    assert listed == set(client_ids), "the clients shown and the clients audited differ"
+
+
+def _client_events(app, client_id: int) -> list[AuditEvent]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent).where(
+            AuditEvent.client_id == client_id,
+            AuditEvent.action.in_(("client.read", "client.denied")))))
+
+
+def _outcome(response) -> int | str:
+    if response.status_code == 302:
+        target = urlsplit(response.headers["Location"]).path
+        return LOGIN if target == "/login" else 302
+    return response.status_code
+
+
+def _request(case: Case, role: str, world, ids, client, api_as, login):
+    user = None if role == "anonymous" else getattr(world, role)
+    me = user or world.visitor  # whose credentials a login form or token request sends
+    ref = {k: ids[v] for k, v in case.refs.items()}
+    url = _url(case.rule, ref)
+    payload = case.body(SimpleNamespace(ids=ids, ref=ref, me_email=me.email)) \
+        if case.body else None
+    if case.rule.startswith("/api/"):
+        api = api_as(user) if user else API(client)
+        return user, api.request(case.method, url[len("/api/v1"):], json=payload)
+    if user:
+        login(user)
+    if case.method == "GET":
+        return user, client.get(url)
+    form = dict(payload or {})
+    form["csrf_token"] = csrf_token(client, "/clients/" if user else "/login")
+    return user, client.open(url, method=case.method, data=form)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", TABLE, ids=lambda c: c.id)
+def test_route_access(case: Case, role: str, app, world, client, api_as, login):
+    """Each role gets exactly the stated outcome; client reads and refusals are audited."""
+    with app.app_context():
+        ids = _ids(world)
+    user, response = _request(case, role, world, ids, client, api_as, login)
+    response.get_data()  # read (and cache) the body so a file-backed response can be closed
+    response.close()
+    expected = case.expected[role]
+    assert response.status_code != 500
+    assert _outcome(response) == expected, (case.id, role, response.get_data(as_text=True)[:500])
+
+    if case.rule.startswith("/api/") and response.status_code >= 400:
+        error = response.get_json()["error"]
+        assert set(error) >= {"code", "message", "fields"}
+        assert isinstance(error["fields"], dict)
+
+    client_ref = case.refs.get("client_id")
+    if client_ref is None or client_ref == "missing":
+        return
+    events = _client_events(app, ids[client_ref])
+    reads = [e for e in events if e.action == "client.read"]
+    denials = [e for e in events if e.action == "client.denied"]
+    if user is None:
+        assert events == [], "an anonymous request left client audit events"
+        return
+    status = response.status_code
+    if 200 <= status < 300 or expected == 302:
+        assert any(e.actor_id == user.id for e in reads), "a client read was not audited"
+        assert denials == []
+    elif status == 403:
+        gate = _gate(case.rule, case.method)
+        if gate is not None and user.role.value not in gate:
+            # Refused by role before the client was looked at: nothing about it was read.
+            assert reads == [] and denials == []
+        else:
+            assert [e.actor_id for e in denials] == [user.id], "a refusal was not audited"
+            assert reads == [], "a refused read was recorded as a read"
+    else:
+        assert denials == []
+
+
+def test_table_covers_every_route(app):
+    """Every rule and method in the URL map has rows here, and nothing here is stale."""
+    live = {(rule.rule, method) for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+    covered = {(case.rule, case.method) for case in TABLE}
+    assert not live - covered, f"routes missing from the access table: {sorted(live - covered)}"
+    assert not covered - live, f"table rows for routes that do not exist: {sorted(covered - live)}"
+
+
+def test_client_routes_are_tried_with_every_kind_of_client():
+    """Routes about one client are tried on, off the round, in another operator and missing."""
+    for rule, method in {(c.rule, c.method) for c in TABLE if "<int:client_id>" in c.rule}:
+        targets = {c.refs["client_id"] for c in TABLE if (c.rule, c.method) == (rule, method)}
+        assert targets >= {"client_on_round", "client_off_round", "foreign_client", "missing"}, (
+            method, rule)
+
+
+# --- Lists show only what each role may see -------------------------------------------------
+
+VISIBLE = {
+    "/clients": ("client_on_round", "client_off_round", "foreign_client"),
+    "/organisations": ("operator", "other_operator", "gp", "food_bank"),
+    "/programmes": ("programme", "other_programme", "extra_programme", "other_extra_programme"),
+    "/rounds": ("round", "other_round"),
+    "/users": ("admin_user", "coordinator_user", "other_coordinator_user", "visitor_user",
+               "other_visitor_user", "provider_user", "tutor_user"),
+}
+SEES = {
+    ("/clients", "admin"): VISIBLE["/clients"],
+    ("/clients", "coordinator"): ("client_on_round", "client_off_round"),
+    ("/clients", "visitor"): ("client_on_round",),
+    ("/clients", "provider"): (),
+    ("/clients", "tutor"): (),
+    ("/clients", "other_coordinator"): ("foreign_client",),
+    ("/organisations", "admin"): VISIBLE["/organisations"],
+    ("/organisations", "coordinator"): VISIBLE["/organisations"],
+    ("/organisations", "visitor"): ("operator",),
+    ("/organisations", "provider"): ("gp",),
+    ("/organisations", "tutor"): ("operator",),
+    ("/organisations", "other_coordinator"): VISIBLE["/organisations"],
+    ("/programmes", "admin"): VISIBLE["/programmes"],
+    ("/programmes", "coordinator"): ("programme", "extra_programme"),
+    ("/programmes", "visitor"): ("programme", "extra_programme"),
+    ("/programmes", "provider"): (),
+    ("/programmes", "tutor"): ("programme", "extra_programme"),
+    ("/programmes", "other_coordinator"): ("other_programme", "other_extra_programme"),
+    ("/rounds", "admin"): ("round", "other_round"),
+    ("/rounds", "coordinator"): ("round",),
+    ("/rounds", "visitor"): ("round",),
+    ("/rounds", "provider"): (),
+    ("/rounds", "tutor"): (),
+    ("/rounds", "other_coordinator"): ("other_round",),
+    ("/users", "admin"): VISIBLE["/users"],
+    ("/users", "coordinator"): ("admin_user", "coordinator_user", "visitor_user",
+                                "other_visitor_user", "tutor_user"),
+    ("/users", "visitor"): ("visitor_user",),
+    ("/users", "provider"): ("provider_user",),
+    ("/users", "tutor"): ("tutor_user",),
+    ("/users", "other_coordinator"): ("other_coordinator_user",),
+}
+
+
+@pytest.mark.parametrize("role", ROLES[:-1])
+@pytest.mark.parametrize("path", sorted(VISIBLE))
+def test_lists_hold_exactly_what_the_role_may_see(path, role, app, world, api_as):
+    with app.app_context():
+        ids = _ids(world)
+    response = api_as(getattr(world, role)).get(f"{path}?limit=200")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["next_cursor"] is None
+    got = {item["id"] for item in body["items"]}
+    assert got == {ids[k] for k in SEES[(path, role)]}
+    if path == "/clients":
+        _assert_listing_audited(app, getattr(world, role).id, got)
+
+
+@pytest.mark.parametrize("role", ROLES[:-1])
+def test_client_list_page_shows_only_visible_clients(role, app, world, client, login):
+    with app.app_context():
+        names = {key: getattr(world, key).full_name
+                 for key in ("client_on_round", "client_off_round", "foreign_client")}
+    login(getattr(world, role))
+    page = client.get("/clients/").get_data(as_text=True)
+    shown = {key for key, name in names.items() if f"<strong>{name}</strong>" in page}
+    assert shown == set(SEES[("/clients", role)])
+    with app.app_context():
+        ids = {key: getattr(world, key).id for key in names}
+    _assert_listing_audited(app, getattr(world, role).id, {ids[k] for k in shown})
+
+
+def test_search_does_not_reach_past_the_scope(app, world, api_as):
+    """Searching for another operator's client by name or phone finds nothing."""
+    api = api_as(world.coordinator)
+    for q in (world.foreign_client.full_name, world.foreign_client.phone[-6:]):
+        response = api.get("/clients", query_string={"q": q})
+        assert response.status_code == 200
+        assert world.foreign_client.id not in {c["id"] for c in response.get_json()["items"]}
+
+
+# --- CSRF and sessions ----------------------------------------------------------------------
+
+WEB_POSTS = sorted({(c.rule, c.method) for c in TABLE
+                    if c.method == "POST" and not c.rule.startswith("/api/")})
+
+
+def _row_counts(app) -> dict:
+    with app.app_context():
+        return {table.name: db.session.scalar(select(func.count()).select_from(table))
+                for table in db.metadata.sorted_tables}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("rule", "method"), WEB_POSTS)
+def test_form_post_without_csrf_token_is_refused(rule, method, role, app, world, client, login):
+    """Every form POST without the CSRF token gets a 400 and changes nothing."""
+    case = next(c for c in TABLE if (c.rule, c.method) == (rule, method)
+                and c.expected["admin"] != 404)
+    with app.app_context():
+        ids = _ids(world)
+    user = None if role == "anonymous" else getattr(world, role)
+    if user:
+        login(user)
+    ref = {k: ids[v] for k, v in case.refs.items()}
+    me = user or world.visitor
+    form = case.body(SimpleNamespace(ids=ids, ref=ref, me_email=me.email)) if case.body else {}
+    before = _row_counts(app)
+    response = client.post(_url(rule, ref), data=form)
+    assert response.status_code == 400
+    assert _row_counts(app) == before
+    if user is None and rule == "/login":
+        assert client.get("/clients/").status_code == 302, "logged in without a CSRF token"
+    if user is not None and rule == "/logout":
+        assert client.get("/clients/").status_code == 200, "logged out without a CSRF token"
+
+
+def test_api_ignores_the_session_cookie(world, client, login):
+    """The API is CSRF-exempt because only a bearer token opens it, never the session."""
+    login(world.coordinator)
+    response = client.post("/api/v1/clients", json={
+        "programme_id": world.programme.id, "full_name": "Forged Request"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    assert client.get(f"/api/v1/clients/{world.client_on_round.id}").status_code == 401
