@@ -58,15 +58,18 @@ class Phone(fields.String):
             raise ValidationError(str(exc)) from exc
 
 
-class Email(fields.Email):
+class Email(fields.String):
+    """An email address, lower-cased; blank means none."""
+
+    _check = validate.Email(error="Not a valid email address.")
+
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) and not value.strip():
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
             return None
-        text = super()._deserialize(value.strip() if isinstance(value, str) else value,
-                                    attr, data, **kwargs)
-        if len(text) > 320:
-            raise ValidationError("Must be at most 320 characters.")
-        return text.lower()
+        if len(text) > 320 or _CONTROL.search(text):
+            raise ValidationError("Not a valid email address.")
+        return self._check(text).lower()
 
 
 class AwareDateTime(fields.AwareDateTime):

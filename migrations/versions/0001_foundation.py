@@ -142,6 +142,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clients'))
     )
     with op.batch_alter_table('clients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_clients_date_of_birth'), ['date_of_birth'], unique=False)
         batch_op.create_index(batch_op.f('ix_clients_full_name'), ['full_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_clients_phone'), ['phone'], unique=False)
         batch_op.create_index(batch_op.f('ix_clients_programme_id'), ['programme_id'], unique=False)
@@ -231,6 +232,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_clients_programme_id'))
         batch_op.drop_index(batch_op.f('ix_clients_phone'))
         batch_op.drop_index(batch_op.f('ix_clients_full_name'))
+        batch_op.drop_index(batch_op.f('ix_clients_date_of_birth'))
 
     op.drop_table('clients')
     with op.batch_alter_table('rounds', schema=None) as batch_op:

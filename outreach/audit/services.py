@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import select
 
 from outreach.audit.models import AuditEvent
@@ -16,6 +16,9 @@ def record(actor, action: str, *, subject=None, client_id: int | None = None,
     if has_request_context():
         ip = request.remote_addr or ""
         via = via or g.get("via", "web")
+    elif has_app_context():
+        # Outside a request it is the command line, unless a worker said otherwise.
+        via = via or g.get("via", "cli")
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
         actor_role=str(getattr(actor, "role", "") or ""),

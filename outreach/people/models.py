@@ -18,7 +18,7 @@ class Client(TimestampMixin, db.Model):
     # The programme the client was first enrolled in; all programmes are in `enrolments`.
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     full_name: Mapped[str] = mapped_column(String(200), index=True)
-    date_of_birth: Mapped[date | None]
+    date_of_birth: Mapped[date | None] = mapped_column(index=True)  # duplicate guard
     address: Mapped[str] = mapped_column(String(500), default="")
     parish: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164
