@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def _error_response(status: int, code: str, message: str, fields: dict | None = 
     if wants_json():
         body = {"error": {"code": code, "message": message, "fields": fields or {}}}
         return jsonify(body), status
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, code=code, message=message), status
 
 
 def register(app: Flask) -> None:
@@ -85,6 +86,11 @@ def register(app: Flask) -> None:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="outreach"'
             return response
         return _error_response(error.status, error.code, error.message, error.fields)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError):
+        return _error_response(400, "csrf_failed",
+                               "This form has expired or did not come from this site.")
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

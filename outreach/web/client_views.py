@@ -226,7 +226,7 @@ def withdraw_consent(client_id: int, consent_id: int):
                 errors = {"_schema": exc.message}
             else:
                 db.session.commit()
-                flash("Consent withdrawn. Nothing more will be shared on its strength.",
+                flash("Consent withdrawn. Nothing more will be shared because of it.",
                       "success")
                 return redirect(url_for("clients.show", client_id=client_id))
     db.session.commit()
