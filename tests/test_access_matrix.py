@@ -26,6 +26,7 @@ from outreach.api.core import OPERATIONS
 from outreach.audit.models import AuditEvent
 from outreach.db import db
 from outreach.enums import ConsentPurpose, ProgrammeKind
+from outreach.people.models import Client
 from outreach.programmes.models import Programme
 from outreach.schemas import MAX_ID
 from tests import factories
@@ -354,8 +355,6 @@ def _ids(world) -> dict:
                                                  ProgrammeKind.DIGITAL_LITERACY).id
     ids["other_extra_programme"] = factories.programme(other_programme.operator).id
     ids["other_round"] = factories.round_(other_programme, name="Other Round").id
-    from outreach.people.models import Client
-
     for which, key in (("on", "client_on_round"), ("off", "client_off_round"),
                        ("foreign", "foreign_client")):
         client = get(Client, ids[key])

@@ -17,6 +17,8 @@ from outreach.organisations.models import Organisation
 
 
 def find_by_email(email: str) -> User | None:
+    if "\x00" in email:  # no stored email has one, and PostgreSQL refuses it as a parameter
+        return None
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 

@@ -61,7 +61,7 @@ def _client_form(form) -> dict:
 @bp.get("/")
 def index():
     """List and search the clients the user may see."""
-    q = request.args.get("q", "")[:100].strip()
+    q = request.args.get("q", "")[:100].replace("\x00", "").strip()  # PostgreSQL refuses NUL
     after = request.args.get("after", "")
     query = services.visible_clients(current_user, q=q)
     if after.isascii() and after.isdigit() and int(after) <= MAX_ID:  # else: from the start

@@ -277,17 +277,18 @@ FIELD_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(FIELD_CASES))
-@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+def _field(name: str, case: str) -> str | None:
+    """The field a case changes on an endpoint (None: the endpoint has no such field)."""
+    field = FIELD_CASES[case][0]
+    return {"<text>": ENDPOINTS[name].text, "<id>": ENDPOINTS[name].id_field}.get(field, field)
+
+
+@pytest.mark.parametrize(("name", "case"), [
+    (name, case) for name in sorted(ENDPOINTS) for case in sorted(FIELD_CASES)
+    if _field(name, case) is not None])
 def test_bad_field_values_are_refused_and_named(env, name, case):
     endpoint = ENDPOINTS[name]
-    field, value = FIELD_CASES[case]
-    if field == "<text>":
-        field = endpoint.text
-    elif field == "<id>":
-        field = endpoint.id_field
-    if field is None:
-        pytest.skip("this endpoint has no such field")
+    field, value = _field(name, case), FIELD_CASES[case][1]
     body = {**valid(env, endpoint), field: value}
     before = snapshot(env.app)
     response = send(env, endpoint, body=body)
@@ -503,6 +504,15 @@ def test_huge_ids_in_page_urls_are_not_found(env, login):
     for path in (f"/clients/{HUGE}", f"/clients/{HUGE}/edit",
                  f"/clients/{env.ids.on_round}/consents/{HUGE}/withdraw"):
         assert env.client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("header", [
+    "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer otk_" + "x" * 10_000,
+    "Bearer otk_\u00e9\u00e9", "Bearer otk_abc\x01", "bearer otk_nope", "Token otk_nope",
+])
+def test_odd_authorization_headers_are_unauthorised(env, header):
+    response = env.client.get("/api/v1/clients", headers={"Authorization": header})
+    assert_error(response, 401, code="unauthorized")
 
 
 # --- Lists: cursors, limits and filters ------------------------------------------------------
