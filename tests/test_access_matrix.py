@@ -251,8 +251,8 @@ route("POST", "/api/v1/clients/<int:client_id>/enrolments", [
     (ON | {"programme": "extra_programme"},     201, 201, 403, 403, 403, 403, 401),
     (OFF | {"programme": "extra_programme"},    201, 201, 403, 403, 403, 403, 401),
     (FOREIGN | {"programme": "other_extra_programme"}, 201, 403, 403, 403, 403, 201, 401),
-    # Another operator's programme: refused for a coordinator, as data rather than access.
-    (ON | {"programme": "other_extra_programme"}, 201, 422, 403, 403, 403, 403, 401),
+    # Another operator's programme: refused for everyone, admins included, as data not access.
+    (ON | {"programme": "other_extra_programme"}, 422, 422, 403, 403, 403, 403, 401),
     (NONE | {"programme": "extra_programme"},   404, 404, 403, 403, 403, 404, 401),
 ], body=lambda t: {"programme_id": t.ref["programme"]})
 route("POST", "/api/v1/clients/<int:client_id>/enrolments/<int:programme_id>/leave", [

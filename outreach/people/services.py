@@ -169,6 +169,10 @@ def update_client(actor: User, client: Client, changes: dict) -> Client:
 def enrol_in_programme(actor: User, client: Client, programme_id: int) -> ProgrammeEnrolment:
     """Add the client to another programme of the same operator (or re-activate them)."""
     programme = managed_programme(actor, programme_id)
+    if programme.operator_id != client.programme.operator_id:
+        # Another operator's programme would hand this client's record to another organisation.
+        raise ValidationFailed("A client can only join programmes of the same operator.",
+                               fields={"programme_id": ["Run by another operator."]})
     existing = next((e for e in client.enrolments if e.programme_id == programme.id), None)
     if existing is not None and existing.status == EnrolmentStatus.ACTIVE:
         raise Conflict("The client is already enrolled in this programme.")
