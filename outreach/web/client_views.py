@@ -21,7 +21,7 @@ from outreach.people.schemas import ClientIn, ContactIn
 from outreach.programmes.models import Programme
 from outreach.rounds.models import Round
 from outreach.schemas import MAX_ID
-from outreach.web.forms import form_data, validate_form
+from outreach.web.forms import form_data, refusal_errors, validate_form
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 PAGE = 25
@@ -107,8 +107,7 @@ def new():
                 matches = exc.extra.get("matches", [])
             except APIError as exc:
                 db.session.rollback()
-                errors = {k: " ".join(map(str, v)) for k, v in exc.fields.items()} or {
-                    "_schema": exc.message}
+                errors = refusal_errors(exc)
             else:
                 db.session.commit()
                 flash(f"{client.full_name} is enrolled.", "success")
@@ -166,8 +165,7 @@ def edit(client_id: int):
                 client = services.client_for_change(current_user, client_id)
             except APIError as exc:
                 db.session.rollback()
-                errors = {k: " ".join(map(str, v)) for k, v in exc.fields.items()} or {
-                    "_schema": exc.message}
+                errors = refusal_errors(exc)
                 client = services.client_for_change(current_user, client_id)
             else:
                 db.session.commit()
@@ -191,7 +189,7 @@ def add_contact(client_id: int):
             services.add_contact(current_user, client, data)
         except APIError as exc:
             db.session.rollback()
-            errors = {k: " ".join(map(str, v)) for k, v in exc.fields.items()}
+            errors = refusal_errors(exc)
     return _after_change(client_id, errors, "Contact added.")
 
 
@@ -205,8 +203,7 @@ def give_consent(client_id: int):
             consent_services.record_consent(current_user, client, data)
         except APIError as exc:
             db.session.rollback()
-            errors = {k: " ".join(map(str, v)) for k, v in exc.fields.items()} or {
-                "_schema": exc.message}
+            errors = refusal_errors(exc)
     return _after_change(client_id, errors, "Consent recorded.")
 
 
@@ -223,7 +220,7 @@ def withdraw_consent(client_id: int, consent_id: int):
                 consent_services.withdraw(current_user, consent, data["reason"])
             except APIError as exc:
                 db.session.rollback()
-                errors = {"_schema": exc.message}
+                errors = refusal_errors(exc)
             else:
                 db.session.commit()
                 flash("Consent withdrawn. Nothing more will be shared because of it.",

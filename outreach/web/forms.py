@@ -36,6 +36,11 @@ def validate_form(schema: Schema, data: dict, *, partial: bool = False) -> tuple
         return {}, {k: " ".join(_flatten(v)) for k, v in messages.items()}
 
 
+def refusal_errors(exc) -> dict:
+    """A service's refusal (an APIError) as form errors: by field, or one for the whole form."""
+    return {k: " ".join(_flatten(v)) for k, v in exc.fields.items()} or {"_schema": exc.message}
+
+
 def _flatten(value) -> list[str]:
     if isinstance(value, str):
         return [value]
