@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from outreach import demo as _demo  # noqa: F401 - registers seed-demo
     from outreach import health, web
+    from outreach import tick as _tick  # noqa: F401 - registers tick
     from outreach.api import api
     from outreach.api import routes as _api_routes  # noqa: F401 - registers the API routes
     from outreach.api.spec import register_spec_route

@@ -19,9 +19,19 @@ NAMING_CONVENTION = {
 }
 
 
+_clock: dict[str, datetime | None] = {"now": None}
+
+
 def utcnow() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware, in UTC (or the time set by `set_clock`)."""
+    return _clock["now"] or datetime.now(UTC)
+
+
+def set_clock(moment: datetime | None) -> None:
+    """Make utcnow() answer `moment` (None: the real time). For tests and `outreach tick --now`."""
+    if moment is not None and moment.tzinfo is None:
+        raise ValueError("set_clock needs an aware datetime")
+    _clock["now"] = moment.astimezone(UTC) if moment is not None else None
 
 
 class UTCDateTime(TypeDecorator):

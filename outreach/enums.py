@@ -57,3 +57,64 @@ def enum_column(enum: type[StrEnum], name: str) -> sa.Enum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
+
+
+class VisitFrequency(StrEnum):
+    DAILY = "daily"  # every day the round runs
+    WEEKDAYS = "weekdays"  # chosen weekdays, 1 to 6 a week
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+
+
+class VisitOutcome(StrEnum):
+    SEEN_WELL = "seen_well"
+    SEEN_CONCERN = "seen_concern"
+    NO_ANSWER = "no_answer"
+    DECLINED = "declined"
+    AWAY = "away"
+
+
+class NeedCategory(StrEnum):
+    FALL = "fall"
+    PAIN_OR_ILLNESS = "pain_or_illness"
+    MEDICATION = "medication"
+    FOOD_OR_SHOPPING = "food_or_shopping"
+    TRANSPORT = "transport"
+    HOME_OR_HEATING = "home_or_heating"
+    MONEY = "money"
+    LONELINESS = "loneliness"
+    PERSONAL_CARE = "personal_care"
+    DIGITAL_HELP = "digital_help"
+    SAFEGUARDING = "safeguarding"
+    OTHER = "other"
+    # Raised by the system itself, the safety net.
+    NO_ANSWER = "no_answer"
+    NO_RESPONSE = "no_response"
+    MISSED_VISIT = "missed_visit"
+    NOT_SEEN = "not_seen"
+    INVALID_NUMBER = "invalid_number"
+
+
+class NeedSeverity(StrEnum):
+    URGENT = "urgent"
+    SOON = "soon"
+    ROUTINE = "routine"
+
+
+class NeedSource(StrEnum):
+    VISIT = "visit"
+    SMS = "sms"
+    WEB = "web"
+    SYSTEM = "system"
+
+
+class NeedStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class PrescriptionStatus(StrEnum):
+    READY = "ready"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    NOT_DELIVERED = "not_delivered"

@@ -143,3 +143,84 @@ def world() -> World:
         client_on_round=client(prog, round_id=rnd.id, walk_order=1),
         client_off_round=client(prog), foreign_client=client(other_prog),
     )
+
+
+# --- Call & Check: plans, pauses, cover, visits, needs, appointments, prescriptions -----------
+
+
+def visit_plan(c: Client, frequency: str = "daily", weekdays: str = "", **kw):
+    from outreach.visits.models import VisitPlan
+
+    made = VisitPlan(client=c, frequency=frequency, weekdays=weekdays,
+                     starts_on=kw.pop("starts_on", date(2024, 1, 1)), **kw)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def pause(c: Client, starts_on: date, ends_on: date, reason: str = "hospital stay"):
+    from outreach.visits.models import VisitPause
+
+    made = VisitPause(client_id=c.id, starts_on=starts_on, ends_on=ends_on, reason=reason)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def cover(r: Round, visitor, starts_on: date, ends_on: date):
+    from outreach.rounds.models import RoundCover
+
+    made = RoundCover(round=r, visitor=visitor, starts_on=starts_on, ends_on=ends_on)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def visit(c: Client, visitor=None, outcome: str = "seen_well", **kw):
+    import uuid
+
+    from outreach.visits.models import Visit
+    from outreach.visits.schedule import local_date
+
+    visited_at = kw.pop("visited_at", utcnow())
+    made = Visit(id=kw.pop("id", str(uuid.uuid4())), client_id=c.id,
+                 visitor_id=getattr(visitor, "id", None), round_id=kw.pop("round_id", c.round_id),
+                 visited_at=visited_at,
+                 visited_on=kw.pop("visited_on", local_date(visited_at, "Europe/Jersey")),
+                 outcome=outcome, **kw)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def need(c: Client, category: str = "food_or_shopping", severity: str = "soon",
+         source: str = "visit", **kw):
+    from outreach.needs.models import Need
+
+    made = Need(client_id=c.id, category=category, severity=severity, source=source,
+                description=kw.pop("description", "Needs help with shopping"), **kw)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def appointment(c: Client, starts_at, **kw):
+    from outreach.care.models import Appointment
+
+    made = Appointment(client_id=c.id, starts_at=starts_at,
+                       place=kw.pop("place", "General Hospital, outpatients"),
+                       with_whom=kw.pop("with_whom", "Eye clinic"), **kw)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def prescription(c: Client, pharmacy: Organisation | None = None, **kw):
+    from outreach.care.models import Prescription
+
+    made = Prescription(client_id=c.id, pharmacy_id=getattr(pharmacy, "id", None),
+                        description=kw.pop("description", "Repeat prescription, 1 bag"),
+                        ready_at=kw.pop("ready_at", utcnow()), **kw)
+    db.session.add(made)
+    db.session.flush()
+    return made

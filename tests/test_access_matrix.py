@@ -329,6 +329,14 @@ route("POST", "/clients/<int:client_id>/consents/<int:consent_id>/withdraw",
       _with_status(PAGE_CONSENT, 302), body=lambda t: {"reason": "Changed their mind"})
 
 
+# --- Call & Check: plans, pauses, cover and due lists ------------------------------------------
+
+# --- Call & Check: visits, needs and the visitor's pages ---------------------------------------
+
+# --- Call & Check: safety net and coordinator dashboard -----------------------------------------
+
+# --- Call & Check: appointments and prescriptions -----------------------------------------------
+
 # --- Running the table ----------------------------------------------------------------------
 
 def _ids(world) -> dict:

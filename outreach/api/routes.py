@@ -2,8 +2,12 @@
 
 from outreach.audit import api as _audit  # noqa: F401
 from outreach.auth import api as _auth  # noqa: F401
+from outreach.care import api as _care  # noqa: F401
 from outreach.consent import api as _consent  # noqa: F401
+from outreach.needs import api as _needs  # noqa: F401
 from outreach.organisations import api as _organisations  # noqa: F401
 from outreach.people import api as _people  # noqa: F401
 from outreach.programmes import api as _programmes  # noqa: F401
 from outreach.rounds import api as _rounds  # noqa: F401
+from outreach.visits import api as _visits  # noqa: F401
+from outreach.visits import plan_api as _plan_api  # noqa: F401

@@ -17,7 +17,6 @@ from outreach.enums import Role
 from outreach.errors import Forbidden
 from outreach.people.models import Client, ProgrammeEnrolment
 from outreach.programmes.models import Programme
-from outreach.rounds.models import Round
 
 ClientScope = Callable[[User], ColumnElement[bool]]
 _client_scopes: dict[Role, list[ClientScope]] = {role: [] for role in Role}
@@ -48,7 +47,18 @@ def _clients_of_operator(user: User) -> ColumnElement[bool]:
 
 @client_scope(Role.VISITOR)
 def _clients_on_own_rounds(user: User) -> ColumnElement[bool]:
-    return Client.round_id.in_(select(Round.id).where(Round.visitor_id == user.id))
+    """Clients on the rounds the visitor walks today: their own, unless covered, and any they
+    cover for someone else."""
+    from outreach.visits.schedule import rounds_walked_by
+
+    return Client.round_id.in_(rounds_walked_by(user, today()))
+
+
+def today():
+    """Today's date for access decisions (UTC; Jersey is never more than an hour away)."""
+    from outreach.db import utcnow
+
+    return utcnow().date()
 
 
 def client_filter(user: User) -> ColumnElement[bool]:

@@ -17,5 +17,7 @@ class Programme(TimestampMixin, db.Model):
     operator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Jersey")
     description: Mapped[str] = mapped_column(String(2000), default="")
+    # After a no-answer, how long designated contacts have before the coordinator is told.
+    no_answer_window_minutes: Mapped[int] = mapped_column(default=120)
 
     operator: Mapped[Organisation] = relationship()

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from datetime import date
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.auth.models import User
@@ -25,3 +27,20 @@ class Round(TimestampMixin, db.Model):
     @property
     def weekday_list(self) -> list[int]:
         return [int(d) for d in self.weekdays.split(",") if d]
+
+
+class RoundCover(TimestampMixin, db.Model):
+    """Holiday cover: another visitor walks the round for a date range."""
+
+    __tablename__ = "round_covers"
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="dates_in_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    visitor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    round: Mapped[Round] = relationship()
+    visitor: Mapped[User] = relationship()

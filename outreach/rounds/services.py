@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from outreach.audit.services import record
 from outreach.auth import access
@@ -48,7 +48,11 @@ def visible_rounds(actor: User):
     """Rounds of the caller's programmes; a visitor sees the rounds they walk."""
     query = select(Round).join(Programme).where(access.programme_filter(actor))
     if actor.role == Role.VISITOR:
-        query = query.where(Round.visitor_id == actor.id)
+        from outreach.auth.access import today
+        from outreach.visits.schedule import rounds_walked_by
+
+        query = query.where(or_(Round.visitor_id == actor.id,
+                                Round.id.in_(rounds_walked_by(actor, today()))))
     elif actor.role not in (Role.ADMIN, Role.COORDINATOR):
         query = query.where(Round.id.is_(None))
     return query

@@ -8,10 +8,21 @@ from outreach import phones
 
 
 def init_app(app: Flask) -> None:
-    from outreach.web import auth_views, client_views
+    from outreach.web import (
+        auth_views,
+        care_views,
+        client_views,
+        dashboard_views,
+        plan_views,
+        visitor_views,
+    )
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(client_views.bp)
+    app.register_blueprint(visitor_views.bp)
+    app.register_blueprint(dashboard_views.bp)
+    app.register_blueprint(care_views.bp)
+    app.register_blueprint(plan_views.bp)
     from outreach.web.forms import field_label
 
     app.jinja_env.filters["phone"] = phones.display

@@ -1,0 +1,1 @@
+"""Appointments to remind clients of and prescriptions to deliver to them."""

@@ -1,0 +1,1 @@
+"""Needs: self-reported or observed, or raised by the safety net."""

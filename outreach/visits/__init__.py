@@ -1,0 +1,1 @@
+"""Visit plans, pauses, the check-in questionnaire and visits."""

@@ -1,0 +1,1 @@
+"""API: visit plans, pauses, round cover and due lists."""
