@@ -19,6 +19,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from outreach import demo_care
 from outreach import demo_data as data
 from outreach.cli import cli
 from outreach.db import db
@@ -50,7 +51,14 @@ def seed_demo() -> None:
             "The demo uses fictional phone numbers, which this configuration refuses "
             "(ALLOW_FICTIONAL_NUMBERS is off, as in production). Load it into a development "
             "or demonstration database instead.")
-    if db.session.scalar(select(Organisation.id).where(Organisation.name == OPERATOR)):
+    operator = db.session.scalar(select(Organisation).where(Organisation.name == OPERATOR))
+    if operator is not None and not demo_care.present(operator):
+        # Loaded before visits were planned: add that part alone, once.
+        summary = demo_care.seed(operator)
+        db.session.commit()
+        click.echo("Added Call & Check to the demo: "
+                   + ", ".join(f"{n} {what}" for what, n in summary.items()) + ".")
+    elif operator is not None:
         click.echo(f"The demo is already loaded ({OPERATOR} exists); nothing was changed.")
         if find_by_email(demo_logins()[0][1]) is None:
             click.echo(f"Warning: {OPERATOR} exists but the demo users do not, so the logins "
@@ -114,10 +122,12 @@ def _seed(rng: random.Random) -> dict[str, int]:
             consents.extend(given)
     withdrawn = _withdraw_some(rng, consents)
     _enrol_in_get_online(rng, admin, clients, programmes["get_online"].id)
+    db.session.flush()
     return {"organisations": len(orgs), "programmes": len(programmes), "users": len(users),
             "rounds": len(data.ROUNDS), "clients": len(clients),
             "contacts": sum(len(c.contacts) for c in clients),
-            "consents": len(consents), "withdrawn consents": withdrawn}
+            "consents": len(consents), "withdrawn consents": withdrawn,
+            **demo_care.seed(orgs["operator"])}
 
 
 def _phone_numbers(rng: random.Random) -> Iterator[str]:

@@ -146,3 +146,44 @@ ROUNDS = [
     ("St Brelade", "visitor.stbrelade", (1, 2, 3, 4, 5), 13),
     ("Trinity", "visitor.trinity", (1, 3, 5), 11),
 ]
+
+# --- Call & Check: plans, appointments, prescriptions and recent visits -----------------------
+
+# How the 40 demo clients are visited: most every day the round runs, some on chosen days,
+# a few once a week or once a fortnight.
+PLAN_MIX = {"daily": 26, "weekdays": 7, "weekly": 4, "fortnightly": 3}
+PLANS_START = "2025-01-06"  # the Monday the demo programme started visiting
+
+APPOINTMENTS = [
+    # (with whom, where)
+    ("Eye clinic", "General Hospital, outpatients"),
+    ("Dr Sophie Amy", "Maison Verte Medical Practice"),
+    ("Practice nurse: blood test", "Maison Verte Medical Practice"),
+    ("Hearing aid check", "Audiology, Overdale"),
+    ("Physiotherapy", "Physiotherapy department, General Hospital"),
+    ("Diabetes review", "Maison Verte Medical Practice"),
+    ("Chiropodist", "Community foot clinic, Les Quennevais"),
+    ("Dentist", "Seaview Dental Surgery"),
+]
+
+PRESCRIPTIONS = [
+    "Repeat prescription, 1 bag",
+    "Blister pack for the week",
+    "Repeat prescription, 2 bags (one from the fridge)",
+    "Inhalers and repeat tablets",
+    "Eye drops and repeat tablets",
+    "Pain relief patches, 4 weeks",
+]
+
+# Concerns passed on during recent visits: (need category, severity, what the visitor wrote).
+CONCERNS = [
+    ("food_or_shopping", "soon", "Fridge nearly empty; no one to do the shopping this week."),
+    ("loneliness", "routine", "Says she has not spoken to anyone since Sunday."),
+    ("home_or_heating", "soon", "Heating not working, using the oven to keep warm."),
+    ("pain_or_illness", "soon", "Bad cough for a week, has not called the surgery."),
+    ("transport", "routine", "Needs a lift to the eye clinic next week."),
+    ("fall", "urgent", "Had a fall in the kitchen yesterday; bruised arm, says she is fine."),
+]
+
+VISIT_NOTES = ["", "", "", "Cheerful, was in the garden.", "Daughter visiting today.",
+               "Reminded about the appointment.", "Asked to pass on thanks to the pharmacy."]

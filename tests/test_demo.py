@@ -145,8 +145,13 @@ def test_every_demo_user_can_log_in_with_the_printed_password(seeded):
 
 
 def counts() -> dict:
+    from outreach.care.models import Appointment, Prescription
+    from outreach.needs.models import Need
+    from outreach.visits.models import Visit, VisitPause, VisitPlan
+
     models = (Organisation, Programme, User, Round, Client, Contact, Consent,
-              ProgrammeEnrolment, AuditEvent)
+              ProgrammeEnrolment, AuditEvent, VisitPlan, VisitPause, Appointment, Prescription,
+              Visit, Need)
     return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in models}
 
 
@@ -200,3 +205,140 @@ def test_visitor_sees_only_the_clients_on_their_round(seeded, api_as):
     assert {c["id"] for c in items} == expected
     assert 0 < len(expected) < 40
     assert {c["parish"] for c in items} == {"Trinity"}
+
+
+# --- Call & Check: plans, pauses, appointments, prescriptions and recent visits -------------
+
+def _care_rows() -> dict:
+    """What the Call & Check part made, by client name, to compare two loads."""
+    from outreach.care.models import Appointment, Prescription
+    from outreach.needs.models import Need
+    from outreach.visits.models import Visit, VisitPause, VisitPlan
+
+    names = dict(db.session.execute(select(Client.id, Client.full_name)).all())
+    return {
+        "plans": sorted((names[p.client_id], p.frequency.value, p.weekdays)
+                        for p in db.session.scalars(select(VisitPlan))),
+        "pauses": sorted((names[p.client_id], p.starts_on, p.ends_on)
+                         for p in db.session.scalars(select(VisitPause))),
+        "appointments": sorted((names[a.client_id], a.starts_at, a.with_whom)
+                               for a in db.session.scalars(select(Appointment))),
+        "prescriptions": sorted((names[p.client_id], p.status.value, p.description)
+                                for p in db.session.scalars(select(Prescription))),
+        "visits": sorted((names[v.client_id], v.visited_at, v.outcome.value)
+                         for v in db.session.scalars(select(Visit))),
+        "needs": sorted((names[n.client_id], n.category.value, n.status.value)
+                        for n in db.session.scalars(select(Need))),
+    }
+
+
+@pytest.fixture
+def clock():
+    from datetime import UTC, datetime
+
+    from outreach.db import set_clock
+
+    moment = datetime(2026, 3, 11, 7, 30, tzinfo=UTC)  # a Wednesday morning
+    set_clock(moment)
+    yield moment
+    set_clock(None)
+
+
+def test_every_client_has_a_plan_in_the_stated_mix(clock, app):
+    from outreach.visits.models import VisitPause, VisitPlan
+
+    seed(app)
+    plans = list(db.session.scalars(select(VisitPlan)))
+    clients = list(db.session.scalars(select(Client)))
+    assert {p.client_id for p in plans} == {c.id for c in clients}
+    assert Counter(p.frequency.value for p in plans) == demo.data.PLAN_MIX
+    rounds = {r.id: r for r in db.session.scalars(select(Round))}
+    by_client = {c.id: c for c in clients}
+    for plan in plans:
+        assert plan.starts_on == date(2025, 1, 6)
+        days = rounds[by_client[plan.client_id].round_id].weekday_list
+        assert set(plan.weekday_list) <= set(days)  # visited only on days the round runs
+        allowed = {"daily": {0}, "weekdays": {2, 3}, "weekly": {1}, "fortnightly": {1}}
+        assert len(plan.weekday_list) in allowed[plan.frequency]
+    pauses = list(db.session.scalars(select(VisitPause)))
+    today = date(2026, 3, 11)
+    assert len(pauses) == 2
+    assert sum(p.starts_on <= today <= p.ends_on for p in pauses) == 1  # one in hospital now
+
+
+def test_appointments_and_prescriptions_for_the_coming_days(clock, app, api_as):
+    from datetime import timedelta
+
+    from outreach.care.models import Appointment, Prescription
+    from outreach.consent.services import may_share_with
+
+    seed(app)
+    appointments = list(db.session.scalars(select(Appointment)))
+    assert len(appointments) == round(40 / 3)
+    assert len({a.client_id for a in appointments}) == len(appointments)
+    for a in appointments:
+        assert clock + timedelta(hours=12) < a.starts_at < clock + timedelta(days=8)
+        assert a.with_whom and a.place and a.cancelled_at is None
+    pharmacy = by_name(Organisation, "Les Ruettes Pharmacy")
+    ready = list(db.session.scalars(select(Prescription).where(Prescription.status == "ready")))
+    assert len(ready) == 10
+    for p in ready:
+        assert p.pharmacy_id == pharmacy.id and p.ready_at < clock
+        assert may_share_with(p.client, organisation=pharmacy)
+    listed = api_as(demo_user("pharmacy")).get("/prescriptions?status=ready&limit=50")
+    assert {p["id"] for p in listed.get_json()["items"]} == {p.id for p in ready}
+
+
+def test_two_weeks_of_visits_with_concerns_and_a_no_answer(clock, app):
+    from datetime import timedelta
+
+    from outreach.care.models import Prescription
+    from outreach.needs.models import Need
+    from outreach.visits.models import Visit
+
+    seed(app)
+    today = date(2026, 3, 11)
+    visits = list(db.session.scalars(select(Visit)))
+    assert len(visits) > 150
+    assert all(today - timedelta(days=14) <= v.visited_on < today for v in visits)
+    outcomes = Counter(v.outcome.value for v in visits)
+    assert outcomes["no_answer"] == 1 and outcomes["seen_concern"] == len(demo.data.CONCERNS)
+    assert outcomes["seen_well"] == len(visits) - 1 - len(demo.data.CONCERNS)
+    no_answer = next(v for v in visits if v.outcome == "no_answer")
+    assert no_answer.visited_on >= today - timedelta(days=3)
+    needs = list(db.session.scalars(select(Need)))
+    concern_visits = {v.id for v in visits if v.outcome == "seen_concern"}
+    assert {n.visit_id for n in needs} == concern_visits
+    assert any(n.status == "open" for n in needs)
+    for visit in visits:
+        round_ = db.session.get(Round, visit.round_id)
+        assert visit.visitor_id == round_.visitor_id
+        assert visit.client.round_id == round_.id
+    delivered = list(db.session.scalars(select(Prescription).where(
+        Prescription.status == "delivered")))
+    assert len(delivered) == 4
+    assert all(p.visit_id and db.session.get(Visit, p.visit_id).prescription_delivered
+               for p in delivered)
+
+
+def test_call_and_check_part_is_added_once_to_an_older_demo(clock, app):
+    from sqlalchemy import delete
+
+    from outreach.care.models import Appointment, Prescription
+    from outreach.needs.models import Need
+    from outreach.visits.models import Visit, VisitPause, VisitPlan
+
+    seed(app)
+    first = _care_rows()
+    before = counts()
+    # A demo loaded before visits were planned has none of this: the command adds it, once.
+    for model in (Need, Prescription, Appointment, Visit, VisitPause, VisitPlan):
+        db.session.execute(delete(model))
+    db.session.commit()
+    added = seed(app)
+    assert "Added Call & Check to the demo" in added.output
+    assert _care_rows() == first  # the same plans, visits and all: deterministic
+    assert counts() == before
+    again = seed(app)
+    assert "already loaded" in again.output
+    assert _care_rows() == first

@@ -141,14 +141,17 @@ def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag:
             if body is not None:
                 kwargs["data"] = load(body(), json_body(), partial=partial)
             result = view(**kwargs)
+            answer = status
+            if isinstance(result, tuple):  # (result, status): e.g. 200 for a replayed create
+                result, answer = result
             if response is None:
-                payload, code = ("", 204) if result is None else (result, status)
+                payload, code = ("", 204) if result is None else (result, answer)
             elif many:
                 payload = {"items": response(many=True).dump(result.items),
                            "next_cursor": result.next_cursor}
-                code = status
+                code = answer
             else:
-                payload, code = response().dump(result), status
+                payload, code = response().dump(result), answer
             db.session.commit()
             if code == 204:
                 return "", 204

@@ -1,5 +1,203 @@
 """Appointments and prescriptions pages for coordinators and pharmacies."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from outreach.care import services
+from outreach.care.models import Appointment, Prescription
+from outreach.care.schemas import AppointmentIn, PrescriptionIn, StatusIn
+from outreach.db import db, utcnow
+from outreach.enums import OrganisationKind, PrescriptionStatus
+from outreach.errors import APIError
+from outreach.organisations.models import Organisation
+from outreach.people.models import Client
+from outreach.people.services import client_for_change
+from outreach.rounds.models import Round
+from outreach.web.forms import form_data, refusal_errors, validate_form
 
 bp = Blueprint("care", __name__)
+Status = PrescriptionStatus
+STATUS_WORDS = {Status.READY: "Ready to take out", Status.OUT_FOR_DELIVERY: "Out for delivery",
+                Status.NOT_DELIVERED: "Not delivered", Status.DELIVERED: "Delivered"}
+# What the pharmacy page offers from each status: (new status, button text).
+MOVES = {Status.READY: [(Status.OUT_FOR_DELIVERY, "Send out for delivery")],
+         Status.OUT_FOR_DELIVERY: [(Status.DELIVERED, "Mark delivered")],
+         Status.NOT_DELIVERED: [(Status.READY, "Ready to try again")],
+         Status.DELIVERED: []}
+RECENT = timedelta(days=14)  # how long delivered prescriptions stay on the pages
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    g.via = "web"
+
+
+@bp.app_template_global()
+def shows_pharmacy_page() -> bool:
+    """Whether the menu offers the pharmacy page to the current user."""
+    return current_user.is_authenticated and services.is_pharmacy_user(current_user)
+
+
+@bp.app_template_global()
+def care_time(moment: datetime, timezone: str) -> str:
+    """A time as people read it, in the programme's time zone: Tue 4 March 2025, 10:30."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local:%a} {local.day} {local:%B %Y, %H:%M}"
+
+
+@bp.app_template_global()
+def care_for_client(client: Client) -> dict:
+    """What the client page's appointments and prescriptions section shows."""
+    now = utcnow()
+    appointments = db.session.scalars(
+        services.appointments_for(client, upcoming=True).order_by(Appointment.starts_at)
+        .limit(20)).all()
+    prescriptions = db.session.scalars(services.prescriptions_for(client).where(or_(
+        Prescription.status != Status.DELIVERED, Prescription.delivered_at >= now - RECENT,
+    )).order_by(Prescription.id.desc()).limit(20)).all()
+    return {"appointments": appointments, "prescriptions": prescriptions,
+            "pharmacies": _pharmacies(), "status_words": STATUS_WORDS,
+            "timezone": client.programme.timezone}
+
+
+def _pharmacies() -> list[Organisation]:
+    return db.session.scalars(select(Organisation).where(
+        Organisation.kind == OrganisationKind.HEALTH).order_by(Organisation.name)).all()
+
+
+def _appointment_form(client: Client, form) -> tuple[dict, dict]:
+    """Read the form's local date and time as a time in the programme's zone, then validate
+    it with the API's schema."""
+    errors = {}
+    data = form_data(AppointmentIn(), form, booleans=("transport_needed",))
+    data.pop("starts_at", None)
+    try:
+        day = date.fromisoformat(form.get("day", "").strip())
+    except ValueError:
+        errors["day"] = "Enter the date, for example 2025-03-04."
+    try:
+        at = time.fromisoformat(form.get("time", "").strip())
+    except ValueError:
+        errors["time"] = "Enter the time, for example 10:30."
+    if errors:
+        return {}, errors
+    zone = ZoneInfo(client.programme.timezone)
+    data["starts_at"] = datetime.combine(day, at, tzinfo=zone).isoformat()
+    loaded, errors = validate_form(AppointmentIn(), data)
+    if "starts_at" in errors:
+        errors["day"] = errors.pop("starts_at")
+    return loaded, errors
+
+
+@bp.post("/clients/<int:client_id>/appointments")
+def add_appointment(client_id: int):
+    """Record an appointment from the client's page."""
+    client = client_for_change(current_user, client_id)
+    data, errors = _appointment_form(client, request.form)
+    if not errors:
+        try:
+            services.add_appointment(current_user, client, data)
+        except APIError as exc:
+            db.session.rollback()
+            errors = refusal_errors(exc)
+            errors["day"] = errors.pop("starts_at", errors.get("day"))
+            errors = {k: v for k, v in errors.items() if v}
+    if errors:
+        client = client_for_change(current_user, client_id)
+        db.session.commit()
+        return render_template("care/appointment_form.html", client=client, errors=errors,
+                               values=request.form), 422
+    db.session.commit()
+    flash("Appointment added. The visitor will remind them in the week before.", "success")
+    return redirect(url_for("clients.show", client_id=client_id, _anchor="care"))
+
+
+@bp.post("/clients/<int:client_id>/appointments/<int:appointment_id>/cancel")
+def cancel_appointment(client_id: int, appointment_id: int):
+    """Cancel an appointment; it stays on record."""
+    client = client_for_change(current_user, client_id)
+    appointment = services.get_appointment(client, appointment_id)
+    services.change_appointment(current_user, appointment, {"cancelled": True})
+    db.session.commit()
+    flash("Appointment cancelled.", "success")
+    return redirect(url_for("clients.show", client_id=client_id, _anchor="care"))
+
+
+@bp.post("/clients/<int:client_id>/prescriptions")
+def add_prescription(client_id: int):
+    """Record a prescription to deliver, from the client's page."""
+    client = client_for_change(current_user, client_id)
+    data, errors = validate_form(PrescriptionIn(), form_data(PrescriptionIn(), request.form))
+    if not errors:
+        try:
+            services.add_prescription(current_user, client, data)
+        except APIError as exc:
+            db.session.rollback()
+            errors = refusal_errors(exc)
+    if errors:
+        db.session.rollback()
+        client = client_for_change(current_user, client_id)
+        db.session.commit()
+        return render_template("care/prescription_form.html", client=client, errors=errors,
+                               values=request.form, pharmacies=_pharmacies()), 422
+    db.session.commit()
+    flash("Prescription added. It will be on the visitor's round.", "success")
+    return redirect(url_for("clients.show", client_id=client_id, _anchor="care"))
+
+
+# --- The pharmacy's page -----------------------------------------------------------------------
+
+def _require_pharmacy() -> None:
+    if not services.is_pharmacy_user(current_user):
+        abort(403)
+
+
+@bp.get("/pharmacy")
+def pharmacy():
+    """A pharmacy's prescriptions by status, with buttons to move each one on."""
+    _require_pharmacy()
+    shown = db.session.scalars(services.visible_prescriptions(current_user).where(or_(
+        Prescription.status != Status.DELIVERED,
+        Prescription.delivered_at >= utcnow() - RECENT,
+    )).order_by(Prescription.id)).all()
+    services.audit_listing(current_user, shown)
+    groups = [(status, STATUS_WORDS[status], [p for p in shown if p.status == status])
+              for status in (Status.READY, Status.OUT_FOR_DELIVERY, Status.NOT_DELIVERED,
+                             Status.DELIVERED)]
+    round_ids = {p.client.round_id for p in shown} - {None}
+    round_names = dict(db.session.execute(
+        select(Round.id, Round.name).where(Round.id.in_(round_ids))).all()) if round_ids else {}
+    db.session.commit()
+    return render_template("care/pharmacy.html", groups=groups, moves=MOVES,
+                           round_names=round_names, organisation=current_user.organisation)
+
+
+@bp.post("/pharmacy/prescriptions/<int:prescription_id>/status")
+def pharmacy_status(prescription_id: int):
+    """Move one of the pharmacy's prescriptions on."""
+    _require_pharmacy()
+    prescription = db.session.get(Prescription, prescription_id)
+    if prescription is None or prescription.pharmacy_id != current_user.organisation_id:
+        abort(404)
+    client = services.client_for_prescriptions(current_user, prescription.client_id)
+    data, errors = validate_form(StatusIn(), form_data(StatusIn(), request.form))
+    if not errors:
+        try:
+            services.change_status(current_user, prescription, data["status"], data["reason"])
+        except APIError as exc:
+            errors = refusal_errors(exc)
+    if errors:
+        db.session.rollback()
+        flash(f"{client.full_name}: " + " ".join(errors.values()), "error")
+        return redirect(url_for("care.pharmacy"))
+    db.session.commit()
+    flash(f"{client.full_name}: {STATUS_WORDS[Status(data['status'])].lower()}.", "success")
+    return redirect(url_for("care.pharmacy", _anchor=f"status-{data['status']}"))
+

@@ -1,5 +1,148 @@
-"""The coordinator's dashboard: today's rounds, missed visits, no-answers, clients not seen."""
+"""The coordinator's dashboard: today's rounds, missed visits, no-answers, clients not seen.
 
-from flask import Blueprint
+Also the visitor's "Your concerns" page: what became of the needs raised from their visits.
+"""
 
-bp = Blueprint("dashboard", __name__)
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, g, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from outreach.audit.services import record_listing
+from outreach.auth import access
+from outreach.db import db, utcnow
+from outreach.enums import NeedCategory, NeedStatus, ProgrammeKind, Role
+from outreach.needs.models import Need
+from outreach.people.models import Client
+from outreach.programmes.models import Programme
+from outreach.rounds.models import Round
+from outreach.visits.models import MissedVisit, Visit
+from outreach.visits.safety_net import MISSED_LOOKBACK_DAYS, round_progress
+from outreach.visits.schedule import local_date
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+# Enough for a working day's view; the rest is one click away in the client pages.
+LIST_LIMIT = 200
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    g.via = "web"
+
+
+def ago(delta: timedelta) -> str:
+    """A duration in plain words: 2 h 5 min, 3 days."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    if minutes >= 48 * 60:
+        return f"{minutes // (24 * 60)} days"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    """A stored UTC time as the programme reads it: 10:05 on 3 March."""
+    here = moment.astimezone(ZoneInfo(timezone))
+    return f"{here:%H:%M} on {here.day} {here:%B}"
+
+
+@dataclass
+class Alert:
+    """An open safety-net need as the dashboard lists it."""
+
+    need: Need
+    client: Client
+    since: str
+    raised: str
+
+
+def _alerts(category: NeedCategory, visible, now: datetime) -> list[Alert]:
+    rows = db.session.execute(
+        select(Need, Client).join(Client, Client.id == Need.client_id)
+        .where(visible, Need.category == category, Need.status == NeedStatus.OPEN)
+        # Flagged first: those are the ones past their window, waiting for the coordinator.
+        .order_by(Need.flagged_at.is_(None), Need.created_at).limit(LIST_LIMIT)).all()
+    return [Alert(need, client, ago(now - need.created_at),
+                  local_time(need.created_at, client.programme.timezone))
+            for need, client in rows]
+
+
+@bp.get("/")
+def index():
+    """Today's rounds with their progress, missed visits, no-answers and clients not seen."""
+    if current_user.role not in (Role.ADMIN, Role.COORDINATOR):
+        abort(403)
+    now = utcnow()
+    programmes = db.session.scalars(select(Programme).where(
+        access.programme_filter(current_user), Programme.kind == ProgrammeKind.CALL_AND_CHECK,
+    ).order_by(Programme.name)).all()
+    rounds = db.session.scalars(select(Round).where(
+        Round.programme_id.in_([p.id for p in programmes])).order_by(Round.name)).all()
+    # A round that does not run today is left out unless someone is due on it anyway.
+    progress = [p for p in round_progress(rounds, now)
+                if p.due or p.on.isoweekday() in p.round.weekday_list]
+    visible = access.client_filter(current_user)
+    missed = []
+    if programmes:
+        since = min(local_date(now, p.timezone) for p in programmes) - timedelta(
+            days=MISSED_LOOKBACK_DAYS)
+        missed = db.session.execute(
+            select(MissedVisit, Client, Round.name)
+            .join(Client, Client.id == MissedVisit.client_id)
+            .outerjoin(Round, Round.id == MissedVisit.round_id)
+            .where(visible, MissedVisit.due_on >= since)
+            .order_by(MissedVisit.due_on.desc(), Client.full_name).limit(LIST_LIMIT)).all()
+    no_answers = _alerts(NeedCategory.NO_ANSWER, visible, now)
+    not_seen = _alerts(NeedCategory.NOT_SEEN, visible, now)
+    shown = {c.id: c for c in [row.Client for row in missed]
+             + [a.client for a in no_answers + not_seen]}
+    record_listing(current_user, shown.values(), purpose="dashboard")
+    db.session.commit()
+    return render_template("dashboard/index.html", progress=progress, missed=missed,
+                           no_answers=no_answers, not_seen=not_seen, programmes=programmes,
+                           limit=LIST_LIMIT)
+
+
+@dataclass
+class Concern:
+    """A need raised from one of the visitor's visits, and what became of it."""
+
+    need: Need
+    client: Client
+    visited_on: object
+    status: str
+    detail: str
+
+
+def _concern(need: Need, client: Client, visit: Visit) -> Concern:
+    timezone = client.programme.timezone
+    if need.status == NeedStatus.RESOLVED:
+        when = local_time(need.resolved_at, timezone) if need.resolved_at else ""
+        return Concern(need, client, visit.visited_on, "Resolved",
+                       f"{need.resolution or 'Closed'}{f' ({when})' if when else ''}")
+    if need.flagged_at is not None:
+        return Concern(need, client, visit.visited_on, "Acted on",
+                       f"Passed to the coordinator at {local_time(need.flagged_at, timezone)}")
+    return Concern(need, client, visit.visited_on, "Open", "Waiting for someone to act on it")
+
+
+@bp.get("/my-concerns")
+def my_concerns():
+    """The needs raised from the signed-in person's visits, and whether they were acted on."""
+    if current_user.role not in (Role.ADMIN, Role.COORDINATOR, Role.VISITOR):
+        abort(403)
+    rows = db.session.execute(
+        select(Need, Client, Visit).join(Visit, Visit.id == Need.visit_id)
+        .join(Client, Client.id == Need.client_id)
+        .where(Visit.visitor_id == current_user.id)
+        .order_by(Need.created_at.desc(), Need.id.desc()).limit(LIST_LIMIT)).all()
+    concerns = [_concern(need, client, visit) for need, client, visit in rows]
+    record_listing(current_user, {c.client.id: c.client for c in concerns}.values(),
+                   purpose="my_concerns")
+    db.session.commit()
+    return render_template("dashboard/my_concerns.html", concerns=concerns, limit=LIST_LIMIT)

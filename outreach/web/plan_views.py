@@ -1,5 +1,231 @@
 """Coordinator pages for rounds, visit plans, pauses and holiday cover."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from outreach.auth import access
+from outreach.db import db
+from outreach.enums import Role, VisitFrequency
+from outreach.errors import APIError, NotFound
+from outreach.people.models import Client
+from outreach.people.services import client_for_change, get_client
+from outreach.rounds.models import Round
+from outreach.schemas import Id, Input
+from outreach.visits import plans
+from outreach.visits.plan_schemas import CoverIn, PauseIn, VisitPlanIn
+from outreach.web.forms import form_data, refusal_errors, validate_form
 
 bp = Blueprint("plans", __name__)
+
+WEEKDAYS = ((1, "Monday"), (2, "Tuesday"), (3, "Wednesday"), (4, "Thursday"), (5, "Friday"),
+            (6, "Saturday"), (7, "Sunday"))
+FREQUENCIES = ((VisitFrequency.DAILY.value, "Every day the round runs"),
+               (VisitFrequency.WEEKDAYS.value, "On chosen days (1 to 6 a week)"),
+               (VisitFrequency.WEEKLY.value, "Once a week"),
+               (VisitFrequency.FORTNIGHTLY.value, "Every other week"))
+
+
+class MoveIn(Input):
+    client_id = Id(required=True)
+    direction = fields.String(required=True, validate=validate.OneOf(["up", "down"]))
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    g.via = "web"
+
+
+def _managers_only() -> None:
+    if current_user.role not in (Role.ADMIN, Role.COORDINATOR):
+        abort(403)
+
+
+def _days(value: str) -> str:
+    names = dict(WEEKDAYS)
+    return ", ".join(names[int(d)] for d in value.split(",") if d) or "No days"
+
+
+def _remove(action, done: str) -> None:
+    """Run a removal; a second press of the same Remove button finds nothing, and that is fine."""
+    try:
+        action()
+    except NotFound:
+        db.session.commit()  # keeps the audited read of the client
+        flash("That was already removed.", "success")
+        return
+    db.session.commit()
+    flash(done, "success")
+
+
+# --- Rounds -----------------------------------------------------------------------------------
+
+
+@bp.get("/rounds/")
+def rounds():
+    """The rounds the coordinator manages, with their visitor and days."""
+    _managers_only()
+    return render_template("plans/rounds.html", rounds=plans.managed_rounds(current_user),
+                           days=_days)
+
+
+@bp.get("/rounds/<int:round_id>")
+def round_page(round_id: int):
+    """One round: its clients in walking order, and its holiday cover."""
+    return _render_round(plans.managed_round(current_user, round_id), {}, {}, 200)
+
+
+def _render_round(round_: Round, errors: dict, values, status: int):
+    stops = plans.round_stops(round_)
+    from outreach.audit.services import record_listing
+
+    record_listing(current_user, [c for c, _ in stops], purpose="round")
+    page = render_template(
+        "plans/round.html", round=round_, stops=stops, covers=plans.covers_by_date(round_),
+        visitors=plans.operator_visitors(round_.programme), errors=errors, values=values,
+        days=_days, frequencies=dict(FREQUENCIES), weekdays=dict(WEEKDAYS))
+    db.session.commit()
+    return page, status
+
+
+@bp.post("/rounds/<int:round_id>/move")
+def move(round_id: int):
+    """Move a client one place earlier or later on the round."""
+    round_ = plans.managed_round(current_user, round_id)
+    data, errors = validate_form(MoveIn(), form_data(MoveIn(), request.form))
+    if errors:
+        return _render_round(round_, errors, request.form, 422)
+    plans.move(current_user, round_, data["client_id"], -1 if data["direction"] == "up" else 1)
+    db.session.commit()
+    return redirect(url_for("plans.round_page", round_id=round_id) + "#order")
+
+
+@bp.post("/rounds/<int:round_id>/covers")
+def add_cover(round_id: int):
+    """Hand the round to another visitor for some days."""
+    round_ = plans.managed_round(current_user, round_id)
+    data, errors = validate_form(CoverIn(), form_data(CoverIn(), request.form))
+    if not errors:
+        try:
+            plans.add_cover(current_user, round_, data)
+        except APIError as exc:
+            db.session.rollback()
+            errors = refusal_errors(exc)
+    if errors:
+        db.session.rollback()
+        return _render_round(plans.managed_round(current_user, round_id), errors, request.form,
+                             422)
+    db.session.commit()
+    flash("Cover added.", "success")
+    return redirect(url_for("plans.round_page", round_id=round_id) + "#cover")
+
+
+@bp.post("/rounds/<int:round_id>/covers/<int:cover_id>/delete")
+def delete_cover(round_id: int, cover_id: int):
+    """Remove a cover: the round's own visitor walks it again."""
+    round_ = plans.managed_round(current_user, round_id)
+    _remove(lambda: plans.delete_cover(current_user, round_, cover_id), "Cover removed.")
+    return redirect(url_for("plans.round_page", round_id=round_id) + "#cover")
+
+
+# --- A client's plan and pauses ---------------------------------------------------------------
+
+
+def _plan_values(client: Client, plan) -> dict:
+    if plan is None:
+        return {"frequency": "weekdays", "weekdays": [], "round_id": client.round_id or "",
+                "walk_order": client.walk_order or ""}
+    return {
+        "frequency": plan.frequency, "weekdays": plan.weekday_list,
+        "window_start": plan.window_start.strftime("%H:%M") if plan.window_start else "",
+        "window_end": plan.window_end.strftime("%H:%M") if plan.window_end else "",
+        "starts_on": plan.starts_on.isoformat(),
+        "ends_on": plan.ends_on.isoformat() if plan.ends_on else "",
+        "round_id": client.round_id or "", "walk_order": client.walk_order or "",
+        "sms_check_ins": plan.sms_check_ins,
+    }
+
+
+def _posted_values() -> dict:
+    values = request.form.to_dict()
+    values["weekdays"] = [int(d) if d.isdigit() else d for d in request.form.getlist("weekdays")]
+    values["sms_check_ins"] = "sms_check_ins" in request.form
+    return values
+
+
+def _render_plan(client: Client, errors: dict, values: dict | None, status: int):
+    plan = plans.find_plan(client)
+    can_manage = access.can_manage_client(current_user, client)
+    rounds_ = db.session.scalars(select(Round).where(
+        Round.programme_id == client.programme_id).order_by(Round.name)).all() \
+        if can_manage else []
+    page = render_template(
+        "plans/plan.html", client=client, plan=plan, can_manage=can_manage, errors=errors,
+        v=values or _plan_values(client, plan), pause_values=request.form if errors else {},
+        pauses=plans.pauses_by_date(client), rounds=rounds_, frequencies=FREQUENCIES,
+        frequency_names=dict(FREQUENCIES), weekdays=WEEKDAYS, days=_days)
+    db.session.commit()
+    return page, status
+
+
+@bp.route("/clients/<int:client_id>/plan", methods=["GET", "POST"])
+def plan(client_id: int):
+    """A client's visit plan: coordinators change it, their visitor reads it."""
+    if request.method == "GET":
+        return _render_plan(get_client(current_user, client_id, purpose="visit_plan"), {},
+                            None, 200)
+    client = client_for_change(current_user, client_id)
+    raw = form_data(VisitPlanIn(), request.form, booleans=("sms_check_ins",),
+                    lists=("weekdays",))
+    raw["weekdays"] = [int(d) if d.isdigit() else d for d in raw["weekdays"]]
+    data, errors = validate_form(VisitPlanIn(), raw)
+    if not errors:
+        try:
+            plans.set_plan(current_user, client, data)
+        except APIError as exc:
+            db.session.rollback()
+            errors = refusal_errors(exc)
+    if errors:
+        db.session.rollback()
+        return _render_plan(client_for_change(current_user, client_id), errors,
+                            _posted_values(), 422)
+    db.session.commit()
+    flash("Visit plan saved.", "success")
+    return redirect(url_for("plans.plan", client_id=client_id))
+
+
+@bp.post("/clients/<int:client_id>/plan/delete")
+def delete_plan(client_id: int):
+    """Stop the client's planned visits and take them off their round."""
+    client = client_for_change(current_user, client_id)
+    _remove(lambda: plans.delete_plan(current_user, client),
+            "Visit plan removed. The client is no longer on a round.")
+    return redirect(url_for("plans.plan", client_id=client_id))
+
+
+@bp.post("/clients/<int:client_id>/plan/pauses")
+def add_pause(client_id: int):
+    """Pause visits for a hospital stay or a holiday."""
+    client = client_for_change(current_user, client_id)
+    # Prefixed: the plan form on the same page has its own start and end dates.
+    data, errors = validate_form(PauseIn(), form_data(PauseIn(), request.form, prefix="pause-"))
+    errors = {f"pause-{k}": v for k, v in errors.items()}
+    if errors:
+        db.session.rollback()
+        return _render_plan(client_for_change(current_user, client_id), errors, None, 422)
+    plans.add_pause(current_user, client, data)
+    db.session.commit()
+    flash("Pause added.", "success")
+    return redirect(url_for("plans.plan", client_id=client_id) + "#pauses")
+
+
+@bp.post("/clients/<int:client_id>/plan/pauses/<int:pause_id>/delete")
+def delete_pause(client_id: int, pause_id: int):
+    """Remove a pause: visits are due again on those days."""
+    client = client_for_change(current_user, client_id)
+    _remove(lambda: plans.delete_pause(current_user, client, pause_id), "Pause removed.")
+    return redirect(url_for("plans.plan", client_id=client_id) + "#pauses")

@@ -1,0 +1,62 @@
+"""Raising and finding needs: what a client said or a visitor saw, for escalation to route."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from outreach.audit.services import record
+from outreach.auth import access
+from outreach.auth.models import User
+from outreach.db import db
+from outreach.enums import NeedCategory, NeedSeverity, NeedSource
+from outreach.errors import NotFound, ValidationFailed
+from outreach.needs.models import Need
+from outreach.people.models import Client
+from outreach.people.services import deny
+from outreach.visits.schedule import SYSTEM_CATEGORIES
+
+
+def create_need(actor: User | None, client: Client, category: NeedCategory | str,
+                severity: NeedSeverity | str, description: str, source: NeedSource | str,
+                visit=None) -> Need:
+    """Record a need about `client`; the safety-net categories are for the system alone."""
+    category, severity, source = NeedCategory(category), NeedSeverity(severity), NeedSource(source)
+    if category in SYSTEM_CATEGORIES and source != NeedSource.SYSTEM:
+        raise ValidationFailed(
+            "This kind of need is raised by the system itself.",
+            fields={"category": [f"{category.value} cannot be reported by hand."]})
+    need = Need(client_id=client.id, category=category, severity=severity, source=source,
+                description=description, visit_id=getattr(visit, "id", None),
+                raised_by_id=getattr(actor, "id", None))
+    db.session.add(need)
+    db.session.flush()
+    record(actor, "need.create", subject=need, client_id=client.id,
+           detail={"category": category.value, "severity": severity.value,
+                   "source": source.value})
+    return need
+
+
+def visible_needs(actor: User, *, client_id: int | None = None, status: str | None = None,
+                  category: str | None = None) -> Select:
+    """Needs about the clients `actor` may see, filtered."""
+    query = select(Need).where(Need.client_id.in_(
+        select(Client.id).where(access.client_filter(actor))))
+    if client_id is not None:
+        query = query.where(Need.client_id == client_id)
+    if status is not None:
+        query = query.where(Need.status == status)
+    if category is not None:
+        query = query.where(Need.category == category)
+    return query
+
+
+def get_need(actor: User, need_id: int) -> Need:
+    """One need, if `actor` may see its client; the read and any refusal are audited."""
+    need = db.session.get(Need, need_id)
+    if need is None:
+        raise NotFound("No such need.")
+    if not access.can_see_client(actor, need.client):
+        deny(actor, need.client, "need")
+    record(actor, "client.read", subject=need.client, client_id=need.client_id,
+           detail={"for": "need", "need_id": need.id})
+    return need

@@ -1,0 +1,59 @@
+// Keeps the visitor's round and check-in forms usable with no network: pages are fetched from
+// the network first and the last good copy is kept, for the static files as for the pages.
+"use strict";
+
+var PAGES = "visitor-pages";
+var STATIC = "visitor-static-v1";
+var STATIC_FILES = ["/static/app.css", "/static/visitor.js"];
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(STATIC).then(function (cache) {
+    return cache.addAll(STATIC_FILES);
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(self.clients.claim());
+});
+
+function fromCache(request, cacheName) {
+  return caches.open(cacheName).then(function (cache) {
+    // Pages vary by cookie, and the session cookie is re-issued as the visitor goes.
+    return cache.match(request, { ignoreSearch: true, ignoreVary: true });
+  });
+}
+
+function networkFirst(request, cacheName) {
+  if (!self.navigator.onLine) {
+    // Known to be offline: answer from the cache at once instead of waiting for a failure.
+    return fromCache(request, cacheName).then(function (found) {
+      return found || fetch(request);
+    });
+  }
+  return fetch(request).then(function (response) {
+    // Only a real page of the round is kept, never a login page reached by a redirect.
+    if (response.ok && !response.redirected) {
+      var copy = response.clone();
+      caches.open(cacheName).then(function (cache) { return cache.put(request, copy); });
+    }
+    return response;
+  }).catch(function () {
+    return fromCache(request, cacheName).then(function (found) {
+      return found || new Response("<!doctype html><title>Offline</title><p>You are offline " +
+        "and this page was not saved on the phone. Go back to the round.</p>",
+        { status: 200, headers: { "Content-Type": "text/html; charset=utf-8" } });
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") { return; }  // visits are queued by the page, not here
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) { return; }
+  if (request.mode === "navigate" && url.pathname.indexOf("/round/") === 0) {
+    event.respondWith(networkFirst(request, PAGES));
+  } else if (STATIC_FILES.indexOf(url.pathname) >= 0) {
+    event.respondWith(networkFirst(request, STATIC));
+  }
+});

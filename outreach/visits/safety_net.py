@@ -1,0 +1,306 @@
+"""The safety net, run by `outreach tick`: no-answers, missed visits and clients not seen.
+
+Each job takes the time to run as of and answers a one-line summary. All are safe to run again
+and on several machines at once: the rows a job works on are claimed with FOR UPDATE SKIP
+LOCKED on PostgreSQL (SQLite has a single writer and ignores it), and nothing is raised twice
+(MissedVisit is unique per client and date; a client has at most one open `not_seen` need).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from outreach.audit.services import record
+from outreach.auth.models import User
+from outreach.db import db
+from outreach.enums import (
+    NeedCategory,
+    NeedSeverity,
+    NeedSource,
+    NeedStatus,
+    VisitFrequency,
+    VisitOutcome,
+)
+from outreach.needs.models import Need
+from outreach.needs.services import create_need
+from outreach.people.models import Client
+from outreach.programmes.models import Programme
+from outreach.rounds.models import Round, RoundCover
+from outreach.tick import periodic
+from outreach.visits.models import MissedVisit, Visit, VisitPause, VisitPlan
+from outreach.visits.schedule import is_due, local_date
+
+MISSED_LOOKBACK_DAYS = 7
+# Days a client may go unseen, by plan; weekday plans use their longest gap instead.
+NOT_SEEN_ALLOWANCE = {VisitFrequency.DAILY: 3, VisitFrequency.WEEKLY: 9,
+                      VisitFrequency.FORTNIGHTLY: 16}
+WEEKDAYS_SLACK = 2
+
+
+def day(d: date) -> str:
+    """A date as people write it: Monday 3 March 2025."""
+    return f"{d:%A} {d.day} {d:%B %Y}"
+
+
+def _claimed(query, *of):
+    """Rows another machine is already working on are skipped rather than waited for."""
+    return query.with_for_update(skip_locked=True, of=of or None)
+
+
+def _resolve(need: Need, now: datetime, resolution: str) -> None:
+    need.status = NeedStatus.RESOLVED
+    need.resolved_at = now
+    need.resolution = resolution
+    record(None, "need.resolve", subject=need, client_id=need.client_id,
+           detail={"category": str(need.category), "by": "safety_net"}, via="system")
+
+
+def _raise(client_id: int, category: NeedCategory, description: str, now: datetime,
+           *, flagged: bool = False) -> Need:
+    # Through the needs service, so whatever it does for every new need (routing) happens here.
+    need = create_need(None, db.session.get(Client, client_id), category, NeedSeverity.SOON,
+                       description, NeedSource.SYSTEM)
+    need.created_at = need.updated_at = now
+    need.flagged_at = now if flagged else None
+    return need
+
+
+def _grouped(rows, key=lambda row: row.client_id) -> dict[int, list]:
+    grouped: dict[int, list] = defaultdict(list)
+    for row in rows:
+        grouped[key(row)].append(row)
+    return grouped
+
+
+# --- (a) The no-answer protocol -------------------------------------------------------------
+
+
+@periodic("no_answer")
+def no_answer_protocol(now: datetime) -> str:
+    """Close no-answers whose client has been seen since; flag those past the window."""
+    resolved = _resolve_seen_no_answers(now)
+    flagged = _flag_unanswered(now)
+    return f"{resolved} no-answer(s) closed as seen since, {flagged} flagged to the coordinator"
+
+
+def _resolve_seen_no_answers(now: datetime) -> int:
+    needs = db.session.scalars(_claimed(select(Need).where(
+        Need.category == NeedCategory.NO_ANSWER, Need.status == NeedStatus.OPEN,
+    ).order_by(Need.id))).all()
+    if not needs:
+        return 0
+    # Seen "since" is measured from the unanswered visit itself when known: a visit synced late
+    # from a phone still counts from the time the door went unanswered.
+    visit_times = dict(db.session.execute(select(Visit.id, Visit.visited_at).where(
+        Visit.id.in_({n.visit_id for n in needs if n.visit_id}))).all())
+    since = {n.id: visit_times.get(n.visit_id, n.created_at) for n in needs}
+    seen = _grouped(db.session.execute(select(Visit.client_id, Visit.visited_at, Visit.visited_on)
+                                       .where(Visit.client_id.in_({n.client_id for n in needs}),
+                                              Visit.outcome != VisitOutcome.NO_ANSWER,
+                                              Visit.visited_at > min(since.values()),
+                                              Visit.visited_at <= now)
+                                       .order_by(Visit.visited_at)))
+    resolved = 0
+    for need in needs:
+        later = next((v for v in seen.get(need.client_id, []) if v.visited_at > since[need.id]),
+                     None)
+        if later is not None:
+            _resolve(need, now, f"Seen on {day(later.visited_on)}")
+            resolved += 1
+    return resolved
+
+
+def _flag_unanswered(now: datetime) -> int:
+    rows = db.session.execute(_claimed(
+        select(Need, Programme.no_answer_window_minutes)
+        .join(Client, Client.id == Need.client_id)
+        .join(Programme, Programme.id == Client.programme_id)
+        .where(Need.category == NeedCategory.NO_ANSWER, Need.status == NeedStatus.OPEN,
+               Need.flagged_at.is_(None))
+        .order_by(Need.id), Need)).all()
+    flagged = 0
+    for need, window in rows:
+        if need.created_at + timedelta(minutes=window) <= now:
+            need.flagged_at = now
+            record(None, "need.flag", subject=need, client_id=need.client_id,
+                   detail={"category": str(need.category), "window_minutes": window},
+                   via="system")
+            flagged += 1
+    return flagged
+
+
+# --- (b) Missed visits ----------------------------------------------------------------------
+
+
+@periodic("missed_visits")
+def detect_missed_visits(now: datetime) -> str:
+    """Record each planned visit of the last week not recorded by the end of its local day."""
+    rounds = {r.id: r for r in db.session.scalars(_claimed(
+        select(Round).order_by(Round.id), Round))}
+    if not rounds:
+        return "0 missed visit(s) found"
+    today = {r.id: local_date(now, r.programme.timezone) for r in rounds.values()}
+    first = min(today.values()) - timedelta(days=MISSED_LOOKBACK_DAYS)
+    last = max(today.values()) - timedelta(days=1)
+    rows = db.session.execute(
+        select(Client.id, Client.round_id, VisitPlan)
+        .join(VisitPlan, VisitPlan.client_id == Client.id)
+        .where(Client.round_id.in_(rounds), VisitPlan.starts_on <= last,
+               (VisitPlan.ends_on.is_(None)) | (VisitPlan.ends_on >= first))
+        .order_by(Client.id)).all()
+    on_rounds = select(Client.id).where(Client.round_id.in_(rounds))
+    pauses = _grouped(db.session.scalars(select(VisitPause).where(
+        VisitPause.client_id.in_(on_rounds), VisitPause.ends_on >= first,
+        VisitPause.starts_on <= last)))
+    done = set(db.session.execute(select(Visit.client_id, Visit.visited_on).where(
+        Visit.client_id.in_(on_rounds), Visit.visited_on.between(first, last))).tuples())
+    done |= set(db.session.execute(select(MissedVisit.client_id, MissedVisit.due_on).where(
+        MissedVisit.client_id.in_(on_rounds), MissedVisit.due_on.between(first, last))).tuples())
+    found = 0
+    for client_id, round_id, plan in rows:
+        round_ = rounds[round_id]
+        weekdays = round_.weekday_list
+        for back in range(MISSED_LOOKBACK_DAYS, 0, -1):
+            on = today[round_id] - timedelta(days=back)
+            if (client_id, on) in done or not is_due(plan, on, weekdays, pauses[client_id]):
+                continue
+            db.session.add(MissedVisit(client_id=client_id, round_id=round_id, due_on=on,
+                                       detected_at=now))
+            _raise(client_id, NeedCategory.MISSED_VISIT,
+                   f"The visit due on {day(on)} ({round_.name}) was not recorded.", now)
+            found += 1
+    return f"{found} missed visit(s) found"
+
+
+# --- (c) Clients not seen -------------------------------------------------------------------
+
+
+def allowed_gap(plan: VisitPlan) -> int:
+    """How many days a client on this plan may go without being seen (before pauses)."""
+    if plan.frequency in NOT_SEEN_ALLOWANCE:
+        return NOT_SEEN_ALLOWANCE[plan.frequency]
+    days = sorted(set(plan.weekday_list)) or [plan.starts_on.isoweekday()]
+    gaps = [b - a for a, b in zip(days, days[1:], strict=False)] + [days[0] + 7 - days[-1]]
+    return max(gaps) + WEEKDAYS_SLACK
+
+
+def _paused_days(pauses: list[VisitPause], after: date, through: date) -> int:
+    """Days in (after, through] covered by at least one pause."""
+    covered: set[date] = set()
+    for p in pauses:
+        start, end = max(p.starts_on, after + timedelta(days=1)), min(p.ends_on, through)
+        covered.update(start + timedelta(days=i) for i in range((end - start).days + 1))
+    return len(covered)
+
+
+@dataclass
+class _LastSeen:
+    on: date
+    latest_at: datetime  # the later of when the last visit happened and when it was recorded
+
+
+@periodic("not_seen")
+def flag_not_seen(now: datetime) -> str:
+    """Raise one `not_seen` need per client unseen for longer than their plan allows."""
+    plans = db.session.execute(_claimed(
+        select(VisitPlan, Programme.timezone)
+        .join(Client, Client.id == VisitPlan.client_id)
+        .join(Programme, Programme.id == Client.programme_id)
+        .order_by(VisitPlan.id), VisitPlan)).all()
+    seen = {row.client_id: _LastSeen(row.on, max(row.at, row.recorded))
+            for row in db.session.execute(
+                select(Visit.client_id, func.max(Visit.visited_on).label("on"),
+                       func.max(Visit.visited_at).label("at"),
+                       func.max(Visit.recorded_at).label("recorded"))
+                .where(Visit.outcome != VisitOutcome.NO_ANSWER, Visit.visited_at <= now)
+                .group_by(Visit.client_id))}
+    open_needs = {n.client_id: n for n in db.session.scalars(_claimed(select(Need).where(
+        Need.category == NeedCategory.NOT_SEEN, Need.status == NeedStatus.OPEN,
+    ).order_by(Need.id.desc())))}
+    current = []
+    for plan, timezone in plans:
+        today = local_date(now, timezone)
+        if plan.starts_on <= today and (plan.ends_on is None or plan.ends_on >= today):
+            last = seen.get(plan.client_id)
+            since = max(last.on, plan.starts_on) if last else plan.starts_on
+            current.append((plan, today, last, since))
+    if not current:
+        return "0 client(s) flagged as not seen, 0 seen again"
+    # Only pauses after someone's last visit can extend what their plan allows.
+    pauses = _grouped(db.session.scalars(select(VisitPause).where(
+        VisitPause.ends_on > min(since for *_, since in current))))
+    raised = resolved = 0
+    for plan, today, last, since in current:
+        allowed = allowed_gap(plan) + _paused_days(pauses[plan.client_id], since, today)
+        overdue = (today - since).days > allowed
+        need = open_needs.get(plan.client_id)
+        if need is not None and not overdue and last and last.latest_at >= need.created_at:
+            _resolve(need, now, f"Seen on {day(last.on)}")
+            resolved += 1
+        elif need is None and overdue:
+            what = f"Not seen since {day(last.on)}" if last else "Not seen since the plan began"
+            _raise(plan.client_id, NeedCategory.NOT_SEEN,
+                   f"{what}; the visit plan allows {allowed} days.", now, flagged=True)
+            raised += 1
+    return f"{raised} client(s) flagged as not seen, {resolved} seen again"
+
+
+# --- Today's progress, for the dashboard ----------------------------------------------------
+
+
+@dataclass
+class RoundProgress:
+    """One round on one programme-local day: who walks it, how many are due and done."""
+
+    round: Round
+    on: date
+    visitor: User | None
+    covered: bool
+    due: int
+    done: int
+
+    @property
+    def outstanding(self) -> int:
+        return self.due - self.done
+
+
+def round_progress(rounds: list[Round], now: datetime) -> list[RoundProgress]:
+    """Progress of each round today (in its programme's time zone), in a few bulk queries."""
+    if not rounds:
+        return []
+    by_id = {r.id: r for r in rounds}
+    today = {r.id: local_date(now, r.programme.timezone) for r in rounds}
+    days = set(today.values())
+    ids = list(today)
+    rows = db.session.execute(select(Client.id, Client.round_id, VisitPlan)
+                              .join(VisitPlan, VisitPlan.client_id == Client.id)
+                              .where(Client.round_id.in_(ids))).all()
+    on_rounds = select(Client.id).where(Client.round_id.in_(ids))
+    pauses = _grouped(db.session.scalars(select(VisitPause).where(
+        VisitPause.client_id.in_(on_rounds), VisitPause.starts_on <= max(days),
+        VisitPause.ends_on >= min(days))))
+    visited = set(db.session.execute(select(Visit.client_id, Visit.visited_on).where(
+        Visit.client_id.in_(on_rounds), Visit.visited_on.in_(days))).tuples())
+    covers = db.session.scalars(select(RoundCover).where(
+        RoundCover.round_id.in_(ids), RoundCover.starts_on <= max(days),
+        RoundCover.ends_on >= min(days)).order_by(RoundCover.id)).all()
+    due: dict[int, int] = defaultdict(int)
+    done: dict[int, int] = defaultdict(int)
+    for client_id, round_id, plan in rows:
+        on = today[round_id]
+        if is_due(plan, on, by_id[round_id].weekday_list, pauses[client_id]):
+            due[round_id] += 1
+            done[round_id] += (client_id, on) in visited
+    result = []
+    for r in rounds:
+        on = today[r.id]
+        # The latest cover set for the day wins, as in schedule.visitor_on.
+        cover = next((c for c in reversed(covers)
+                      if c.round_id == r.id and c.starts_on <= on <= c.ends_on), None)
+        result.append(RoundProgress(r, on, cover.visitor if cover else r.visitor,
+                                    cover is not None, due[r.id], done[r.id]))
+    return result

@@ -1,0 +1,82 @@
+"""Input and output shapes for visits (the API and the visitor's form alike)."""
+
+from __future__ import annotations
+
+import uuid
+
+from marshmallow import ValidationError, fields, validate
+
+from outreach.enums import VisitOutcome
+from outreach.needs.schemas import NeedOut
+from outreach.schemas import MAX_ID, AwareDateTime, Id, Input, Output, Text, choice
+
+
+class VisitId(fields.String):
+    """A UUID made by the visitor's phone, kept in its canonical lower-case form."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            parsed = uuid.UUID(text) if len(text) <= 36 else None
+        except ValueError:
+            parsed = None
+        if parsed is None or str(parsed) != text.lower():
+            raise ValidationError("Not a UUID such as 0b6f4c1e-2f7a-4c0e-9a51-3f1f0d8b2c11.")
+        return str(parsed)
+
+
+def is_visit_id(text: str) -> bool:
+    """Is `text` a canonical UUID (so it may name a visit)?"""
+    try:
+        return str(uuid.UUID(text)) == text.lower() and len(text) == 36
+    except ValueError:
+        return False
+
+
+class VisitIn(Input):
+    id = VisitId(required=True)
+    client_id = Id(required=True)
+    visited_at = AwareDateTime(required=True)
+    outcome = fields.String(required=True, validate=choice(VisitOutcome))
+    questionnaire_version = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                           validate=validate.Range(min=1, max=MAX_ID))
+    # Checked against the questionnaire by the service; the size is bounded here.
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(max=100)),
+                          load_default=dict, validate=validate.Length(max=50))
+    prescription_delivered = fields.Boolean(load_default=False)
+    appointment_reminded = fields.Boolean(load_default=False)
+    note = Text(load_default="", max_length=2000)
+
+
+class VisitQuery(Input):
+    client_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    round_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    date = fields.Date(load_default=None)
+    cursor = fields.String(load_default=None)
+    limit = fields.String(load_default=None)
+
+
+class VisitOut(Output):
+    id = fields.String()
+    client_id = fields.Integer()
+    visitor_id = fields.Integer(allow_none=True)
+    round_id = fields.Integer(allow_none=True)
+    visited_at = fields.AwareDateTime()
+    visited_on = fields.Date()
+    outcome = fields.String()
+    questionnaire_version = fields.Integer(allow_none=True)
+    answers = fields.Dict()
+    prescription_delivered = fields.Boolean()
+    appointment_reminded = fields.Boolean()
+    note = fields.String()
+    recorded_at = fields.AwareDateTime()
+    needs = fields.Method("_needs")
+
+    def _needs(self, visit) -> list:
+        from sqlalchemy import select
+
+        from outreach.db import db
+        from outreach.needs.models import Need
+
+        return NeedOut(many=True).dump(db.session.scalars(
+            select(Need).where(Need.visit_id == visit.id).order_by(Need.id)))

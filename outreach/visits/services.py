@@ -1,0 +1,171 @@
+"""Recording doorstep visits: once per client-made id, only on the visitor's own rounds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Select, select
+
+from outreach.audit.services import record
+from outreach.auth import access
+from outreach.auth.models import User
+from outreach.care.models import Prescription
+from outreach.db import db, utcnow
+from outreach.enums import (
+    NeedCategory,
+    NeedSeverity,
+    NeedSource,
+    PrescriptionStatus,
+    Role,
+    VisitOutcome,
+)
+from outreach.errors import Conflict, NotFound, ValidationFailed
+from outreach.needs.services import create_need
+from outreach.people.models import Client
+from outreach.people.services import deny
+from outreach.rounds.models import Round
+from outreach.visits import questionnaire
+from outreach.visits.models import Visit
+from outreach.visits.schedule import local_date, rounds_walked_by
+
+# Phones' clocks drift; a visit a few minutes "in the future" is still a real visit.
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_AGE = timedelta(days=7)
+SEEN = {VisitOutcome.SEEN_WELL, VisitOutcome.SEEN_CONCERN}
+COMPARED = ("client_id", "visited_at", "outcome", "answers", "prescription_delivered",
+            "appointment_reminded", "note")
+
+
+def may_record_for(actor: User, client: Client, on) -> bool:
+    """Visitors on the rounds they walk that day (cover included); managers of the client."""
+    if actor.role == Role.VISITOR:
+        if client.round_id is None:
+            return False
+        walked = db.session.scalar(select(Round.id).where(
+            Round.id == client.round_id, Round.id.in_(rounds_walked_by(actor, on))))
+        return walked is not None
+    return access.can_manage_client(actor, client)
+
+
+def record_visit(actor: User, data: dict) -> tuple[Visit, bool]:
+    """Store a visit and what follows from it; returns (visit, created).
+
+    The same id sent again with the same content returns the stored visit and changes nothing,
+    so a phone may resend whatever it is unsure about; different content under that id is a 409.
+    """
+    client = db.session.get(Client, data["client_id"])
+    if client is None:
+        raise ValidationFailed("No such client.", fields={"client_id": ["No such client."]})
+    timezone = client.programme.timezone
+    visited_on = local_date(data["visited_at"], timezone)
+    if not may_record_for(actor, client, visited_on):
+        deny(actor, client, "visit")
+    record(actor, "client.read", subject=client, client_id=client.id, detail={"for": "visit"})
+
+    existing = db.session.get(Visit, data["id"])
+    if existing is not None:
+        return _replayed(existing, data), False
+
+    _check_time(data["visited_at"])
+    outcome = VisitOutcome(data["outcome"])
+    questions = questionnaire.version(client.programme, data.get("questionnaire_version"))
+    answers = questionnaire.check_answers(questions, data.get("answers") or {})
+    if answers and outcome not in SEEN:
+        raise ValidationFailed("Answers can only be given when the client was seen.",
+                               fields={"answers": ["Leave the questions empty for this outcome."]})
+
+    visit = Visit(id=data["id"], client_id=client.id, visitor_id=actor.id,
+                  round_id=client.round_id, visited_at=data["visited_at"],
+                  visited_on=visited_on, outcome=outcome,
+                  questionnaire_version=questions.version if outcome in SEEN else None,
+                  answers=answers, prescription_delivered=data["prescription_delivered"],
+                  appointment_reminded=data["appointment_reminded"], note=data["note"])
+    db.session.add(visit)
+    db.session.flush()
+    record(actor, "visit.create", subject=visit, client_id=client.id,
+           detail={"outcome": outcome.value})
+    if visit.prescription_delivered:
+        _deliver_prescriptions(client, visit)
+    _raise_needs(actor, client, visit, questions)
+    return visit, True
+
+
+def _replayed(existing: Visit, data: dict) -> Visit:
+    stored = {"client_id": existing.client_id, "visited_at": existing.visited_at,
+              "outcome": existing.outcome.value, "answers": existing.answers or {},
+              "prescription_delivered": existing.prescription_delivered,
+              "appointment_reminded": existing.appointment_reminded, "note": existing.note}
+    sent = {key: data.get(key) for key in COMPARED}
+    sent["answers"] = sent["answers"] or {}
+    if _normalised(stored) != _normalised(sent):
+        raise Conflict("A different visit was already stored with this id.",
+                       code="visit_id_conflict")
+    return existing
+
+
+def _normalised(values: dict) -> dict:
+    # Answers arrive in any order and multi-select lists in any order: compare as sets.
+    answers = {k: sorted(v) if isinstance(v, list) else v for k, v in values["answers"].items()}
+    return dict(values, answers=answers)
+
+
+def _check_time(visited_at) -> None:
+    now = utcnow()
+    if visited_at > now + CLOCK_SKEW:
+        raise ValidationFailed("The visit time is in the future.",
+                               fields={"visited_at": ["Cannot be in the future."]})
+    if visited_at < now - MAX_AGE:
+        raise ValidationFailed("Visits older than 7 days cannot be recorded here; tell the "
+                               "coordinator instead.",
+                               fields={"visited_at": ["More than 7 days ago."]})
+
+
+def _deliver_prescriptions(client: Client, visit: Visit) -> None:
+    waiting = db.session.scalars(select(Prescription).where(
+        Prescription.client_id == client.id,
+        Prescription.status.in_([PrescriptionStatus.READY, PrescriptionStatus.OUT_FOR_DELIVERY])))
+    for prescription in waiting:
+        prescription.status = PrescriptionStatus.DELIVERED
+        prescription.delivered_at = visit.visited_at
+        prescription.visit_id = visit.id
+    db.session.flush()
+
+
+def _raise_needs(actor: User, client: Client, visit: Visit,
+                 questions: questionnaire.Version) -> None:
+    if visit.outcome == VisitOutcome.NO_ANSWER:
+        # The safety net times this out after the programme's no-answer window.
+        create_need(actor, client, NeedCategory.NO_ANSWER, NeedSeverity.URGENT,
+                    "No answer at the door.", NeedSource.SYSTEM, visit=visit)
+        return
+    for need in questionnaire.needs_from_answers(questions, visit.answers):
+        create_need(actor, client, need.category, need.severity, need.description,
+                    NeedSource.VISIT, visit=visit)
+    if visit.outcome == VisitOutcome.SEEN_CONCERN and visit.note:
+        create_need(actor, client, NeedCategory.OTHER, NeedSeverity.SOON, visit.note,
+                    NeedSource.VISIT, visit=visit)
+
+
+def visible_visits(actor: User, *, client_id=None, round_id=None, on=None) -> Select:
+    """Visits to the clients `actor` may see, filtered by client, round and local date."""
+    query = select(Visit).where(Visit.client_id.in_(
+        select(Client.id).where(access.client_filter(actor))))
+    if client_id is not None:
+        query = query.where(Visit.client_id == client_id)
+    if round_id is not None:
+        query = query.where(Visit.round_id == round_id)
+    if on is not None:
+        query = query.where(Visit.visited_on == on)
+    return query
+
+
+def get_visit(actor: User, visit_id: str) -> Visit:
+    """One visit, if `actor` may see its client; reads and refusals are audited."""
+    visit = db.session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound("No such visit.")
+    if not access.can_see_client(actor, visit.client):
+        deny(actor, visit.client, "visit")
+    record(actor, "client.read", subject=visit.client, client_id=visit.client_id,
+           detail={"for": "visit", "visit_id": visit.id})
+    return visit
