@@ -91,4 +91,7 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: two requests that both read then write would
+        # otherwise deadlock on the lock upgrade and one would fail with "database is locked"
+        # instead of waiting (busy_timeout) for its turn.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -79,7 +79,10 @@ class AwareDateTime(fields.AwareDateTime):
         super().__init__(default_timezone=UTC, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+        try:
+            return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+        except OverflowError as exc:  # e.g. 0001-01-01T00:00+01:00 has no UTC equivalent
+            raise ValidationError("Not a valid date and time.") from exc
 
 
 def not_in_future(value: date) -> None:

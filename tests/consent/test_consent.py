@@ -79,3 +79,11 @@ def test_consent_shape_is_checked(world, api_as):
     assert other_clients_contact.status_code == 422
 
 
+
+
+def test_times_that_overflow_are_refused_not_crashed(world, api_as):
+    response = api_as(world.coordinator).post(
+        f"/clients/{world.client_off_round.id}/consents",
+        json={"purpose": "take_part", "given_at": "0001-01-01T00:00+01:00"})
+    assert response.status_code == 422
+    assert "given_at" in response.get_json()["error"]["fields"]

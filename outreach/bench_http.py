@@ -1,0 +1,151 @@
+"""HTTP throughput figures for `scripts/bench`: the visit-recording endpoint against a bare
+Flask endpoint returning a constant JSON, both served by gunicorn with the same settings and
+loaded the same way in the same run, so the ratio means something on a noisy machine.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from flask import Flask, jsonify
+
+GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread",
+            "--log-level", "warning"]
+SECONDS = float(os.environ.get("BENCH_HTTP_SECONDS", "8"))
+CONCURRENCY = int(os.environ.get("BENCH_HTTP_CONCURRENCY", "8"))
+
+
+def bare_app() -> Flask:
+    """The reference: the least a Flask endpoint can do."""
+    app = Flask("bare")
+
+    @app.get("/ping")
+    def ping():
+        return jsonify({"status": "ok"})
+
+    return app
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def served(target: str, env: dict):
+    """Run `gunicorn target` on a free loopback port until the block ends."""
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+        [sys.executable, "-m", "gunicorn", *GUNICORN, "--bind", f"127.0.0.1:{port}", target],
+        env={**os.environ, **env})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"gunicorn did not start for {target}") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def load(port: int, request: Callable[[], tuple[str, str, bytes | None, dict]],
+         seconds: float = SECONDS, concurrency: int = CONCURRENCY) -> dict:
+    """Send requests from `concurrency` keep-alive connections for `seconds`; count and time."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, bad = [], 0
+        while time.monotonic() < stop:
+            method, path, body, headers = request()
+            started = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            if response.status >= 300:
+                bad += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    latencies.sort()
+    return {"rps": len(latencies) / elapsed, "errors": errors[0], "count": len(latencies),
+            "p50": statistics.median(latencies) * 1000,
+            "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000}
+
+
+def visit_recording_figures(bench) -> list:
+    """Visits recorded per second, as a share of what a bare Flask endpoint serves."""
+    from outreach.auth import tokens
+    from outreach.auth.models import User
+    from outreach.bench import Row
+    from outreach.db import db, utcnow
+    from outreach.people.models import Client
+    from outreach.rounds.models import Round
+
+    with bench.app.app_context():
+        round_ = db.session.get(Round, bench.round_ids[0])
+        clients = list(db.session.scalars(
+            db.select(Client.id).where(Client.round_id == round_.id)))
+        visitor = db.session.get(User, round_.visitor_id)
+        raw, _ = tokens.issue(visitor, "bench", 1)
+        db.session.commit()
+        database_url = bench.app.config["SQLALCHEMY_DATABASE_URI"]
+
+    def ping():
+        return "GET", "/ping", None, {}
+
+    counter = iter(range(10**9))
+    headers = {"Authorization": f"Bearer {raw}", "Content-Type": "application/json"}
+
+    def record_visit():
+        body = {"id": str(uuid.uuid4()), "client_id": clients[next(counter) % len(clients)],
+                "visited_at": utcnow().isoformat(), "outcome": "seen_well",
+                "prescription_delivered": False, "appointment_reminded": False, "note": ""}
+        return "POST", "/api/v1/visits", json.dumps(body).encode(), headers
+
+    env = {"DATABASE_URL": database_url, "OUTREACH_ENV": "development",
+           "SECRET_KEY": "bench-" + "x" * 40}
+    with served("outreach.bench_http:bare_app()", {}) as port:
+        bare = load(port, ping)
+    with served("outreach:create_app()", env) as port:
+        visits = load(port, record_visit)
+    if visits["errors"] or bare["errors"]:
+        print(f"errors: bare {bare['errors']}, visits {visits['errors']}", file=sys.stderr)
+    return [
+        Row("bare Flask endpoint (reference)", bare["rps"], "req/s"),
+        Row("record a visit (POST /api/v1/visits)", visits["rps"], "req/s"),
+        Row("record a visit, p99 latency", visits["p99"], "ms"),
+        Row("record a visit / bare endpoint", visits["rps"] / bare["rps"], "ratio"),
+        Row("record a visit, non-2xx answers", visits["errors"], "count"),
+    ]
