@@ -20,6 +20,8 @@ from outreach import demo_data as data
 from outreach.care.models import Appointment, Prescription
 from outreach.db import db, utcnow
 from outreach.enums import (
+    NeedCategory,
+    NeedSeverity,
     NeedSource,
     NeedStatus,
     PrescriptionStatus,
@@ -193,6 +195,15 @@ def _visits(rng, clients, rounds, plans, pauses, pharmacy, today):
                 status=NeedStatus.RESOLVED if settled else NeedStatus.OPEN,
                 resolved_at=visit.visited_at + timedelta(days=1) if settled else None,
                 resolution="Passed on and sorted out." if settled else ""))
+            needs += 1
+        if index == no_answer:
+            # What recording it through the app would have raised: the no-answer protocol's
+            # urgent need, old enough that `outreach tick` puts it before the coordinator.
+            after.append(Need(
+                client_id=client.id, category=NeedCategory.NO_ANSWER,
+                severity=NeedSeverity.URGENT, source=NeedSource.SYSTEM,
+                description=f"No answer at the door on {on:%A %d %B}.", visit_id=visit.id,
+                raised_by_id=round_.visitor_id, created_at=visit.visited_at))
             needs += 1
         if index in delivers:
             after.append(Prescription(

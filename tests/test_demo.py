@@ -308,7 +308,11 @@ def test_two_weeks_of_visits_with_concerns_and_a_no_answer(clock, app):
     assert no_answer.visited_on >= today - timedelta(days=3)
     needs = list(db.session.scalars(select(Need)))
     concern_visits = {v.id for v in visits if v.outcome == "seen_concern"}
-    assert {n.visit_id for n in needs} == concern_visits
+    assert {n.visit_id for n in needs if n.category != "no_answer"} == concern_visits
+    # The no-answer raised the protocol's urgent need, old enough for tick to flag it.
+    [protocol] = [n for n in needs if n.category == "no_answer"]
+    assert protocol.visit_id == no_answer.id and protocol.severity == "urgent"
+    assert protocol.status == "open" and protocol.created_at == no_answer.visited_at
     assert any(n.status == "open" for n in needs)
     for visit in visits:
         round_ = db.session.get(Round, visit.round_id)
@@ -342,3 +346,15 @@ def test_call_and_check_part_is_added_once_to_an_older_demo(clock, app):
     again = seed(app)
     assert "already loaded" in again.output
     assert _care_rows() == first
+
+
+def test_the_no_answer_protocol_is_at_work_in_the_demo(clock, app):
+    from outreach.needs.models import Need
+
+    seed(app)
+    ticked = app.test_cli_runner().invoke(args=["outreach", "tick"])
+    assert ticked.exit_code == 0, ticked.output
+    assert "1 flagged to the coordinator" in ticked.output
+    [protocol] = db.session.scalars(select(Need).where(Need.category == "no_answer")).all()
+    db.session.refresh(protocol)
+    assert protocol.flagged_at is not None and protocol.status == "open"

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from outreach.audit.services import record
 from outreach.auth import ratelimits, services
 from outreach.db import db
+from outreach.enums import Role
 
 bp = Blueprint("web", __name__)
 
@@ -60,7 +61,15 @@ def logout():
 
 @bp.get("/")
 def home():
-    """Send people to their starting page."""
-    if current_user.is_authenticated:
-        return redirect(url_for("clients.index"))
-    return redirect(url_for("web.login"))
+    """Send people to their starting page: the round, the dashboard, prescriptions or clients."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("web.login"))
+    from outreach.care.services import is_pharmacy_user
+
+    if current_user.role == Role.VISITOR:
+        return redirect(url_for("visitor.today"))
+    if current_user.role in (Role.ADMIN, Role.COORDINATOR):
+        return redirect(url_for("dashboard.index"))
+    if is_pharmacy_user(current_user):
+        return redirect(url_for("care.pharmacy"))
+    return redirect(url_for("clients.index"))

@@ -9,11 +9,14 @@ from sqlalchemy import select
 
 from outreach.auth import access
 from outreach.db import db
-from outreach.enums import Role, VisitFrequency
+from outreach.enums import ProgrammeKind, Role, VisitFrequency
 from outreach.errors import APIError, NotFound
 from outreach.people.models import Client
 from outreach.people.services import client_for_change, get_client
+from outreach.programmes.models import Programme
 from outreach.rounds.models import Round
+from outreach.rounds.schemas import RoundIn
+from outreach.rounds.services import create_round, update_round
 from outreach.schemas import Id, Input
 from outreach.visits import plans
 from outreach.visits.plan_schemas import CoverIn, PauseIn, VisitPlanIn
@@ -71,6 +74,110 @@ def rounds():
     _managers_only()
     return render_template("plans/rounds.html", rounds=plans.managed_rounds(current_user),
                            days=_days)
+
+
+def _round_programmes() -> list[Programme]:
+    """The Call & Check programmes the current user may add rounds to."""
+    return list(db.session.scalars(select(Programme).where(
+        access.programme_filter(current_user),
+        Programme.kind == ProgrammeKind.CALL_AND_CHECK).order_by(Programme.name, Programme.id)))
+
+
+def _visitor_choices(programmes: list[Programme]) -> list[tuple[int, str]]:
+    """Visitors of the programmes' operators; named with their operator when there are several."""
+    operators = {p.operator_id: p for p in programmes}
+    choices = []
+    for programme in operators.values():
+        for visitor in plans.operator_visitors(programme):
+            label = visitor.full_name
+            if len(operators) > 1:
+                label = f"{label} ({programme.operator.name})"
+            choices.append((visitor.id, label))
+    return sorted(choices, key=lambda c: (c[1], c[0]))
+
+
+def _round_form_data(programme_id) -> dict:
+    """The round form as RoundIn input: ticked days as numbers, a blank visitor as nobody."""
+    raw = form_data(RoundIn(), request.form, lists=("weekdays",))
+    raw["weekdays"] = [int(d) if d.strip().isdigit() else d for d in raw["weekdays"]]
+    if programme_id is not None:
+        raw["programme_id"] = programme_id
+    return raw
+
+
+def _round_errors(errors: dict) -> dict:
+    """Plain words for the day boxes: the API's message talks about ISO weekday numbers."""
+    if "weekdays" in errors:
+        errors["weekdays"] = "Tick one or more days the round runs."
+    return errors
+
+
+def _round_values(round_: Round | None) -> dict:
+    if round_ is None:
+        return {"weekdays": [1, 2, 3, 4, 5]}
+    return {"name": round_.name, "area": round_.area or "",
+            "visitor_id": round_.visitor_id or "", "weekdays": round_.weekday_list}
+
+
+def _posted_round_values() -> dict:
+    values = request.form.to_dict()
+    values["weekdays"] = [int(d) if d.isdigit() else d for d in request.form.getlist("weekdays")]
+    return values
+
+
+def _render_round_form(round_: Round | None, programmes: list[Programme], errors: dict,
+                       values: dict, status: int):
+    visitors = _visitor_choices([round_.programme] if round_ else programmes)
+    return render_template(
+        "plans/round_form.html", round=round_, errors=errors, values=values,
+        programmes=[(p.id, p.name) for p in programmes], visitors=visitors,
+        weekdays=WEEKDAYS), status
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+def new_round():
+    """Create a round: its programme, name, area, default visitor and days."""
+    _managers_only()
+    programmes = _round_programmes()
+    if request.method == "GET":
+        return _render_round_form(None, programmes, {}, _round_values(None), 200)
+    data, errors = validate_form(RoundIn(), _round_form_data(None))
+    if not errors and data["programme_id"] not in {p.id for p in programmes}:
+        errors = {"programme_id": "Choose one of your Call & Check programmes."}
+    if not errors:
+        try:
+            round_ = create_round(current_user, data)
+        except APIError as exc:
+            db.session.rollback()
+            errors = refusal_errors(exc)
+    if errors:
+        db.session.rollback()
+        return _render_round_form(None, _round_programmes(), _round_errors(errors),
+                                  _posted_round_values(), 422)
+    db.session.commit()
+    flash(f"Round “{round_.name}” created.", "success")
+    return redirect(url_for("plans.round_page", round_id=round_.id))
+
+
+@bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+def edit_round(round_id: int):
+    """Change a round's name, area, default visitor or days."""
+    round_ = plans.managed_round(current_user, round_id)
+    if request.method == "GET":
+        return _render_round_form(round_, [], {}, _round_values(round_), 200)
+    data, errors = validate_form(RoundIn(), _round_form_data(round_.programme_id))
+    if not errors:
+        try:
+            update_round(current_user, round_, data)
+        except APIError as exc:
+            errors = refusal_errors(exc)
+    if errors:
+        db.session.rollback()
+        return _render_round_form(plans.managed_round(current_user, round_id), [],
+                                  _round_errors(errors), _posted_round_values(), 422)
+    db.session.commit()
+    flash("Round saved.", "success")
+    return redirect(url_for("plans.round_page", round_id=round_id))
 
 
 @bp.get("/rounds/<int:round_id>")
