@@ -404,6 +404,18 @@ route("POST", "/rounds/<int:round_id>/covers", [
                    "ends_on": "2026-07-14"})
 route("POST", "/rounds/<int:round_id>/covers/<int:cover_id>/delete",
       _with_status(ROUND_PAGE, 302, refs=lambda r: r | {"cover_id": "missing"}))
+route("GET", "/rounds/new", [
+    ({},                                        200, 200, 403, 403, 403, 200, LOGIN),
+])
+route("POST", "/rounds/new", [
+    ({"programme": "programme"},                302, 302, 403, 403, 403, 422, LOGIN),
+    ({"programme": "other_programme"},          302, 422, 403, 403, 403, 302, LOGIN),
+], body=lambda t: {"programme_id": str(t.ref["programme"]), "name": f"Web Round {unique()}",
+                   "weekdays": ["1", "3"]})
+route("GET", "/rounds/<int:round_id>/edit", ROUND_PAGE)
+route("POST", "/rounds/<int:round_id>/edit", _with_status(ROUND_PAGE, 302),
+      body=lambda t: {"name": f"Renamed Round {unique()}", "area": "North",
+                      "weekdays": ["2", "4"]})
 route("GET", "/clients/<int:client_id>/plan", PAGE_READ)
 route("POST", "/clients/<int:client_id>/plan", _with_status(PAGE_CHANGE, 302),
       body=lambda t: {"frequency": "weekly", "weekdays": "3", "starts_on": "2026-03-04"})
@@ -598,6 +610,12 @@ route("POST", "/clients/<int:client_id>/prescriptions", _with_status(PAGE_CHANGE
 route("GET", "/pharmacy", [
     ({},                                        403, 403, 403, 200, 403, 403, LOGIN),
 ])
+route("POST", "/pharmacy/prescriptions", [
+    # A pharmacy (the GP practice in the test world): none of the clients agreed to share with
+    # it, so adding for one is refused; everyone else is not a pharmacy at all.
+    ({"client": "client_on_round"},             403, 403, 403, 403, 403, 403, LOGIN),
+    ({"client": "missing"},                     403, 403, 403, 404, 403, 403, LOGIN),
+], body=lambda t: {"client_id": t.ref["client"], "description": "Repeat prescription"})
 route("POST", "/pharmacy/prescriptions/<int:prescription_id>/status", [
     # The GP practice's own prescription, but the client never agreed to share with it.
     ({"prescription_id": "prescription_gp"},    403, 403, 403, 403, 403, 403, LOGIN),

@@ -209,6 +209,20 @@ def _shared_with(organisation_id: int):
                        Consent.organisation_id == organisation_id))
 
 
+def clients_sharing_with(organisation_id: int) -> list[Client]:
+    """Clients who agreed to take part and to share information with this organisation: the
+    only ones a pharmacy may add prescriptions for."""
+    def active(*conditions):
+        return exists(select(Consent.id).where(
+            Consent.client_id == Client.id, Consent.withdrawn_at.is_(None), *conditions))
+
+    return list(db.session.scalars(select(Client).where(
+        active(Consent.purpose == ConsentPurpose.TAKE_PART),
+        active(Consent.purpose == ConsentPurpose.SHARE_INFORMATION,
+               Consent.organisation_id == organisation_id),
+    ).order_by(Client.full_name, Client.id)))
+
+
 def visible_prescriptions(actor: User, *, status: str | None = None) -> Select:
     """Prescriptions `actor` may see: a pharmacy its own (for clients who consented to share
     with it), everyone else those of the clients they may see."""

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
+from outreach.audit.services import record_listing
 from outreach.care import services
 from outreach.care.models import Appointment, Prescription
 from outreach.care.schemas import AppointmentIn, PrescriptionIn, StatusIn
@@ -19,6 +20,7 @@ from outreach.organisations.models import Organisation
 from outreach.people.models import Client
 from outreach.people.services import client_for_change
 from outreach.rounds.models import Round
+from outreach.schemas import MAX_ID
 from outreach.web.forms import form_data, refusal_errors, validate_form
 
 bp = Blueprint("care", __name__)
@@ -163,6 +165,11 @@ def _require_pharmacy() -> None:
 def pharmacy():
     """A pharmacy's prescriptions by status, with buttons to move each one on."""
     _require_pharmacy()
+    return _render_pharmacy({}, None, 200)
+
+
+def _pharmacy_groups():
+    """The pharmacy's prescriptions grouped by status, and the names of their rounds."""
     shown = db.session.scalars(services.visible_prescriptions(current_user).where(or_(
         Prescription.status != Status.DELIVERED,
         Prescription.delivered_at >= utcnow() - RECENT,
@@ -174,9 +181,42 @@ def pharmacy():
     round_ids = {p.client.round_id for p in shown} - {None}
     round_names = dict(db.session.execute(
         select(Round.id, Round.name).where(Round.id.in_(round_ids))).all()) if round_ids else {}
+    return groups, round_names
+
+
+def _render_pharmacy(errors: dict, values, status: int):
+    groups, round_names = _pharmacy_groups()
+    clients = services.clients_sharing_with(current_user.organisation_id)
+    record_listing(current_user, clients, purpose="prescriptions")
     db.session.commit()
     return render_template("care/pharmacy.html", groups=groups, moves=MOVES,
-                           round_names=round_names, organisation=current_user.organisation)
+                           round_names=round_names, organisation=current_user.organisation,
+                           clients=clients, errors=errors, values=values or {}), status
+
+
+@bp.post("/pharmacy/prescriptions")
+def pharmacy_add():
+    """A pharmacy adds a prescription for a client who agreed to share with it."""
+    _require_pharmacy()
+    data, errors = validate_form(PrescriptionIn(), form_data(PrescriptionIn(), request.form))
+    raw_client = request.form.get("client_id", "")
+    if not raw_client.isdigit() or not 0 < int(raw_client) <= MAX_ID:
+        errors["client_id"] = "Choose the client."
+    if not errors:
+        # A client the pharmacy may not see is a refusal (403, audited), not a form error.
+        client = services.client_for_prescriptions(current_user, int(raw_client))
+        try:
+            services.add_prescription(current_user, client, data)
+        except APIError as exc:
+            db.session.rollback()
+            errors = refusal_errors(exc)
+    if errors:
+        db.session.rollback()
+        return _render_pharmacy(errors, request.form, 422)
+    db.session.commit()
+    flash(f"Prescription added for {client.full_name}. It will be on the visitor's round.",
+          "success")
+    return redirect(url_for("care.pharmacy"))
 
 
 @bp.post("/pharmacy/prescriptions/<int:prescription_id>/status")

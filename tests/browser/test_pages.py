@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import pytest
 
+from outreach.db import db, utcnow
+from outreach.enums import ConsentPurpose, OrganisationKind, Role
+from outreach.people.models import Client
 from tests import factories
 from tests.browser.conftest import PHONE
 
@@ -153,6 +158,45 @@ def test_wrong_password_shows_a_plain_error(page, live_server, expect):
     expect(page.get_by_label("Password")).to_have_value("")
 
 
+@dataclass(frozen=True)
+class CareSeed:
+    """The extra data the Call & Check pages need: a round with a stop, and a pharmacy."""
+
+    round_id: int
+    pharmacist_email: str
+
+
+@pytest.fixture(scope="module")
+def care_seed(live_server) -> CareSeed:
+    """The page client on a round of their own, with a plan, a pause, an appointment, and a
+    prescription from a pharmacy they agreed to share with; the round has holiday cover."""
+    seed = live_server.seed
+    with live_server.app.app_context():
+        shown = db.session.get(Client, seed.page_client_id)
+        round_ = factories.round_(shown.programme, name="Grouville Coast", area="Grouville",
+                                  weekdays="1,3,5")
+        shown.round_id, shown.walk_order = round_.id, 1
+        neighbour = factories.client(shown.programme, full_name="Yvonne de Gruchy",
+                                     parish="Grouville", round_id=round_.id, walk_order=2)
+        factories.visit_plan(shown, "weekdays", weekdays="1,5")
+        factories.visit_plan(neighbour, "weekly", weekdays="3")
+        today = date.today()
+        factories.pause(shown, today + timedelta(days=20), today + timedelta(days=27))
+        visitor = factories.user(Role.VISITOR, shown.programme.operator,
+                                 full_name="Roland Le Cornu")
+        factories.cover(round_, visitor, today + timedelta(days=30), today + timedelta(days=44))
+        pharmacy = factories.organisation(OrganisationKind.HEALTH, name="Gorey Pharmacy")
+        pharmacist = factories.user(Role.PROVIDER, pharmacy, email="pharmacist@example.org")
+        factories.consent(shown, ConsentPurpose.SHARE_INFORMATION, organisation_id=pharmacy.id,
+                          given_by="client")
+        factories.appointment(shown, utcnow() + timedelta(days=3), transport_needed=True)
+        factories.prescription(shown, pharmacy, description="Repeat prescription, 2 bags")
+        db.session.commit()
+        made = CareSeed(round_id=round_.id, pharmacist_email=pharmacist.email)
+        db.session.remove()
+    return made
+
+
 # Each page to check: how to reach it, starting from a logged-out tab.
 def _login_page(page, server, expect):
     page.goto("/login")
@@ -248,6 +292,97 @@ def _not_found_page(page, server, expect):
     page.goto("/clients/999999")
 
 
+def _dashboard(page, server, expect):
+    logged_in(page, server, expect)
+    page.goto("/dashboard/")
+
+
+def _my_concerns(page, server, expect):
+    logged_in(page, server, expect)
+    page.goto("/dashboard/my-concerns")
+
+
+def _todays_round_coordinator(page, server, expect):
+    logged_in(page, server, expect)
+    page.get_by_role("navigation").get_by_role("link", name="Today's round").click()
+    expect(page).to_have_url(re.compile(r"/round/$"))
+
+
+def _rounds_list(page, server, expect):
+    logged_in(page, server, expect)
+    page.get_by_role("navigation").get_by_role("link", name="Rounds").click()
+    expect(page.get_by_role("link", name="Grouville Coast")).to_be_visible()
+
+
+def _round_page(page, server, expect):
+    logged_in(page, server, expect)
+    page.goto(f"/rounds/{server.care.round_id}")
+    expect(page.get_by_text("Roland Le Cornu")).to_be_visible()
+
+
+def _round_page_cover_errors(page, server, expect):
+    _round_page(page, server, expect)
+    page.get_by_text("Hand this round to another visitor").click()
+    page.get_by_role("button", name="Add cover").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please check the form")
+
+
+def _new_round_form(page, server, expect):
+    _rounds_list(page, server, expect)
+    page.get_by_role("link", name="New round").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New round")
+
+
+def _new_round_errors(page, server, expect):
+    _new_round_form(page, server, expect)
+    page.get_by_label("Name of the round").fill("   ")
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
+        page.get_by_label(day).uncheck()
+    page.get_by_role("button", name="Create the round").click()
+    expect(page.get_by_role("alert")).to_contain_text("Tick one or more days")
+
+
+def _edit_round_form(page, server, expect):
+    _round_page(page, server, expect)
+    page.get_by_role("link", name="Change the name, visitor or days").click()
+    expect(page.get_by_label("Name of the round")).to_have_value("Grouville Coast")
+
+
+def _edit_round_errors(page, server, expect):
+    _edit_round_form(page, server, expect)
+    page.get_by_label("Name of the round").fill("")
+    page.get_by_role("button", name="Save the round").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please check the form")
+
+
+def _plan_page(page, server, expect):
+    logged_in(page, server, expect)
+    page.goto(f"/clients/{server.seed.page_client_id}/plan")
+    page.get_by_text("Pause visits (hospital stay, holiday)").click()
+
+
+def _plan_page_errors(page, server, expect):
+    _plan_page(page, server, expect)
+    page.get_by_role("button", name="Add pause").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please check the form")
+
+
+def _client_care_section(page, server, expect):
+    _client_page(page, server, expect)
+    care = page.locator("#care")
+    expect(care.locator(".prescriptions > li")).to_contain_text("Repeat prescription, 2 bags")
+    care.get_by_text("Add an appointment").click()
+    care.get_by_text("Add a prescription to deliver").click()
+    care.scroll_into_view_if_needed()
+
+
+def _pharmacy_page(page, server, expect):
+    log_in(page, server.care.pharmacist_email)
+    page.get_by_role("navigation").get_by_role("link", name="Prescriptions").click()
+    expect(page).to_have_url(re.compile(r"/pharmacy$"))
+    expect(page.get_by_text("Repeat prescription, 2 bags")).to_be_visible()
+
+
 PAGES = {
     "login": _login_page,
     "login-failed": _login_failed,
@@ -264,7 +399,29 @@ PAGES = {
     "edit-page": _edit_page,
     "withdraw-page": _withdraw_page,
     "not-found": _not_found_page,
+    "dashboard": _dashboard,
+    "my-concerns": _my_concerns,
+    "todays-round-coordinator": _todays_round_coordinator,
+    "rounds-list": _rounds_list,
+    "round-page": _round_page,
+    "round-page-cover-errors": _round_page_cover_errors,
+    "new-round-form": _new_round_form,
+    "new-round-errors": _new_round_errors,
+    "edit-round-form": _edit_round_form,
+    "edit-round-errors": _edit_round_errors,
+    "plan-page": _plan_page,
+    "plan-page-errors": _plan_page_errors,
+    "client-care-section": _client_care_section,
+    "pharmacy": _pharmacy_page,
 }
+
+
+@dataclass(frozen=True)
+class Site:
+    """What a page's route to it may need: the conftest's seed and this module's care data."""
+
+    seed: object
+    care: CareSeed
 
 # Lists what sticks out past the right edge, for a helpful failure message.
 WIDE_ELEMENTS = """(limit) => [...document.querySelectorAll('body *')]
@@ -285,8 +442,8 @@ def _describe(violations: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("reach", PAGES.values(), ids=PAGES.keys())
-def test_page_is_accessible_and_fits_a_phone(page, live_server, expect, axe, reach):
-    reach(page, live_server, expect)
+def test_page_is_accessible_and_fits_a_phone(page, live_server, care_seed, expect, axe, reach):
+    reach(page, Site(live_server.seed, care_seed), expect)
     expect(page.locator("h1")).to_have_count(1)
 
     violations = axe.run(page).response["violations"]

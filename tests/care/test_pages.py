@@ -196,3 +196,31 @@ def test_pharmacy_page_escapes_names(app, world, client, login, pharmacy):
     text = client.get("/pharmacy").get_data(as_text=True)
     assert "<b>Bold</b>" not in text and "&lt;b&gt;Bold&lt;/b&gt;" in text
     assert re.search(r'id="reason-\d+"', text)
+
+
+def test_pharmacy_adds_a_prescription_only_for_clients_who_share_with_it(
+        app, world, client, login, pharmacy):
+    login(pharmacy["user"])
+    page = client.get("/pharmacy").get_data(as_text=True)
+    assert "Add a prescription to deliver" in page
+    # Only the client who agreed to share with this pharmacy is offered.
+    assert f'<option value="{world.client_on_round.id}"' in page
+    assert f'<option value="{world.client_off_round.id}"' not in page
+    token = csrf_token(client, "/pharmacy")
+    added = client.post("/pharmacy/prescriptions", data={
+        "csrf_token": token, "client_id": str(world.client_on_round.id),
+        "description": "Eye drops"})
+    assert added.status_code == 302
+    refused = client.post("/pharmacy/prescriptions", data={
+        "csrf_token": token, "client_id": str(world.client_off_round.id),
+        "description": "Not theirs to add"})
+    assert refused.status_code == 403
+    blank = client.post("/pharmacy/prescriptions", data={
+        "csrf_token": token, "client_id": "", "description": ""})
+    assert blank.status_code == 422
+    assert "Choose the client" in blank.get_data(as_text=True)
+    with app.app_context():
+        made = db.session.scalars(select(Prescription).where(
+            Prescription.description.in_(["Eye drops", "Not theirs to add"]))).all()
+        assert [(p.client_id, p.pharmacy_id, p.status) for p in made] == [
+            (world.client_on_round.id, pharmacy["org"], "ready")]
