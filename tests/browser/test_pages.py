@@ -317,7 +317,7 @@ def _rounds_list(page, server, expect):
 def _round_page(page, server, expect):
     logged_in(page, server, expect)
     page.goto(f"/rounds/{server.care.round_id}")
-    expect(page.get_by_text("Roland Le Cornu")).to_be_visible()
+    expect(page.locator(".covers")).to_contain_text("Roland Le Cornu")
 
 
 def _round_page_cover_errors(page, server, expect):
