@@ -21,7 +21,7 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and "\\" not in target:
             return target
-    return url_for("clients.index")
+    return start_page()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -30,7 +30,7 @@ def _safe_next(target: str | None) -> str:
 def login():
     """The login form; a failed attempt says nothing about which part was wrong."""
     if current_user.is_authenticated:
-        return redirect(url_for("clients.index"))
+        return redirect(start_page())
     error = None
     if request.method == "POST":
         email = request.form.get("email", "")[:320]
@@ -64,12 +64,18 @@ def home():
     """Send people to their starting page: the round, the dashboard, prescriptions or clients."""
     if not current_user.is_authenticated:
         return redirect(url_for("web.login"))
+    return redirect(start_page())
+
+
+def start_page() -> str:
+    """Where the logged-in user starts: visitors their round, staff the dashboard, a pharmacy
+    its prescriptions, everyone else the client list."""
     from outreach.care.services import is_pharmacy_user
 
     if current_user.role == Role.VISITOR:
-        return redirect(url_for("visitor.today"))
+        return url_for("visitor.today")
     if current_user.role in (Role.ADMIN, Role.COORDINATOR):
-        return redirect(url_for("dashboard.index"))
+        return url_for("dashboard.index")
     if is_pharmacy_user(current_user):
-        return redirect(url_for("care.pharmacy"))
-    return redirect(url_for("clients.index"))
+        return url_for("care.pharmacy")
+    return url_for("clients.index")

@@ -107,7 +107,7 @@ def test_open_redirect_after_login_is_ignored(world, client):
                            data={"email": world.coordinator.email, "password": PASSWORD,
                                  "csrf_token": token})
     assert response.status_code == 302
-    assert response.headers["Location"] == "/clients/"
+    assert response.headers["Location"] == "/dashboard/"  # the coordinator's start page
 
 
 def test_inactive_user_cannot_log_in(world, client, app):

@@ -28,7 +28,8 @@ def log_in(page, email: str, password: str = factories.PASSWORD) -> None:
 
 def logged_in(page, live_server, expect) -> None:
     log_in(page, live_server.seed.coordinator_email)
-    expect(page).to_have_url(re.compile(r"/clients/$"))
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))  # a coordinator's start page
+    page.goto("/clients/")
 
 
 def fill_enrolment(page, seed, *, name: str, date_of_birth: str, phone: str) -> None:
@@ -58,6 +59,8 @@ def test_coordinator_logs_in_sees_clients_and_searches(page, live_server, expect
     seed = live_server.seed
     log_in(page, seed.coordinator_email)
 
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    page.get_by_role("navigation").get_by_role("link", name="Clients").click()
     expect(page).to_have_url(re.compile(r"/clients/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Clients")
     first, second = seed.search_names
