@@ -54,7 +54,7 @@ LABELS = {
     "gp_practice_id": "GP practice", "round_id": "Round", "walk_order": "Place on the round",
     "preferred_language": "Language", "access_notes": "Access notes",
     "consent_take_part": "Agreement to take part", "organisation_id": "Organisation",
-    "contact_id": "Contact", "given_by": "Given by",
+    "contact_id": "Contact", "given_by": "Given by", "visitor_id": "Visitor",
 }
 
 
