@@ -69,6 +69,11 @@ def client_filter(user: User) -> ColumnElement[bool]:
     return or_(*rules) if rules else false()
 
 
+def visible_client_ids(user: User):
+    """A subquery of the ids of the clients `user` may see."""
+    return select(Client.id).where(client_filter(user))
+
+
 def can_see_client(user: User, client: Client) -> bool:
     from outreach.db import db
 

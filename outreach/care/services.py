@@ -234,8 +234,8 @@ def visible_prescriptions(actor: User, *, status: str | None = None) -> Select:
                 Prescription.pharmacy_id == actor.organisation_id,
                 _shared_with(actor.organisation_id))
     else:
-        query = select(Prescription).where(Prescription.client_id.in_(
-            select(Client.id).where(access.client_filter(actor))))
+        query = select(Prescription).where(
+            Prescription.client_id.in_(access.visible_client_ids(actor)))
     if status is not None:
         query = query.where(Prescription.status == status)
     return query

@@ -12,7 +12,7 @@ from outreach.enums import NeedCategory, NeedSeverity, NeedSource
 from outreach.errors import NotFound, ValidationFailed
 from outreach.needs.models import Need
 from outreach.people.models import Client
-from outreach.people.services import deny
+from outreach.people.services import read_client
 from outreach.visits.schedule import SYSTEM_CATEGORIES
 
 
@@ -39,8 +39,7 @@ def create_need(actor: User | None, client: Client, category: NeedCategory | str
 def visible_needs(actor: User, *, client_id: int | None = None, status: str | None = None,
                   category: str | None = None) -> Select:
     """Needs about the clients `actor` may see, filtered."""
-    query = select(Need).where(Need.client_id.in_(
-        select(Client.id).where(access.client_filter(actor))))
+    query = select(Need).where(Need.client_id.in_(access.visible_client_ids(actor)))
     if client_id is not None:
         query = query.where(Need.client_id == client_id)
     if status is not None:
@@ -55,8 +54,5 @@ def get_need(actor: User, need_id: int) -> Need:
     need = db.session.get(Need, need_id)
     if need is None:
         raise NotFound("No such need.")
-    if not access.can_see_client(actor, need.client):
-        deny(actor, need.client, "need")
-    record(actor, "client.read", subject=need.client, client_id=need.client_id,
-           detail={"for": "need", "need_id": need.id})
+    read_client(actor, need.client, "need", need_id=need.id)
     return need

@@ -125,9 +125,15 @@ def get_client(actor: User, client_id: int, *, purpose: str = "read") -> Client:
     client = db.session.get(Client, client_id)
     if client is None:
         raise NotFound("No such client.")
+    return read_client(actor, client, purpose)
+
+
+def read_client(actor: User, client: Client, purpose: str, **detail) -> Client:
+    """Let `actor` read `client` (something of theirs) if allowed, auditing the read or refusal."""
     if not access.can_see_client(actor, client):
         deny(actor, client, purpose)
-    record(actor, "client.read", subject=client, client_id=client.id, detail={"for": purpose})
+    record(actor, "client.read", subject=client, client_id=client.id,
+           detail={"for": purpose, **detail})
     return client
 
 

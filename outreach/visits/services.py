@@ -22,7 +22,7 @@ from outreach.enums import (
 from outreach.errors import Conflict, NotFound, ValidationFailed
 from outreach.needs.services import create_need
 from outreach.people.models import Client
-from outreach.people.services import deny
+from outreach.people.services import deny, read_client
 from outreach.rounds.models import Round
 from outreach.visits import questionnaire
 from outreach.visits.models import Visit
@@ -148,8 +148,7 @@ def _raise_needs(actor: User, client: Client, visit: Visit,
 
 def visible_visits(actor: User, *, client_id=None, round_id=None, on=None) -> Select:
     """Visits to the clients `actor` may see, filtered by client, round and local date."""
-    query = select(Visit).where(Visit.client_id.in_(
-        select(Client.id).where(access.client_filter(actor))))
+    query = select(Visit).where(Visit.client_id.in_(access.visible_client_ids(actor)))
     if client_id is not None:
         query = query.where(Visit.client_id == client_id)
     if round_id is not None:
@@ -164,8 +163,5 @@ def get_visit(actor: User, visit_id: str) -> Visit:
     visit = db.session.get(Visit, visit_id)
     if visit is None:
         raise NotFound("No such visit.")
-    if not access.can_see_client(actor, visit.client):
-        deny(actor, visit.client, "visit")
-    record(actor, "client.read", subject=visit.client, client_id=visit.client_id,
-           detail={"for": "visit", "visit_id": visit.id})
+    read_client(actor, visit.client, "visit", visit_id=visit.id)
     return visit
