@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import Flask
 
 from outreach import phones
@@ -27,4 +30,10 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["phone"] = phones.display
     app.jinja_env.filters["field_label"] = field_label
+    app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["zip"] = lambda left, right: list(zip(left, right, strict=True))
+
+
+def local_time(moment: datetime, timezone: str) -> datetime:
+    """An aware UTC time as it was on the programme's clocks (dates shown are local dates)."""
+    return moment.astimezone(ZoneInfo(timezone))

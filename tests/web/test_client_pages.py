@@ -135,3 +135,19 @@ def test_pages_need_login(client):
     response = client.get("/clients/")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+def test_dates_on_the_client_page_are_the_programmes_local_dates(world, client, login, app):
+    from datetime import UTC, datetime
+
+    from tests import factories
+
+    with app.app_context():
+        person = db.session.get(Client, world.client_off_round.id)
+        # 23:30 UTC on 30 June is already 1 July in Jersey (BST).
+        factories.consent(person, given_at=datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
+        db.session.commit()
+    login(world.coordinator)
+    page = client.get(f"/clients/{world.client_off_round.id}").get_data(as_text=True)
+    assert "given 1 July 2026" in page
+    assert "30 June 2026" not in page
