@@ -15,13 +15,12 @@ from outreach.care.models import Appointment, Prescription
 from outreach.care.schemas import AppointmentIn, PrescriptionIn, StatusIn
 from outreach.db import db, utcnow
 from outreach.enums import OrganisationKind, PrescriptionStatus
-from outreach.errors import APIError
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client
 from outreach.people.services import client_for_change
 from outreach.rounds.models import Round
 from outreach.schemas import MAX_ID
-from outreach.web.forms import form_data, refusal_errors, validate_form
+from outreach.web.forms import attempt, form_data, validate_form
 
 bp = Blueprint("care", __name__)
 Status = PrescriptionStatus
@@ -104,13 +103,10 @@ def add_appointment(client_id: int):
     client = client_for_change(current_user, client_id)
     data, errors = _appointment_form(client, request.form)
     if not errors:
-        try:
-            services.add_appointment(current_user, client, data)
-        except APIError as exc:
-            db.session.rollback()
-            errors = refusal_errors(exc)
-            errors["day"] = errors.pop("starts_at", errors.get("day"))
-            errors = {k: v for k, v in errors.items() if v}
+        errors = attempt(lambda: services.add_appointment(current_user, client, data))
+        # The form asks for a day and a time; a refusal about the moment belongs to the day.
+        errors["day"] = errors.pop("starts_at", errors.get("day"))
+        errors = {k: v for k, v in errors.items() if v}
     if errors:
         client = client_for_change(current_user, client_id)
         db.session.commit()
@@ -138,11 +134,7 @@ def add_prescription(client_id: int):
     client = client_for_change(current_user, client_id)
     data, errors = validate_form(PrescriptionIn(), form_data(PrescriptionIn(), request.form))
     if not errors:
-        try:
-            services.add_prescription(current_user, client, data)
-        except APIError as exc:
-            db.session.rollback()
-            errors = refusal_errors(exc)
+        errors = attempt(lambda: services.add_prescription(current_user, client, data))
     if errors:
         db.session.rollback()
         client = client_for_change(current_user, client_id)
@@ -205,11 +197,7 @@ def pharmacy_add():
     if not errors:
         # A client the pharmacy may not see is a refusal (403, audited), not a form error.
         client = services.client_for_prescriptions(current_user, int(raw_client))
-        try:
-            services.add_prescription(current_user, client, data)
-        except APIError as exc:
-            db.session.rollback()
-            errors = refusal_errors(exc)
+        errors = attempt(lambda: services.add_prescription(current_user, client, data))
     if errors:
         db.session.rollback()
         return _render_pharmacy(errors, request.form, 422)
@@ -229,10 +217,8 @@ def pharmacy_status(prescription_id: int):
     client = services.client_for_prescriptions(current_user, prescription.client_id)
     data, errors = validate_form(StatusIn(), form_data(StatusIn(), request.form))
     if not errors:
-        try:
-            services.change_status(current_user, prescription, data["status"], data["reason"])
-        except APIError as exc:
-            errors = refusal_errors(exc)
+        errors = attempt(lambda: services.change_status(current_user, prescription,
+                                                        data["status"], data["reason"]))
     if errors:
         db.session.rollback()
         flash(f"{client.full_name}: " + " ".join(errors.values()), "error")

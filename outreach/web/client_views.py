@@ -21,7 +21,7 @@ from outreach.people.schemas import ClientIn, ContactIn
 from outreach.programmes.models import Programme
 from outreach.rounds.models import Round
 from outreach.schemas import MAX_ID
-from outreach.web.forms import form_data, refusal_errors, validate_form
+from outreach.web.forms import attempt, form_data, refusal_errors, validate_form
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 PAGE = 25
@@ -185,11 +185,7 @@ def add_contact(client_id: int):
     data, errors = validate_form(ContactIn(), form_data(ContactIn(), request.form,
                                                         lists=("receives",)))
     if not errors:
-        try:
-            services.add_contact(current_user, client, data)
-        except APIError as exc:
-            db.session.rollback()
-            errors = refusal_errors(exc)
+        errors = attempt(lambda: services.add_contact(current_user, client, data))
     return _after_change(client_id, errors, "Contact added.")
 
 
@@ -199,11 +195,7 @@ def give_consent(client_id: int):
     client = services.client_for_change(current_user, client_id)
     data, errors = validate_form(ConsentIn(), form_data(ConsentIn(), request.form))
     if not errors:
-        try:
-            consent_services.record_consent(current_user, client, data)
-        except APIError as exc:
-            db.session.rollback()
-            errors = refusal_errors(exc)
+        errors = attempt(lambda: consent_services.record_consent(current_user, client, data))
     return _after_change(client_id, errors, "Consent recorded.")
 
 
@@ -216,12 +208,9 @@ def withdraw_consent(client_id: int, consent_id: int):
     if request.method == "POST":
         data, errors = validate_form(WithdrawIn(), form_data(WithdrawIn(), request.form))
         if not errors:
-            try:
-                consent_services.withdraw(current_user, consent, data["reason"])
-            except APIError as exc:
-                db.session.rollback()
-                errors = refusal_errors(exc)
-            else:
+            errors = attempt(lambda: consent_services.withdraw(current_user, consent,
+                                                               data["reason"]))
+            if not errors:
                 db.session.commit()
                 flash("Consent withdrawn. Nothing more will be shared because of it.",
                       "success")

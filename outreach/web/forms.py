@@ -36,6 +36,19 @@ def validate_form(schema: Schema, data: dict, *, partial: bool = False) -> tuple
         return {}, {k: " ".join(_flatten(v)) for k, v in messages.items()}
 
 
+def attempt(action) -> dict:
+    """Run a form's service call; a refusal (APIError) is rolled back and becomes form errors."""
+    from outreach.db import db
+    from outreach.errors import APIError
+
+    try:
+        action()
+    except APIError as exc:
+        db.session.rollback()
+        return refusal_errors(exc)
+    return {}
+
+
 def refusal_errors(exc) -> dict:
     """A service's refusal (an APIError) as form errors: by field, or one for the whole form."""
     return {k: " ".join(_flatten(v)) for k, v in exc.fields.items()} or {"_schema": exc.message}

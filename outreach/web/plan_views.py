@@ -20,7 +20,7 @@ from outreach.rounds.services import create_round, update_round
 from outreach.schemas import Id, Input
 from outreach.visits import plans
 from outreach.visits.plan_schemas import CoverIn, PauseIn, VisitPlanIn
-from outreach.web.forms import form_data, refusal_errors, validate_form
+from outreach.web.forms import attempt, form_data, refusal_errors, validate_form
 
 bp = Blueprint("plans", __name__)
 
@@ -167,10 +167,7 @@ def edit_round(round_id: int):
         return _render_round_form(round_, [], {}, _round_values(round_), 200)
     data, errors = validate_form(RoundIn(), _round_form_data(round_.programme_id))
     if not errors:
-        try:
-            update_round(current_user, round_, data)
-        except APIError as exc:
-            errors = refusal_errors(exc)
+        errors = attempt(lambda: update_round(current_user, round_, data))
     if errors:
         db.session.rollback()
         return _render_round_form(plans.managed_round(current_user, round_id), [],
@@ -217,11 +214,7 @@ def add_cover(round_id: int):
     round_ = plans.managed_round(current_user, round_id)
     data, errors = validate_form(CoverIn(), form_data(CoverIn(), request.form))
     if not errors:
-        try:
-            plans.add_cover(current_user, round_, data)
-        except APIError as exc:
-            db.session.rollback()
-            errors = refusal_errors(exc)
+        errors = attempt(lambda: plans.add_cover(current_user, round_, data))
     if errors:
         db.session.rollback()
         return _render_round(plans.managed_round(current_user, round_id), errors, request.form,
@@ -291,11 +284,7 @@ def plan(client_id: int):
     raw["weekdays"] = [int(d) if d.isdigit() else d for d in raw["weekdays"]]
     data, errors = validate_form(VisitPlanIn(), raw)
     if not errors:
-        try:
-            plans.set_plan(current_user, client, data)
-        except APIError as exc:
-            db.session.rollback()
-            errors = refusal_errors(exc)
+        errors = attempt(lambda: plans.set_plan(current_user, client, data))
     if errors:
         db.session.rollback()
         return _render_plan(client_for_change(current_user, client_id), errors,
