@@ -101,8 +101,17 @@ def wait_for_forms_kept(page, count: int) -> None:
 
 
 def record(page, name: str, outcome: str) -> None:
+    # The round page must have finished loading (it is served by the service worker when
+    # offline) before its link is followed.
+    page.get_by_role("heading", level=1, name="Today's round").wait_for()
+    page.wait_for_load_state("load")
     page.get_by_role("link", name=f"Record visit for {name}").click()
-    page.get_by_role("heading", level=1, name=name).wait_for()
+    try:
+        page.get_by_role("heading", level=1, name=name).wait_for(timeout=3 * TIMEOUT_MS)
+    except Exception as exc:  # say what the phone showed instead, to tell a slow page from a gap
+        shown = page.locator("body").inner_text()[:500]
+        raise AssertionError(f"no form for {name} at {page.url}; the page showed: {shown}") \
+            from exc
     page.get_by_label(outcome).check()
     page.get_by_role("button", name="Save visit").click()
     page.wait_for_url(re.compile(r"/round/$"))
