@@ -59,8 +59,14 @@ def create_app(config: dict | None = None) -> Flask:
     from outreach.api import routes as _api_routes  # noqa: F401 - registers the API routes
     from outreach.api.spec import register_spec_route
     from outreach.cli import cli
+    from outreach.messages import outbox
     from outreach.people import cli as _people_cli  # noqa: F401 - registers data commands
 
+    app.after_request(outbox.after_request)
+    if app.config["CELERY_BROKER_URL"]:
+        from outreach.background import celery_init_app
+
+        celery_init_app(app)
     register_spec_route(app)
     csrf.exempt(api)  # bearer tokens, never cookies: nothing for a forged form to ride on
     app.register_blueprint(api)

@@ -25,6 +25,18 @@ DEFAULTS: dict[str, object] = {
     "TWILIO_MESSAGING_SERVICE_SID": "",
     "TWILIO_API_BASE": "https://api.twilio.com",
     "CELERY_BROKER_URL": "",
+    # Outbound texts per second, per sending process (Twilio's long codes take about 1 a second,
+    # short codes 100).
+    "SMS_SEND_RATE": 10.0,
+    "SMS_COST_PER_SEGMENT": "0.04",  # an estimate shown per message, in SMS_COST_CURRENCY
+    "SMS_COST_CURRENCY": "GBP",
+    "SMS_MAX_ATTEMPTS": 6,  # tries of one text before it is marked failed
+    "SMS_RETRY_BASE_SECONDS": 30,  # first retry after this, doubling each time
+    "SMS_TIMEOUT_SECONDS": 10,  # for each call to the SMS provider
+    # A text in `sending` this long without word from the provider was cut off by a crash.
+    "SMS_STUCK_AFTER_SECONDS": 300,
+    "SMS_REPEAT_WINDOW_MINUTES": 10,  # the same text again within this is one need
+    "SMS_LOOP_LIMIT": 6,  # texts from one number within the window before we stop answering
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "10 per minute",
     "DEFAULT_PHONE_REGION": "JE",
@@ -62,6 +74,8 @@ def _coerce(default: object, raw: str) -> object:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     return raw
 
 
@@ -99,7 +113,11 @@ def load(overrides: dict | None, instance_path: str) -> dict:
         JSON_SORT_KEYS=False,
     )
     if config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not production:
-        config["SECRET_KEY"] = _instance_secret(instance_path)
+        config["SECRET_KEY"] = _instance_secret(instance_path, "secret_key")
+    if not config["TWILIO_AUTH_TOKEN"] and not production:
+        # Inbound texts are signed with this token; on a laptop `sms-simulate` signs with the
+        # same one, so the webhook's check is the real one even without a Twilio account.
+        config["TWILIO_AUTH_TOKEN"] = _instance_secret(instance_path, "twilio_auth_token")
     return config
 
 
@@ -114,6 +132,18 @@ def check(config: dict) -> None:
     if config["SMS_BACKEND"] not in ("console", "twilio"):
         raise RuntimeError(
             f"SMS_BACKEND must be 'console' or 'twilio', not {config['SMS_BACKEND']!r}")
+    if config["SMS_BACKEND"] == "twilio":
+        missing = [name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+                   if not config[name]]
+        if not (config["TWILIO_FROM_NUMBER"] or config["TWILIO_MESSAGING_SERVICE_SID"]):
+            missing.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+        if missing:
+            raise RuntimeError("SMS_BACKEND=twilio needs " + ", ".join(missing) + ".")
+    if config["OUTREACH_ENV"] == "production" and not config["TWILIO_AUTH_TOKEN"]:
+        raise RuntimeError("Refusing to start in production without TWILIO_AUTH_TOKEN: inbound "
+                           "texts could not be checked.")
+    if float(config["SMS_SEND_RATE"]) <= 0:
+        raise RuntimeError("SMS_SEND_RATE must be a positive number of texts per second.")
 
 
 def database_uri(url: str, instance_path: str) -> str:
@@ -127,9 +157,9 @@ def database_uri(url: str, instance_path: str) -> str:
     return url
 
 
-def _instance_secret(instance_path: str) -> str:
+def _instance_secret(instance_path: str, name: str) -> str:
     """A random key kept under instance/ so development sessions survive restarts."""
-    path = Path(instance_path) / "secret_key"
+    path = Path(instance_path) / name
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)

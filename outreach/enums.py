@@ -118,3 +118,53 @@ class PrescriptionStatus(StrEnum):
     OUT_FOR_DELIVERY = "out_for_delivery"
     DELIVERED = "delivered"
     NOT_DELIVERED = "not_delivered"
+
+
+class MessageDirection(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class MessageStatus(StrEnum):
+    """Where a text is. Outbound: queued → sending → sent → delivered (or undelivered/failed).
+
+    `sending` means handed to the SMS provider (or being handed over: with no provider id yet,
+    a message left in it by a crash is reconciled, never blindly sent again). `unknown` is for a
+    person to decide; `cancelled` was never sent (opted out, invalid number, too late).
+    """
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    CANCELLED = "cancelled"
+    RECEIVED = "received"  # inbound
+
+
+class MessageKind(StrEnum):
+    """What an outbound text is for; each has a template per language."""
+
+    CHECK_IN = "check_in"
+    APPOINTMENT_REMINDER = "appointment_reminder"
+    PRESCRIPTION_NOTICE = "prescription_notice"
+    VISIT_REPORT = "visit_report"
+    ALERT = "alert"
+    WORKSHOP_REMINDER = "workshop_reminder"
+    REPLY = "reply"  # the answer to an inbound text, sent as TwiML
+    FREE_TEXT = "free_text"  # written by a coordinator
+
+
+class InboundMeaning(StrEnum):
+    """What an inbound text was understood to be."""
+
+    CHECK_IN_ANSWER = "check_in_answer"
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+    NEED = "need"
+    REPEAT = "repeat"  # the same text again within minutes: joins the first one's need
+    LOOP = "loop"  # an automated sender answering our answers: not answered again
+    UNKNOWN_SENDER = "unknown_sender"

@@ -23,7 +23,14 @@ log = logging.getLogger(__name__)
 Job = Callable[[datetime], str]
 JOBS: dict[str, Job] = {}
 # Modules whose import registers jobs; a feature with periodic work adds its module here.
-JOB_MODULES = ["outreach.visits.safety_net"]
+JOB_MODULES = ["outreach.visits.safety_net", "outreach.messages.dispatch"]
+
+
+def after_commit() -> None:
+    """Send what the committed transaction queued (texts), as a request does when it ends."""
+    from outreach.messages.outbox import send_committed
+
+    send_committed()
 
 
 def periodic(name: str) -> Callable[[Job], Job]:
@@ -58,6 +65,7 @@ def run_jobs(now: datetime | None = None) -> list[JobResult]:
         try:
             summary = job(now)
             db.session.commit()
+            after_commit()
         except Exception as exc:  # one broken job must not stop the safety net's other jobs
             db.session.rollback()
             log.exception("Periodic job %s failed", name)

@@ -25,6 +25,9 @@ TEST_SETTINGS = {
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_COST": 64,
     "PUBLIC_BASE_URL": "http://localhost",
+    # Inbound webhooks are signed with this, as Twilio signs with the account's auth token.
+    "TWILIO_AUTH_TOKEN": "test-auth-token-0123456789abcdef",
+    "TWILIO_FROM_NUMBER": "+447700900001",
 }
 
 

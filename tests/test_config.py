@@ -21,7 +21,8 @@ def test_production_refuses_the_default_secret_key(monkeypatch, tmp_path):
 def test_production_starts_with_a_real_key_and_tightens_defaults(monkeypatch):
     monkeypatch.setenv("OUTREACH_ENV", "production")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://outreach.example.org")
-    app = create_app({"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app({"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "TWILIO_AUTH_TOKEN": "t" * 32})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["ALLOW_FICTIONAL_NUMBERS"] is False
     response = app.test_client().get("/login")
@@ -67,3 +68,25 @@ def test_healthz_reports_an_unreachable_database(monkeypatch):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
+
+
+def test_production_refuses_to_start_without_a_twilio_auth_token(monkeypatch):
+    monkeypatch.setenv("OUTREACH_ENV", "production")
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    with pytest.raises(RuntimeError, match="TWILIO_AUTH_TOKEN"):
+        create_app({"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_twilio_backend_needs_its_credentials_and_a_sender(monkeypatch):
+    for key in ("TWILIO_ACCOUNT_SID", "TWILIO_FROM_NUMBER", "TWILIO_MESSAGING_SERVICE_SID"):
+        monkeypatch.delenv(key, raising=False)
+    with pytest.raises(RuntimeError, match="TWILIO_ACCOUNT_SID.*TWILIO_FROM_NUMBER"):
+        create_app({"SMS_BACKEND": "twilio", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_development_signs_inbound_texts_with_a_kept_random_token(monkeypatch):
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    monkeypatch.delenv("OUTREACH_ENV", raising=False)
+    first = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["TWILIO_AUTH_TOKEN"]
+    again = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["TWILIO_AUTH_TOKEN"]
+    assert len(first) >= 32 and first == again

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import time
+
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,5 +21,14 @@ class Programme(TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(String(2000), default="")
     # After a no-answer, how long designated contacts have before the coordinator is told.
     no_answer_window_minutes: Mapped[int] = mapped_column(default=120)
+    # SMS: a check-in text unanswered this long raises a `no_response` need.
+    check_in_reply_window_minutes: Mapped[int] = mapped_column(default=240)
+    # Programme-local time the daily check-in texts go out.
+    check_in_time: Mapped[time] = mapped_column(default=time(10, 0))
+    # Non-urgent texts are held between these programme-local times.
+    quiet_hours_start: Mapped[time] = mapped_column(default=time(21, 0))
+    quiet_hours_end: Mapped[time] = mapped_column(default=time(8, 0))
+    # The number this programme texts from; blank: the deployment's TWILIO_FROM_NUMBER.
+    sms_number: Mapped[str] = mapped_column(String(32), default="")
 
     operator: Mapped[Organisation] = relationship()

@@ -22,7 +22,7 @@ def _check_operator(actor, operator_id: int) -> None:
 
 def create_programme(actor, data: dict) -> Programme:
     _check_operator(actor, data["operator_id"])
-    programme = Programme(**data)
+    programme = Programme(**_blank_number(data))
     db.session.add(programme)
     db.session.flush()
     record(actor, "programme.create", subject=programme)
@@ -46,8 +46,15 @@ def update_programme(actor, programme: Programme, changes: dict) -> Programme:
         raise Forbidden("You cannot change this programme.")
     if "operator_id" in changes:
         _check_operator(actor, changes["operator_id"])
-    for key, value in changes.items():
+    for key, value in _blank_number(changes).items():
         setattr(programme, key, value)
     db.session.flush()
     record(actor, "programme.update", subject=programme, detail={"fields": sorted(changes)})
     return programme
+
+
+def _blank_number(data: dict) -> dict:
+    """A blank SMS number means "the deployment's number", stored as an empty string."""
+    if "sms_number" in data and data["sms_number"] is None:
+        return dict(data, sms_number="")
+    return data

@@ -1,0 +1,267 @@
+"""The worker side of the outbox: claim a queued text, send it, record what happened.
+
+Claiming commits `sending` before the provider is called, so a crash leaves evidence: a text in
+`sending` with no provider id. Such a text is never sent again blindly; `reconcile_stuck` looks
+it up at the provider and either adopts what it finds or marks it `unknown` for a person.
+Safe on several machines at once: rows are claimed with FOR UPDATE SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from channels.sms import (
+    OutboundText,
+    ProviderStatus,
+    SendFailed,
+    SendResult,
+    SmsBackend,
+    backend_for,
+)
+from outreach.db import db, utcnow
+from outreach.enums import MessageDirection, MessageStatus
+from outreach.messages import numbers
+from outreach.messages.models import Message
+from outreach.messages.outbox import hold
+from outreach.messages.status import FROM_PROVIDER, advance, set_status
+from outreach.programmes.models import Programme
+from outreach.tick import periodic
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+class RateLimiter:
+    """At most `rate` sends a second from this process, spaced evenly (no bursts)."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate
+        self.next_slot = 0.0
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Sleep until this process may send the next text."""
+        with self.lock:
+            now = time.monotonic()
+            slot = max(self.next_slot, now)
+            self.next_slot = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+def backend() -> SmsBackend:
+    """The configured SMS backend, made once per application."""
+    made = current_app.extensions.get("sms_backend")
+    if made is None:
+        made = current_app.extensions["sms_backend"] = backend_for(current_app.config)
+    return made
+
+
+def limiter() -> RateLimiter:
+    """This process's send-rate limiter for the configured SMS_SEND_RATE."""
+    rate = float(current_app.config["SMS_SEND_RATE"])
+    made = current_app.extensions.get("sms_rate_limiter")
+    if made is None or made.interval != 1.0 / rate:
+        made = current_app.extensions["sms_rate_limiter"] = RateLimiter(rate)
+    return made
+
+
+def status_callback_url(message: Message) -> str | None:
+    """Where the provider reports delivery; names our id in case its sid is not saved yet."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/sms/status?message={message.id}"
+
+
+def outbound_text(message: Message) -> OutboundText:
+    return OutboundText(message_id=message.id, to=message.phone, body=message.body,
+                        sender=message.service_number)
+
+
+def hand_over(ids: list[int]) -> int:
+    """Send these committed texts now (in-process) or through Celery when it is configured."""
+    if current_app.config["CELERY_BROKER_URL"]:
+        from outreach.background import send_text
+
+        for message_id in ids:
+            send_text.delay(message_id)
+        return len(ids)
+    for message_id in ids:
+        dispatch(message_id)
+    return len(ids)
+
+
+def _claim(message_id: int, now: datetime) -> Message | None:
+    return db.session.scalars(
+        select(Message).where(Message.id == message_id,
+                              Message.direction == MessageDirection.OUTBOUND,
+                              Message.status == MessageStatus.QUEUED,
+                              or_(Message.send_at.is_(None), Message.send_at <= now))
+        .with_for_update(skip_locked=True)).first()
+
+
+def _still_wanted(message: Message, now: datetime) -> bool:
+    """Cancel or hold a claimed text that should not go now; answers whether it should."""
+    if message.not_after is not None and now > message.not_after:
+        set_status(message, MessageStatus.CANCELLED, now, "Too late to be useful; not sent")
+        return False
+    refusal = numbers.why_not_text(message.phone)
+    if refusal is not None:
+        message.error_reason = refusal
+        set_status(message, MessageStatus.CANCELLED, now, refusal)
+        return False
+    programme = db.session.get(Programme, message.programme_id) if message.programme_id else None
+    return not hold(message, programme, now)
+
+
+def dispatch(message_id: int, now: datetime | None = None) -> MessageStatus | None:
+    """Send one queued text if it is due; answers its status afterwards (None: not ours now)."""
+    now = now or utcnow()
+    message = _claim(message_id, now)
+    if message is None:
+        db.session.rollback()
+        return None
+    if not _still_wanted(message, now):
+        db.session.commit()
+        return message.status
+    message.attempts += 1
+    message.sending_started_at = now
+    message.send_at = None
+    message.held_reason = ""
+    set_status(message, MessageStatus.SENDING, now, f"Handing to the provider (try "
+               f"{message.attempts})")
+    db.session.commit()  # from here a crash leaves `sending` with no sid: see reconcile_stuck
+
+    limiter().wait()
+    chosen = backend()
+    try:
+        result = chosen.send(outbound_text(message), status_callback_url(message))
+    except SendFailed as failure:
+        _failed(message, failure, chosen, utcnow())
+    else:
+        _accepted(message, result, chosen.name, utcnow())
+    db.session.commit()
+    return message.status
+
+
+def _accepted(message: Message, result: SendResult, backend_name: str, now: datetime) -> None:
+    message.provider_sid = result.sid
+    message.backend = backend_name
+    if result.sender:
+        message.service_number = result.sender
+    message.error_reason = ""
+    status = FROM_PROVIDER[result.status]
+    detail = f"Accepted by {backend_name} ({result.raw_status or result.status})"
+    if status == MessageStatus.SENDING:
+        message.events[-1].detail = detail  # still sending; now with the provider's id
+    else:
+        set_status(message, status, now, detail)
+
+
+def _failed(message: Message, failure: SendFailed, chosen: SmsBackend, now: datetime) -> None:
+    if failure.ambiguous:
+        # The provider may have taken it: look before sending again.
+        try:
+            found = chosen.lookup(outbound_text(message), message.sending_started_at)
+        except SendFailed:
+            message.error_reason = "No answer from the provider; checking later whether it went"
+            return  # left in `sending` for reconcile_stuck
+        if found is not None:
+            _adopt(message, found, chosen.name, now)
+            return
+    message.error_code = failure.code
+    message.error_reason = failure.reason[:500]
+    if failure.retryable and message.attempts < current_app.config["SMS_MAX_ATTEMPTS"]:
+        delay = current_app.config["SMS_RETRY_BASE_SECONDS"] * 2 ** (message.attempts - 1)
+        message.send_at = now + timedelta(seconds=delay)
+        message.held_reason = f"Trying again after a failure ({failure.reason})"[:200]
+        set_status(message, MessageStatus.QUEUED, now,
+                   f"{failure.reason}; try {message.attempts + 1} in {delay} s", failure.code)
+        return
+    gave_up = f"Gave up after {message.attempts} tries: " if failure.retryable else ""
+    set_status(message, MessageStatus.FAILED, now, gave_up + failure.reason, failure.code)
+    after_failure(message, failure.code, failure.reason, now)
+
+
+def after_failure(message: Message, code: int | None, reason: str, now: datetime) -> None:
+    """What a permanent failure teaches about the number: opted out, or not a mobile."""
+    if code in numbers.OPTED_OUT_CODES:
+        numbers.opt_out(message.phone, f"provider error {code}", now)
+    elif code in numbers.INVALID_NUMBER_CODES:
+        numbers.mark_invalid(message.phone, code, reason, now)
+
+
+def _adopt(message: Message, found, backend_name: str, now: datetime) -> None:
+    message.provider_sid = found.sid
+    message.backend = backend_name
+    message.error_reason = ""
+    status = FROM_PROVIDER[found.status]
+    set_status(message, status, now, f"Found at {backend_name} after an interrupted send "
+               f"({found.raw_status or found.status})", found.error_code)
+
+
+def reconcile_stuck(now: datetime) -> tuple[int, int]:
+    """Settle texts left in `sending` without a provider id; answers (adopted, unknown)."""
+    cutoff = now - timedelta(seconds=current_app.config["SMS_STUCK_AFTER_SECONDS"])
+    stuck = db.session.scalars(
+        select(Message).where(Message.direction == MessageDirection.OUTBOUND,
+                              Message.status == MessageStatus.SENDING,
+                              Message.provider_sid.is_(None),
+                              Message.sending_started_at <= cutoff)
+        .order_by(Message.id).limit(BATCH).with_for_update(skip_locked=True)).all()
+    adopted = unknown = 0
+    chosen = backend()
+    for message in stuck:
+        try:
+            found = chosen.lookup(outbound_text(message), message.sending_started_at)
+        except SendFailed:
+            continue  # the provider cannot be asked now; try at the next tick
+        if found is not None:
+            _adopt(message, found, chosen.name, now)
+            adopted += 1
+        else:
+            message.error_reason = ("The send was interrupted and the provider has no record "
+                                    "of it. Check with the recipient, then send again or drop.")
+            set_status(message, MessageStatus.UNKNOWN, now, "Interrupted send: not found at "
+                       "the provider; a person must decide")
+            unknown += 1
+    return adopted, unknown
+
+
+def due_ids(now: datetime, limit: int = BATCH) -> list[int]:
+    """Queued outbound texts whose time has come, oldest first."""
+    return list(db.session.scalars(
+        select(Message.id).where(Message.direction == MessageDirection.OUTBOUND,
+                                 Message.status == MessageStatus.QUEUED,
+                                 or_(Message.send_at.is_(None), Message.send_at <= now))
+        .order_by(Message.id).limit(limit)))
+
+
+@periodic("sms_outbox")
+def send_due_texts(now: datetime) -> str:
+    """Send texts held for quiet hours or a retry, and settle interrupted sends."""
+    adopted, unknown = reconcile_stuck(now)
+    db.session.commit()
+    ids = due_ids(now)
+    db.session.commit()
+    sent = hand_over(ids)
+    return (f"{sent} text(s) handed over, {adopted} interrupted send(s) found at the provider, "
+            f"{unknown} marked unknown")
+
+
+def apply_report(message: Message, provider_status: ProviderStatus, raw_status: str,
+                 error_code: int | None, reason: str, now: datetime) -> bool:
+    """Apply a provider's status report (callback); answers whether it changed anything."""
+    status = FROM_PROVIDER[provider_status]
+    detail = f"Provider reports {raw_status}" + (f": {reason}" if reason else "")
+    changed = advance(message, status, now, detail, error_code)
+    if changed and status in (MessageStatus.FAILED, MessageStatus.UNDELIVERED):
+        message.error_reason = reason[:500]
+        after_failure(message, error_code, reason, now)
+    return changed
