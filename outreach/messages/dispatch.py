@@ -36,6 +36,8 @@ from outreach.tick import periodic
 log = logging.getLogger(__name__)
 
 BATCH = 500
+# Results are committed after this many sends: the most a crash can leave to reconcile.
+RESULTS_EVERY = 50
 
 
 class RateLimiter:
@@ -73,10 +75,10 @@ def limiter() -> RateLimiter:
     return made
 
 
-def status_callback_url(message: Message) -> str | None:
+def status_callback_url(message_id: int) -> str:
     """Where the provider reports delivery; names our id in case its sid is not saved yet."""
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/sms/status?message={message.id}"
+    return f"{base}/sms/status?message={message_id}"
 
 
 def outbound_text(message: Message) -> OutboundText:
@@ -92,18 +94,20 @@ def hand_over(ids: list[int]) -> int:
         for message_id in ids:
             send_text.delay(message_id)
         return len(ids)
-    for message_id in ids:
-        dispatch(message_id)
+    for start in range(0, len(ids), BATCH):
+        dispatch_many(ids[start:start + BATCH])
     return len(ids)
 
 
-def _claim(message_id: int, now: datetime) -> Message | None:
-    return db.session.scalars(
-        select(Message).where(Message.id == message_id,
-                              Message.direction == MessageDirection.OUTBOUND,
-                              Message.status == MessageStatus.QUEUED,
-                              or_(Message.send_at.is_(None), Message.send_at <= now))
-        .with_for_update(skip_locked=True)).first()
+def _claim(now: datetime, ids: list[int] | None, limit: int) -> list[Message]:
+    """Lock due queued texts (those named, or the oldest due), skipping any another worker has."""
+    query = select(Message).where(Message.direction == MessageDirection.OUTBOUND,
+                                  Message.status == MessageStatus.QUEUED,
+                                  or_(Message.send_at.is_(None), Message.send_at <= now))
+    if ids is not None:
+        query = query.where(Message.id.in_(ids))
+    return list(db.session.scalars(query.order_by(Message.id).limit(limit)
+                                   .with_for_update(skip_locked=True)))
 
 
 def _still_wanted(message: Message, now: datetime) -> bool:
@@ -122,32 +126,65 @@ def _still_wanted(message: Message, now: datetime) -> bool:
 
 def dispatch(message_id: int, now: datetime | None = None) -> MessageStatus | None:
     """Send one queued text if it is due; answers its status afterwards (None: not ours now)."""
-    now = now or utcnow()
-    message = _claim(message_id, now)
-    if message is None:
-        db.session.rollback()
-        return None
-    if not _still_wanted(message, now):
-        db.session.commit()
-        return message.status
-    message.attempts += 1
-    message.sending_started_at = now
-    message.send_at = None
-    message.held_reason = ""
-    set_status(message, MessageStatus.SENDING, now, f"Handing to the provider (try "
-               f"{message.attempts})")
-    db.session.commit()  # from here a crash leaves `sending` with no sid: see reconcile_stuck
+    settled = dispatch_many([message_id], now)
+    return settled.get(message_id)
 
-    limiter().wait()
-    chosen = backend()
-    try:
-        result = chosen.send(outbound_text(message), status_callback_url(message))
-    except SendFailed as failure:
-        _failed(message, failure, chosen, utcnow())
-    else:
-        _accepted(message, result, chosen.name, utcnow())
-    db.session.commit()
-    return message.status
+
+def dispatch_many(ids: list[int] | None = None, now: datetime | None = None,
+                  limit: int = BATCH) -> dict[int, MessageStatus]:
+    """Send due queued texts (those in `ids`, or the oldest due); answers each one's status.
+
+    Claiming commits `sending` for the whole batch before the first call to the provider; the
+    results are committed every RESULTS_EVERY texts, so a crash leaves at most that many for
+    reconcile_stuck to look up.
+    """
+    now = now or utcnow()
+    claimed = _claim(now, ids, limit)
+    settled: dict[int, MessageStatus] = {}
+    outgoing: list[tuple[int, OutboundText]] = []
+    for message in claimed:
+        if not _still_wanted(message, now):
+            settled[message.id] = message.status
+            continue
+        message.attempts += 1
+        message.sending_started_at = now
+        message.send_at = None
+        message.held_reason = ""
+        set_status(message, MessageStatus.SENDING, now,
+                   f"Handing to the provider (try {message.attempts})")
+        outgoing.append((message.id, outbound_text(message)))
+    db.session.commit()  # from here a crash leaves `sending` with no sid: see reconcile_stuck
+    if not outgoing:
+        return settled
+    chosen, pace = backend(), limiter()
+    for start in range(0, len(outgoing), RESULTS_EVERY):
+        chunk = outgoing[start:start + RESULTS_EVERY]
+        results: dict[int, SendResult | SendFailed] = {}
+        for message_id, text in chunk:
+            pace.wait()
+            try:
+                results[message_id] = chosen.send(text, status_callback_url(message_id))
+            except SendFailed as failure:
+                results[message_id] = failure
+        settled.update(_record(results, chosen, utcnow()))
+        db.session.commit()
+    return settled
+
+
+def _record(results: dict[int, SendResult | SendFailed], chosen: SmsBackend,
+            now: datetime) -> dict[int, MessageStatus]:
+    """Store what the provider said about each text of a chunk, in one transaction."""
+    messages = {m.id: m for m in db.session.scalars(
+        select(Message).where(Message.id.in_(results)))}
+    settled = {}
+    for message_id, result in results.items():
+        message = messages[message_id]
+        if isinstance(result, SendFailed):
+            _failed(message, result, chosen, now)
+        else:
+            _accepted(message, result, chosen.name, now)
+        settled[message_id] = message.status
+    return settled
 
 
 def _accepted(message: Message, result: SendResult, backend_name: str, now: datetime) -> None:
@@ -158,10 +195,7 @@ def _accepted(message: Message, result: SendResult, backend_name: str, now: date
     message.error_reason = ""
     status = FROM_PROVIDER[result.status]
     detail = f"Accepted by {backend_name} ({result.raw_status or result.status})"
-    if status == MessageStatus.SENDING:
-        message.events[-1].detail = detail  # still sending; now with the provider's id
-    else:
-        set_status(message, status, now, detail)
+    set_status(message, status, now, detail)
 
 
 def _failed(message: Message, failure: SendFailed, chosen: SmsBackend, now: datetime) -> None:
@@ -234,23 +268,24 @@ def reconcile_stuck(now: datetime) -> tuple[int, int]:
     return adopted, unknown
 
 
-def due_ids(now: datetime, limit: int = BATCH) -> list[int]:
-    """Queued outbound texts whose time has come, oldest first."""
-    return list(db.session.scalars(
-        select(Message.id).where(Message.direction == MessageDirection.OUTBOUND,
-                                 Message.status == MessageStatus.QUEUED,
-                                 or_(Message.send_at.is_(None), Message.send_at <= now))
-        .order_by(Message.id).limit(limit)))
-
-
 @periodic("sms_outbox")
 def send_due_texts(now: datetime) -> str:
     """Send texts held for quiet hours or a retry, and settle interrupted sends."""
     adopted, unknown = reconcile_stuck(now)
     db.session.commit()
-    ids = due_ids(now)
-    db.session.commit()
-    sent = hand_over(ids)
+    if current_app.config["CELERY_BROKER_URL"]:
+        sent = hand_over(list(db.session.scalars(
+            select(Message.id).where(Message.direction == MessageDirection.OUTBOUND,
+                                     Message.status == MessageStatus.QUEUED,
+                                     or_(Message.send_at.is_(None), Message.send_at <= now))
+            .order_by(Message.id).limit(BATCH))))
+    else:
+        sent = 0
+        while True:
+            batch = dispatch_many(now=now)
+            sent += len(batch)
+            if len(batch) < BATCH:
+                break
     return (f"{sent} text(s) handed over, {adopted} interrupted send(s) found at the provider, "
             f"{unknown} marked unknown")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from channels.sms import ProviderStatus
+from outreach.db import db
 from outreach.enums import MessageStatus
 from outreach.messages.models import Message, MessageEvent
 
@@ -41,8 +42,10 @@ def set_status(message: Message, status: MessageStatus, now: datetime, detail: s
         message.delivered_at = now
     if error_code is not None:
         message.error_code = error_code
-    message.events.append(MessageEvent(status=status, at=now, error_code=error_code,
-                                       detail=detail[:500]))
+    # Added to the session rather than appended to `message.events`, which would load every
+    # earlier event first: the dispatcher settles hundreds of messages in one go.
+    db.session.add(MessageEvent(message=message, status=status, at=now, error_code=error_code,
+                                detail=detail[:500]))
 
 
 def advance(message: Message, status: MessageStatus, now: datetime, detail: str = "",
