@@ -48,14 +48,44 @@ class RateLimiter:
         self.next_slot = 0.0
         self.lock = threading.Lock()
 
-    def wait(self) -> None:
-        """Sleep until this process may send the next text."""
+    def delay(self) -> float:
+        """Book the next free slot; answers how long to wait for it."""
         with self.lock:
             now = time.monotonic()
             slot = max(self.next_slot, now)
             self.next_slot = slot + self.interval
-        if slot > now:
-            time.sleep(slot - now)
+        return slot - now
+
+    def wait(self) -> None:
+        """Sleep until the next text may be sent."""
+        pause = self.delay()
+        if pause > 0:
+            time.sleep(pause)
+
+
+# The same booking, kept in Redis so that every worker on every machine shares one rate.
+_BOOK_SLOT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local booked = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slot = math.max(now, booked)
+redis.call('SET', KEYS[1], string.format('%.6f', slot + tonumber(ARGV[1])), 'PX', 60000)
+return string.format('%.6f', slot - now)
+"""
+
+
+class SharedRateLimiter(RateLimiter):
+    """At most `rate` sends a second across all processes using the same Redis."""
+
+    def __init__(self, rate: float, url: str, key: str = "outreach:sms-send-slot"):
+        import redis
+
+        super().__init__(rate)
+        self.key = key
+        self.book = redis.Redis.from_url(url).register_script(_BOOK_SLOT)
+
+    def delay(self) -> float:
+        return float(self.book(keys=[self.key], args=[f"{self.interval:.6f}"]))
 
 
 def backend() -> SmsBackend:
@@ -67,11 +97,15 @@ def backend() -> SmsBackend:
 
 
 def limiter() -> RateLimiter:
-    """This process's send-rate limiter for the configured SMS_SEND_RATE."""
+    """The limiter for SMS_SEND_RATE: shared through Redis when RATELIMIT_STORAGE_URI is one
+    (several workers), else this process's own."""
     rate = float(current_app.config["SMS_SEND_RATE"])
     made = current_app.extensions.get("sms_rate_limiter")
     if made is None or made.interval != 1.0 / rate:
-        made = current_app.extensions["sms_rate_limiter"] = RateLimiter(rate)
+        storage = str(current_app.config["RATELIMIT_STORAGE_URI"])
+        made = (SharedRateLimiter(rate, storage) if storage.startswith(("redis://", "rediss://"))
+                else RateLimiter(rate))
+        current_app.extensions["sms_rate_limiter"] = made
     return made
 
 
