@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from outreach.bench_http import visit_recording_figures
+from outreach.bench_sms import inbound_figures, outbound_figures
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 CLIENTS = 100_000
@@ -188,7 +189,8 @@ def due_list_figures(bench: Bench) -> list[Row]:
 
 
 # Each function adds rows to the table; add more figures here.
-FIGURES: list[Callable[[Bench], list[Row]]] = [due_list_figures, visit_recording_figures]
+FIGURES: list[Callable[[Bench], list[Row]]] = [due_list_figures, visit_recording_figures,
+                                               inbound_figures, outbound_figures]
 
 
 def print_table(rows: list[Row]) -> None:

@@ -19,6 +19,9 @@ from outreach.db import db
 from outreach.extensions import limiter
 from tests import factories
 
+# Prism serving Twilio's OpenAPI description, for tests of the real twilio client.
+pytest_plugins = ["tests.prism"]
+
 TEST_SETTINGS = {
     "TESTING": True,
     # Cheap hashes keep the suite fast; production parameters are tested separately.

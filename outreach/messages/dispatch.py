@@ -41,7 +41,14 @@ RESULTS_EVERY = 50
 
 
 class RateLimiter:
-    """At most `rate` sends a second from this process, spaced evenly (no bursts)."""
+    """At most `rate` sends a second from this process, spaced evenly.
+
+    Slots follow a schedule: a sender that fell behind (a pause to commit a batch) catches up
+    on slots it missed in the last CATCH_UP seconds, so over any longer stretch the rate is
+    the configured one; after a longer idle spell the schedule starts again from now.
+    """
+
+    CATCH_UP = 1.0
 
     def __init__(self, rate: float):
         self.interval = 1.0 / rate
@@ -49,12 +56,12 @@ class RateLimiter:
         self.lock = threading.Lock()
 
     def delay(self) -> float:
-        """Book the next free slot; answers how long to wait for it."""
+        """Book the next slot; answers how long to wait for it."""
         with self.lock:
             now = time.monotonic()
-            slot = max(self.next_slot, now)
+            slot = now if now - self.next_slot > self.CATCH_UP else self.next_slot
             self.next_slot = slot + self.interval
-        return slot - now
+        return max(0.0, slot - now)
 
     def wait(self) -> None:
         """Sleep until the next text may be sent."""
@@ -68,9 +75,10 @@ _BOOK_SLOT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local booked = tonumber(redis.call('GET', KEYS[1]) or '0')
-local slot = math.max(now, booked)
+local slot = booked
+if now - booked > tonumber(ARGV[2]) then slot = now end
 redis.call('SET', KEYS[1], string.format('%.6f', slot + tonumber(ARGV[1])), 'PX', 60000)
-return string.format('%.6f', slot - now)
+return string.format('%.6f', math.max(0, slot - now))
 """
 
 
@@ -85,7 +93,8 @@ class SharedRateLimiter(RateLimiter):
         self.book = redis.Redis.from_url(url).register_script(_BOOK_SLOT)
 
     def delay(self) -> float:
-        return float(self.book(keys=[self.key], args=[f"{self.interval:.6f}"]))
+        return float(self.book(keys=[self.key],
+                               args=[f"{self.interval:.6f}", f"{self.CATCH_UP:.3f}"]))
 
 
 def backend() -> SmsBackend:
@@ -144,12 +153,11 @@ def _claim(now: datetime, ids: list[int] | None, limit: int) -> list[Message]:
                                    .with_for_update(skip_locked=True)))
 
 
-def _still_wanted(message: Message, now: datetime) -> bool:
+def _still_wanted(message: Message, refusal: str | None, now: datetime) -> bool:
     """Cancel or hold a claimed text that should not go now; answers whether it should."""
     if message.not_after is not None and now > message.not_after:
         set_status(message, MessageStatus.CANCELLED, now, "Too late to be useful; not sent")
         return False
-    refusal = numbers.why_not_text(message.phone)
     if refusal is not None:
         message.error_reason = refusal
         set_status(message, MessageStatus.CANCELLED, now, refusal)
@@ -174,10 +182,11 @@ def dispatch_many(ids: list[int] | None = None, now: datetime | None = None,
     """
     now = now or utcnow()
     claimed = _claim(now, ids, limit)
+    refused = numbers.refusals([m.phone for m in claimed])
     settled: dict[int, MessageStatus] = {}
     outgoing: list[tuple[int, OutboundText]] = []
     for message in claimed:
-        if not _still_wanted(message, now):
+        if not _still_wanted(message, refused.get(message.phone), now):
             settled[message.id] = message.status
             continue
         message.attempts += 1

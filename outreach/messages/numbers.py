@@ -32,14 +32,27 @@ def why_not_text(phone: str | None) -> str | None:
     """Why `phone` must not be texted, in plain words; None when it may be."""
     if not phone:
         return "There is no mobile number."
-    known = number_record(phone)
-    if known is None:
-        return None
-    if known.opted_out_at is not None:
-        return "The number has opted out of texts (replied STOP)."
-    if known.invalid_at is not None:
-        return f"The number is not a working mobile number: {known.invalid_reason}"
-    return None
+    return refusals([phone]).get(phone)
+
+
+def refusals(phones) -> dict[str, str]:
+    """For each of `phones` that must not be texted, why; in one query, for a whole batch."""
+    wanted = {p for p in phones if p}
+    found = {}
+    if wanted:
+        with db.session.no_autoflush:
+            found = {known.phone: known for known in db.session.scalars(
+                select(SmsNumber).where(SmsNumber.phone.in_(wanted)))}
+    reasons = {}
+    for phone in set(phones):
+        known = found.get(phone)
+        if not phone:
+            reasons[phone] = "There is no mobile number."
+        elif known is not None and known.opted_out_at is not None:
+            reasons[phone] = "The number has opted out of texts (replied STOP)."
+        elif known is not None and known.invalid_at is not None:
+            reasons[phone] = f"The number is not a working mobile number: {known.invalid_reason}"
+    return reasons
 
 
 def opt_out(phone: str, source: str, now: datetime) -> SmsNumber:
