@@ -74,8 +74,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['need_id'], ['needs.id'], name=op.f('fk_messages_need_id_needs'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['programme_id'], ['programmes.id'], name=op.f('fk_messages_programme_id_programmes')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
-    sa.UniqueConstraint('dedupe_key', name=op.f('uq_messages_dedupe_key')),
-    sa.UniqueConstraint('provider_sid', name=op.f('uq_messages_provider_sid'))
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_messages_dedupe_key'))
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_client_id'), ['client_id'], unique=False)
@@ -85,6 +84,10 @@ def upgrade():
         batch_op.create_index('ix_messages_phone_created_at', ['phone', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_programme_id'), ['programme_id'], unique=False)
         batch_op.create_index('ix_messages_status_send_at', ['status', 'send_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_messages_provider_sid'), ['provider_sid'], unique=False)
+        batch_op.create_index('uq_messages_inbound_sid', ['provider_sid'], unique=True,
+                              sqlite_where=sa.text("direction = 'inbound'"),
+                              postgresql_where=sa.text("direction = 'inbound'"))
 
     op.create_table('message_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -121,6 +124,8 @@ def downgrade():
 
     op.drop_table('message_events')
     with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index('uq_messages_inbound_sid')
+        batch_op.drop_index(batch_op.f('ix_messages_provider_sid'))
         batch_op.drop_index('ix_messages_status_send_at')
         batch_op.drop_index(batch_op.f('ix_messages_programme_id'))
         batch_op.drop_index('ix_messages_phone_created_at')

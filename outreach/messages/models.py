@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.db import TimestampMixin, db, utcnow
@@ -27,6 +27,11 @@ class Message(TimestampMixin, db.Model):
         Index("ix_messages_status_send_at", "status", "send_at"),
         # Burst and loop detection: what did this number send lately?
         Index("ix_messages_phone_created_at", "phone", "created_at"),
+        # An inbound MessageSid is stored once: the webhook's idempotency rests on this. Outbound
+        # sids are the provider's to keep unique (a mock provider may repeat one).
+        Index("uq_messages_inbound_sid", "provider_sid", unique=True,
+              sqlite_where=text("direction = 'inbound'"),
+              postgresql_where=text("direction = 'inbound'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,7 +57,7 @@ class Message(TimestampMixin, db.Model):
     urgent: Mapped[bool] = mapped_column(default=False)
     # Makes a scheduled text (e.g. "check-in for client 7 on 2026-11-24") happen at most once.
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     backend: Mapped[str] = mapped_column(String(16), default="")
     attempts: Mapped[int] = mapped_column(default=0)
     # When the dispatcher may next try (quiet hours, retry backoff); None: now.
