@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.register(app)
 
+    from channels.sms import webhooks as sms_webhooks
     from outreach import demo as _demo  # noqa: F401 - registers seed-demo
     from outreach import health, web
     from outreach import tick as _tick  # noqa: F401 - registers tick
@@ -59,7 +60,10 @@ def create_app(config: dict | None = None) -> Flask:
     from outreach.api import routes as _api_routes  # noqa: F401 - registers the API routes
     from outreach.api.spec import register_spec_route
     from outreach.cli import cli
+    from outreach.messages import cli as _sms_simulate  # noqa: F401 - registers sms-simulate
+    from outreach.messages import notices as _notices  # noqa: F401 - alerts contacts of needs
     from outreach.messages import outbox
+    from outreach.messages import template_cli as _sms_cli  # noqa: F401 - registers sms-templates
     from outreach.people import cli as _people_cli  # noqa: F401 - registers data commands
 
     app.after_request(outbox.after_request)
@@ -71,6 +75,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(api)  # bearer tokens, never cookies: nothing for a forged form to ride on
     app.register_blueprint(api)
     app.register_blueprint(health.bp)
+    csrf.exempt(sms_webhooks.bp)  # Twilio signs its requests instead: see channels/sms/webhooks
+    app.register_blueprint(sms_webhooks.bp)
     web.init_app(app)
     app.cli.add_command(cli)
     return app

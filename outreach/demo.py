@@ -24,6 +24,8 @@ from outreach import demo_data as data
 from outreach.cli import cli
 from outreach.db import db
 from outreach.enums import ConsentPurpose, Language, OrganisationKind, ProgrammeKind, Role
+from outreach.people.models import Client
+from outreach.programmes.models import Programme
 
 OPERATOR = data.ORGANISATIONS["operator"][0]
 PASSWORD = "demo-password-2026"  # noqa: S105 - a published demo password, printed on purpose
@@ -54,7 +56,7 @@ def seed_demo() -> None:
     operator = db.session.scalar(select(Organisation).where(Organisation.name == OPERATOR))
     if operator is not None and not demo_care.present(operator):
         # Loaded before visits were planned: add that part alone, once.
-        summary = demo_care.seed(operator)
+        summary = _seed_care(operator)
         db.session.commit()
         click.echo("Added Call & Check to the demo: "
                    + ", ".join(f"{n} {what}" for what, n in summary.items()) + ".")
@@ -77,6 +79,25 @@ def seed_demo() -> None:
         click.echo("Loaded the demo: " + ", ".join(f"{n} {what}" for what, n in summary.items())
                    + ".")
     _print_logins()
+    _print_texting_in()
+
+
+def _print_texting_in() -> None:
+    """How to text in as a demo client who gets check-in texts (English, the first one)."""
+    from outreach.organisations.models import Organisation
+    from outreach.visits.models import VisitPlan
+
+    row = db.session.execute(
+        select(Client.full_name, Client.phone).join(VisitPlan, VisitPlan.client_id == Client.id)
+        .join(Programme, Programme.id == Client.programme_id)
+        .join(Organisation, Organisation.id == Programme.operator_id)
+        .where(Organisation.name == OPERATOR, VisitPlan.sms_check_ins.is_(True),
+               Client.preferred_language == "en", Client.phone.is_not(None))
+        .order_by(Client.id).limit(1)).first()
+    if row is not None:
+        click.echo(f"\nText in as {row.full_name}, a demo client (the server must be running):"
+                   f"\n  .venv/bin/flask --app outreach outreach sms-simulate --from {row.phone} "
+                   '--body "I had a fall"')
 
 
 def _print_logins() -> None:
@@ -127,7 +148,26 @@ def _seed(rng: random.Random) -> dict[str, int]:
             "rounds": len(data.ROUNDS), "clients": len(clients),
             "contacts": sum(len(c.contacts) for c in clients),
             "consents": len(consents), "withdrawn consents": withdrawn,
-            **demo_care.seed(orgs["operator"])}
+            **_seed_care(orgs["operator"])}
+
+
+def _seed_care(operator) -> dict[str, int]:
+    """The Call & Check part, with check-in texts for a few clients so the outbox shows some."""
+    from outreach.visits.models import VisitPlan
+
+    summary = demo_care.seed(operator)
+    plans = db.session.execute(
+        select(VisitPlan, Client.preferred_language).join(Client)
+        .join(Programme, Programme.id == Client.programme_id)
+        .where(Programme.operator_id == operator.id).order_by(Client.id)).tuples().all()
+    # The first clients of each language, so the outbox shows the texts in all four.
+    chosen: dict[str, int] = {}
+    for plan, language in plans:
+        if chosen.get(language, 0) < data.SMS_CHECK_INS.get(language, 0):
+            plan.sms_check_ins = True
+            chosen[language] = chosen.get(language, 0) + 1
+    db.session.flush()
+    return {**summary, "clients with check-in texts": sum(chosen.values())}
 
 
 def _phone_numbers(rng: random.Random) -> Iterator[str]:

@@ -12,6 +12,9 @@ from outreach.enums import Language
 # How many of the 40 demo clients prefer each language.
 LANGUAGE_MIX = {Language.ENGLISH: 24, Language.PORTUGUESE: 7, Language.POLISH: 5,
                 Language.FRENCH: 4}
+# How many of them, by language, also get a daily check-in text (all with fictional numbers).
+SMS_CHECK_INS = {Language.ENGLISH: 2, Language.PORTUGUESE: 1, Language.POLISH: 1,
+                 Language.FRENCH: 1}
 
 # First names of people born 1930-1955, by language and sex.
 OLDER_FIRST_NAMES = {

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 Job = Callable[[datetime], str]
 JOBS: dict[str, Job] = {}
 # Modules whose import registers jobs; a feature with periodic work adds its module here.
-JOB_MODULES = ["outreach.visits.safety_net", "outreach.messages.dispatch"]
+JOB_MODULES = ["outreach.visits.safety_net", "outreach.messages.dispatch",
+               "outreach.messages.jobs"]
 
 
 def after_commit() -> None:

@@ -109,6 +109,15 @@ def _transaction(app):
 
 
 @pytest.fixture
+def console_sms(app, monkeypatch):
+    """The console backend whatever TEST_SMS_BACKEND says: for tests of what it records."""
+    from channels.sms.console import ConsoleBackend
+
+    monkeypatch.setitem(app.config, "SMS_BACKEND", "console")
+    monkeypatch.setitem(app.extensions, "sms_backend", ConsoleBackend())
+
+
+@pytest.fixture
 def ctx(app):
     """An application context for service-level tests."""
     with app.test_request_context():

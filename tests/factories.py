@@ -224,3 +224,39 @@ def prescription(c: Client, pharmacy: Organisation | None = None, **kw):
     db.session.add(made)
     db.session.flush()
     return made
+
+
+# --- SMS: messages and the numbers that must not be texted ------------------------------------
+
+
+def message(c: Client | None = None, direction: str = "outbound", status: str = "queued", **kw):
+    """A text in the message log, about `c` (None: from or to a number we do not know)."""
+    from outreach.messages.models import Message
+
+    made = Message(direction=direction, status=status, client_id=getattr(c, "id", None),
+                   programme_id=kw.pop("programme_id", getattr(c, "programme_id", None)),
+                   phone=kw.pop("phone", getattr(c, "phone", None) or fictional_phone()),
+                   service_number=kw.pop("service_number", "+447700900001"),
+                   body=kw.pop("body", "Hello, it's Call & Check."),
+                   kind=kw.pop("kind", "free_text" if direction == "outbound" else None),
+                   created_at=kw.pop("created_at", utcnow()), **kw)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def sms_number(phone: str, *, opted_out: bool = False, invalid: bool = False, **kw):
+    """What is known about a number: opted out of texts, or not a working mobile."""
+    from outreach.messages.models import SmsNumber
+
+    now = utcnow()
+    made = SmsNumber(phone=phone, opted_out_at=now if opted_out else None,
+                     opt_out_source=kw.pop("opt_out_source", "replied STOP" if opted_out else ""),
+                     invalid_at=now if invalid else None,
+                     invalid_code=kw.pop("invalid_code", 21211 if invalid else None),
+                     invalid_reason=kw.pop("invalid_reason",
+                                           "Not a valid phone number." if invalid else ""),
+                     **kw)
+    db.session.add(made)
+    db.session.flush()
+    return made

@@ -624,6 +624,105 @@ route("POST", "/pharmacy/prescriptions/<int:prescription_id>/status", [
 ], body=lambda t: {"status": "out_for_delivery"})
 
 
+# --- SMS: message log, outbox, opt-outs ---------------------------------------------------------
+# An interrupted send (status `unknown`) about each kind of client; a text from an unknown number
+# to the deployment's number, which both operators' programmes text from (so both coordinators
+# keep it); one to a number no programme uses (admins only); and numbers that do not work: a
+# contact's of the client on the round, of the foreign client, and one nobody here has.
+
+def _message_ids(ids: dict) -> None:
+    from outreach.people.models import Contact
+
+    for which, key in (("on", "client_on_round"), ("off", "client_off_round"),
+                       ("foreign", "foreign_client")):
+        ids[f"message_{which}"] = factories.message(db.session.get(Client, ids[key]),
+                                                    status="unknown").id
+    ids["message_stranger"] = factories.message(
+        None, direction="inbound", status="received", service_number="+447700900001").id
+    ids["message_elsewhere"] = factories.message(
+        None, direction="inbound", status="received", service_number="+447700900002").id
+    for which in ("on", "foreign"):
+        phone = db.session.get(Contact, ids[f"contact_{which}"]).phone
+        ids[f"number_{which}"] = factories.sms_number(phone, invalid=True).id
+    taken = set(db.session.scalars(select(Client.phone))) | set(
+        db.session.scalars(select(Contact.phone)))
+    nobodys = next(p for p in (f"+447700900{i:03d}" for i in range(999, 0, -1)) if p not in taken)
+    ids["number_orphan"] = factories.sms_number(nobodys, invalid=True).id
+
+
+#        refs                                   A    C    V    P    T    X    anon
+MESSAGE_READ = [
+    ({"message_id": "message_on"},              200, 200, 403, 403, 403, 403, 401),
+    ({"message_id": "message_off"},             200, 200, 403, 403, 403, 403, 401),
+    ({"message_id": "message_foreign"},         200, 403, 403, 403, 403, 200, 401),
+    ({"message_id": "message_stranger"},        200, 200, 403, 403, 403, 200, 401),
+    ({"message_id": "message_elsewhere"},       200, 404, 403, 403, 403, 404, 401),
+    ({"message_id": "missing"},                 404, 404, 403, 403, 403, 404, 401),
+]
+# Only an `unknown` text can be decided: the stranger's received text is a conflict.
+MESSAGE_DECIDE = [(r, *(409 if r["message_id"] in ("message_stranger", "message_elsewhere")
+                        and s == 200 else s for s in statuses))
+                  for r, *statuses in MESSAGE_READ]
+NUMBER_CLEAR = [
+    ({"number_id": "number_on"},                200, 200, 403, 403, 403, 404, 401),
+    ({"number_id": "number_foreign"},           200, 404, 403, 403, 403, 200, 401),
+    ({"number_id": "number_orphan"},            200, 404, 403, 403, 403, 404, 401),
+    ({"number_id": "missing"},                  404, 404, 403, 403, 403, 404, 401),
+]
+
+
+def _as_page(rows, ok: int | None = None):
+    """API rows as a page's: anonymous callers go to the login form; `ok` replaces 2xx/409."""
+    return [(r, *((ok if ok and (200 <= s < 300 or s == 409) else s)
+                  for s in statuses[:-1]), LOGIN) for r, *statuses in rows]
+
+
+route("GET", "/api/v1/messages", [
+    ({},                                        200, 200, 403, 403, 403, 200, 401),
+])
+route("POST", "/api/v1/messages", _with_status(CLIENT_CHANGE, 201),
+      body=lambda t: {"client_id": t.ref["client_id"], "body": "Hello from the office"})
+route("GET", "/api/v1/messages/<int:message_id>", MESSAGE_READ)
+route("POST", "/api/v1/messages/<int:message_id>/decide", MESSAGE_DECIDE,
+      body=lambda t: {"action": "drop"})
+route("GET", "/api/v1/opt-outs", [
+    ({},                                        200, 200, 403, 403, 403, 200, 401),
+])
+route("POST", "/api/v1/opt-outs/<int:number_id>/clear-invalid", NUMBER_CLEAR)
+
+route("GET", "/messages/", [
+    ({},                                        200, 200, 403, 403, 403, 200, LOGIN),
+])
+route("GET", "/messages/outbox", [
+    ({},                                        200, 200, 403, 403, 403, 200, LOGIN),
+])
+route("GET", "/messages/opt-outs", [
+    ({},                                        200, 200, 403, 403, 403, 200, LOGIN),
+])
+route("GET", "/messages/<int:message_id>", _as_page(MESSAGE_READ))
+# A decision that cannot be made comes back to the text's page with the reason (302).
+route("POST", "/messages/<int:message_id>/decide", _as_page(MESSAGE_DECIDE, 302),
+      body=lambda t: {"action": "drop"})
+route("POST", "/messages/opt-outs/<int:number_id>/clear-invalid", _as_page(NUMBER_CLEAR, 302))
+route("POST", "/clients/<int:client_id>/texts", _with_status(PAGE_CHANGE, 302),
+      body=lambda t: {"body": "Hello from the office"})
+
+
+# --- SMS: webhooks ---
+# Twilio's webhooks answer to its signature, never to a login or a CSRF token: unsigned, every
+# caller gets 403 (logged in or not, with the form's CSRF token or not). The signed path is
+# tested in tests/channels/test_webhooks.py and tests/messages/.
+#        refs                                   A    C    V    P    T    X    anon
+route("POST", "/sms/inbound", [
+    ({},                                        403, 403, 403, 403, 403, 403, 403),
+], body=lambda t: {"MessageSid": "SM" + "0" * 32, "From": "+447700900998",
+                   "To": "+447700900001", "Body": "FALL"})
+route("POST", "/sms/status", [
+    ({},                                        403, 403, 403, 403, 403, 403, 403),
+], body=lambda t: {"MessageSid": "SM" + "0" * 32, "MessageStatus": "delivered"})
+SIGNED_NOT_CSRF = {"/sms/inbound", "/sms/status"}
+
+
 # --- Running the table ----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -709,6 +808,7 @@ def _ids(world) -> dict:
     ids["contact_missing"] = ids["consent_missing"] = MISSING
     _visit_and_need_ids(ids)
     _care_ids(ids)
+    _message_ids(ids)
     db.session.commit()
     return ids
 
@@ -912,8 +1012,8 @@ def test_search_does_not_reach_past_the_scope(app, world, api_as):
 
 # --- CSRF and sessions ----------------------------------------------------------------------
 
-WEB_POSTS = sorted({(c.rule, c.method) for c in TABLE
-                    if c.method == "POST" and not c.rule.startswith("/api/")})
+WEB_POSTS = sorted({(c.rule, c.method) for c in TABLE if c.method == "POST"
+                    and not c.rule.startswith("/api/") and c.rule not in SIGNED_NOT_CSRF})
 
 
 def _row_counts(app) -> dict:

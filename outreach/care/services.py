@@ -22,6 +22,7 @@ from outreach.consent.services import may_share_with
 from outreach.db import db, utcnow
 from outreach.enums import ConsentPurpose, OrganisationKind, PrescriptionStatus, Role
 from outreach.errors import Conflict, NotFound, ValidationFailed
+from outreach.messages import notices
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client
 from outreach.people.services import client_for_change, deny
@@ -190,6 +191,8 @@ def change_status(actor: User | None, prescription: Prescription, status: str,
     db.session.flush()
     record(actor, "prescription.status", subject=prescription,
            client_id=prescription.client_id, detail={"from": old.value, "to": new.value})
+    if new == Status.OUT_FOR_DELIVERY:
+        notices.prescription_on_its_way(prescription, now)
     return prescription
 
 

@@ -18,7 +18,6 @@ from sqlalchemy import or_, select
 
 from channels.sms import (
     OutboundText,
-    ProviderStatus,
     SendFailed,
     SendResult,
     SmsBackend,
@@ -217,8 +216,10 @@ def dispatch_many(ids: list[int] | None = None, now: datetime | None = None,
 def _record(results: dict[int, SendResult | SendFailed], chosen: SmsBackend,
             now: datetime) -> dict[int, MessageStatus]:
     """Store what the provider said about each text of a chunk, in one transaction."""
+    # Locked and read afresh: a status callback may have got in before us.
     messages = {m.id: m for m in db.session.scalars(
-        select(Message).where(Message.id.in_(results)))}
+        select(Message).where(Message.id.in_(results)).with_for_update()
+        .execution_options(populate_existing=True))}
     settled = {}
     for message_id, result in results.items():
         message = messages[message_id]
@@ -238,7 +239,11 @@ def _accepted(message: Message, result: SendResult, backend_name: str, now: date
     message.error_reason = ""
     status = FROM_PROVIDER[result.status]
     detail = f"Accepted by {backend_name} ({result.raw_status or result.status})"
-    set_status(message, status, now, detail)
+    if status == message.status == MessageStatus.SENDING:
+        set_status(message, status, now, detail)  # still on its way, now with the provider
+    else:
+        # Never backwards: a `delivered` callback that beat this answer stands.
+        advance(message, status, now, detail)
 
 
 def _failed(message: Message, failure: SendFailed, chosen: SmsBackend, now: datetime) -> None:
@@ -263,15 +268,7 @@ def _failed(message: Message, failure: SendFailed, chosen: SmsBackend, now: date
         return
     gave_up = f"Gave up after {message.attempts} tries: " if failure.retryable else ""
     set_status(message, MessageStatus.FAILED, now, gave_up + failure.reason, failure.code)
-    after_failure(message, failure.code, failure.reason, now)
-
-
-def after_failure(message: Message, code: int | None, reason: str, now: datetime) -> None:
-    """What a permanent failure teaches about the number: opted out, or not a mobile."""
-    if code in numbers.OPTED_OUT_CODES:
-        numbers.opt_out(message.phone, f"provider error {code}", now)
-    elif code in numbers.INVALID_NUMBER_CODES:
-        numbers.mark_invalid(message.phone, code, reason, now)
+    numbers.learn_from_failure(message.phone, failure.code, failure.reason, now)
 
 
 def _adopt(message: Message, found, backend_name: str, now: datetime) -> None:
@@ -331,15 +328,3 @@ def send_due_texts(now: datetime) -> str:
                 break
     return (f"{sent} text(s) handed over, {adopted} interrupted send(s) found at the provider, "
             f"{unknown} marked unknown")
-
-
-def apply_report(message: Message, provider_status: ProviderStatus, raw_status: str,
-                 error_code: int | None, reason: str, now: datetime) -> bool:
-    """Apply a provider's status report (callback); answers whether it changed anything."""
-    status = FROM_PROVIDER[provider_status]
-    detail = f"Provider reports {raw_status}" + (f": {reason}" if reason else "")
-    changed = advance(message, status, now, detail, error_code)
-    if changed and status in (MessageStatus.FAILED, MessageStatus.UNDELIVERED):
-        message.error_reason = reason[:500]
-        after_failure(message, error_code, reason, now)
-    return changed

@@ -107,6 +107,14 @@ def mark_invalid(phone: str, code: int | None, reason: str, now: datetime) -> li
     return raised
 
 
+def learn_from_failure(phone: str, code: int | None, reason: str, now: datetime) -> None:
+    """What a provider's error says about the number: opted out, or not a working mobile."""
+    if code in OPTED_OUT_CODES:
+        opt_out(phone, f"provider error {code}", now)
+    elif code in INVALID_NUMBER_CODES:
+        mark_invalid(phone, code, reason, now)
+
+
 def clear_invalid(phone: str) -> None:
     """A person has checked the number: try texting it again."""
     known = number_record(phone)

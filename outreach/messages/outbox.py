@@ -94,8 +94,13 @@ def store_outbound(kind: MessageKind, body: str, *, to: str | None, language: La
         return message
     set_status(message, MessageStatus.QUEUED, now, "Written to the outbox")
     hold(message, programme, now)
-    db.session.info.setdefault(PENDING, set()).add(message.id)
+    send_after_commit(message)
     return message
+
+
+def send_after_commit(message: Message) -> None:
+    """Hand `message` (queued) to the dispatcher once the current transaction commits."""
+    db.session.info.setdefault(PENDING, set()).add(message.id)
 
 
 def hold(message: Message, programme: Programme | None, now: datetime) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Select, select
 
 from outreach.audit.services import record
@@ -14,6 +16,10 @@ from outreach.needs.models import Need
 from outreach.people.models import Client
 from outreach.people.services import read_client
 from outreach.visits.schedule import SYSTEM_CATEGORIES
+
+# Called with each new need, in its transaction: how features that depend on needs (texts to
+# contacts) react to one without needs importing them.
+NEED_RAISED: list[Callable[[Need], object]] = []
 
 
 def create_need(actor: User | None, client: Client, category: NeedCategory | str,
@@ -33,6 +39,8 @@ def create_need(actor: User | None, client: Client, category: NeedCategory | str
     record(actor, "need.create", subject=need, client_id=client.id,
            detail={"category": category.value, "severity": severity.value,
                    "source": source.value})
+    for listener in NEED_RAISED:
+        listener(need)
     return need
 
 

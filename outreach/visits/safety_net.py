@@ -78,6 +78,10 @@ def _grouped(rows, key=lambda row: row.client_id) -> dict[int, list]:
 
 # --- (a) The no-answer protocol -------------------------------------------------------------
 
+# A door not answered, and a check-in text not answered (raised by outreach.messages.jobs),
+# are escalated alike: flagged after the programme's window, closed when the client is seen.
+UNANSWERED = (NeedCategory.NO_ANSWER, NeedCategory.NO_RESPONSE)
+
 
 @periodic("no_answer")
 def no_answer_protocol(now: datetime) -> str:
@@ -89,7 +93,7 @@ def no_answer_protocol(now: datetime) -> str:
 
 def _resolve_seen_no_answers(now: datetime) -> int:
     needs = db.session.scalars(_claimed(select(Need).where(
-        Need.category == NeedCategory.NO_ANSWER, Need.status == NeedStatus.OPEN,
+        Need.category.in_(UNANSWERED), Need.status == NeedStatus.OPEN,
     ).order_by(Need.id))).all()
     if not needs:
         return 0
@@ -119,7 +123,7 @@ def _flag_unanswered(now: datetime) -> int:
         select(Need, Programme.no_answer_window_minutes)
         .join(Client, Client.id == Need.client_id)
         .join(Programme, Programme.id == Client.programme_id)
-        .where(Need.category == NeedCategory.NO_ANSWER, Need.status == NeedStatus.OPEN,
+        .where(Need.category.in_(UNANSWERED), Need.status == NeedStatus.OPEN,
                Need.flagged_at.is_(None))
         .order_by(Need.id), Need)).all()
     flagged = 0

@@ -20,6 +20,7 @@ from outreach.enums import (
     VisitOutcome,
 )
 from outreach.errors import Conflict, NotFound, ValidationFailed
+from outreach.messages import notices
 from outreach.needs.services import create_need
 from outreach.people.models import Client
 from outreach.people.services import deny, read_client
@@ -87,6 +88,7 @@ def record_visit(actor: User, data: dict) -> tuple[Visit, bool]:
     if visit.prescription_delivered:
         _deliver_prescriptions(client, visit)
     _raise_needs(actor, client, visit, questions)
+    notices.visit_recorded(visit)  # after the needs, so a contact alerted is not told twice
     return visit, True
 
 

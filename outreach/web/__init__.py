@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         care_views,
         client_views,
         dashboard_views,
+        message_views,
         plan_views,
         visitor_views,
     )
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(dashboard_views.bp)
     app.register_blueprint(care_views.bp)
     app.register_blueprint(plan_views.bp)
+    app.register_blueprint(message_views.bp)
     from outreach.web.forms import field_label
 
     app.jinja_env.filters["phone"] = phones.display

@@ -200,6 +200,43 @@ def care_seed(live_server) -> CareSeed:
     return made
 
 
+@dataclass(frozen=True)
+class TextsSeed:
+    """Texts about the page client: a check-in and its answer, a failed reminder, one the
+    console "sent" with an emoji, an interrupted send, a text from an unknown number, and a
+    contact's number that does not work."""
+
+    unknown_message_id: int
+
+
+@pytest.fixture(scope="module")
+def texts_seed(live_server) -> TextsSeed:
+    seed = live_server.seed
+    with live_server.app.app_context():
+        shown = db.session.get(Client, seed.page_client_id)
+        factories.message(shown, status="delivered", kind="check_in", backend="console",
+                          body="Hello Philippe, it's Call & Check. Reply 1 if you are OK, 2 if "
+                               "you would like a call, 3 if you need help today.")
+        factories.message(shown, direction="inbound", status="received",
+                          meaning="check_in_answer", body="2")
+        factories.message(shown, status="failed", kind="appointment_reminder", error_code=30003,
+                          error_reason="The phone is switched off or out of signal.",
+                          body="Reminder: eye clinic tomorrow at 10:30, General Hospital.")
+        factories.message(shown, status="delivered", backend="console", encoding="UCS-2",
+                          body="Votre ordonnance arrive demain 📦")
+        unknown = factories.message(shown, status="unknown", attempts=1,
+                                    error_reason="The send was interrupted and the provider "
+                                                 "has no record of it.",
+                                    body="Hello Philippe, the visitor comes at 11 today.")
+        factories.message(None, direction="inbound", status="received",
+                          meaning="unknown_sender", body="Hello? Who is this please?")
+        factories.sms_number(shown.contacts[0].phone, invalid=True)
+        db.session.commit()
+        made = TextsSeed(unknown_message_id=unknown.id)
+        db.session.remove()
+    return made
+
+
 # Each page to check: how to reach it, starting from a logged-out tab.
 def _login_page(page, server, expect):
     page.goto("/login")
@@ -386,6 +423,47 @@ def _pharmacy_page(page, server, expect):
     expect(page.get_by_text("Repeat prescription, 2 bags")).to_be_visible()
 
 
+def _texts_log(page, server, expect):
+    logged_in(page, server, expect)
+    page.get_by_role("navigation").get_by_role("link", name="Texts").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Texts")
+    # Kept for the coordinator in its own section (and listed in the whole log below it).
+    strangers = page.get_by_role("region", name=re.compile("Texts from unknown numbers"))
+    expect(strangers.get_by_text("Hello? Who is this please?")).to_be_visible()
+
+
+def _text_to_decide(page, server, expect):
+    logged_in(page, server, expect)
+    page.goto(f"/messages/{server.texts.unknown_message_id}")
+    expect(page.get_by_role("button", name="Send it again")).to_be_visible()
+
+
+def _texts_outbox(page, server, expect):
+    logged_in(page, server, expect)
+    page.goto("/messages/outbox")
+    expect(page.get_by_role("heading", name="Nothing leaves this machine")).to_be_visible()
+
+
+def _texts_opt_outs(page, server, expect):
+    logged_in(page, server, expect)
+    page.goto("/messages/opt-outs")
+    expect(page.get_by_role("button", name=re.compile("Number checked"))).to_be_visible()
+
+
+def _client_texts_section(page, server, expect):
+    _client_page(page, server, expect)
+    texts = page.locator("#texts")
+    expect(texts).to_contain_text("The phone is switched off or out of signal.")
+    texts.locator("summary").click()
+    texts.scroll_into_view_if_needed()
+
+
+def _send_text_errors(page, server, expect):
+    _client_texts_section(page, server, expect)
+    page.get_by_role("button", name="Send text").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please check the form")
+
+
 PAGES = {
     "login": _login_page,
     "login-failed": _login_failed,
@@ -416,6 +494,12 @@ PAGES = {
     "plan-page-errors": _plan_page_errors,
     "client-care-section": _client_care_section,
     "pharmacy": _pharmacy_page,
+    "texts-log": _texts_log,
+    "text-to-decide": _text_to_decide,
+    "texts-outbox": _texts_outbox,
+    "texts-opt-outs": _texts_opt_outs,
+    "client-texts-section": _client_texts_section,
+    "send-text-errors": _send_text_errors,
 }
 
 
@@ -425,6 +509,7 @@ class Site:
 
     seed: object
     care: CareSeed
+    texts: TextsSeed | None = None
 
 # Lists what sticks out past the right edge, for a helpful failure message.
 WIDE_ELEMENTS = """(limit) => [...document.querySelectorAll('body *')]
@@ -445,8 +530,9 @@ def _describe(violations: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("reach", PAGES.values(), ids=PAGES.keys())
-def test_page_is_accessible_and_fits_a_phone(page, live_server, care_seed, expect, axe, reach):
-    reach(page, Site(live_server.seed, care_seed), expect)
+def test_page_is_accessible_and_fits_a_phone(page, live_server, care_seed, texts_seed, expect,
+                                            axe, reach):
+    reach(page, Site(live_server.seed, care_seed, texts_seed), expect)
     expect(page.locator("h1")).to_have_count(1)
 
     violations = axe.run(page).response["violations"]

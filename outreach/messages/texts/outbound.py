@@ -1,4 +1,15 @@
-"""What we text on our own initiative: check-ins, reminders, notices, reports and alerts."""
+"""What we text on our own initiative: check-ins, reminders, notices, reports and alerts.
+
+Every template exists in English, Portuguese, Polish and French with the same fields. Fields:
+`first_name` (the client, in texts to the client) and `client_first_name` (in texts to a
+designated contact); `day` a date with its weekday and `time` a clock time, both already written
+in the recipient's language (see texts.dates); `when` a whole "today at 10:40" phrase;
+`appointment` what and where the appointment is.
+
+Texts to contacts start with the client's name and a colon, which reads naturally in every
+language without having to agree a participle with the client's sex or decline the name. They
+never carry clinical detail: only what kind of thing happened, and that the team knows.
+"""
 
 from outreach.enums import Language
 
@@ -15,4 +26,139 @@ TEXTS: dict[str, dict[Language, str]] = {
         FR: "Bonjour {first_name}, ici Call & Check. Répondez 1 si tout va bien, 2 si vous "
             "souhaitez un appel, 3 si vous avez besoin d'aide aujourd'hui.",
     },
+    # --- Appointments: the day before (from the check-in time) and 2 hours before ------------
+    "appointment_day_before": {
+        EN: "Hello {first_name}, a reminder from Call & Check: {appointment}, tomorrow {day} "
+            "at {time}.",
+        PT: "Olá {first_name}, lembrete do Call & Check: {appointment}, amanhã, {day}, "
+            "às {time}.",
+        PL: "Dzień dobry {first_name}, przypomnienie od Call & Check: {appointment}, jutro, "
+            "{day}, o {time}.",
+        FR: "Bonjour {first_name}, rappel de Call & Check : {appointment}, demain, {day} "
+            "à {time}.",
+    },
+    "appointment_soon": {
+        EN: "Hello {first_name}, a reminder from Call & Check: {appointment}, today at {time}.",
+        PT: "Olá {first_name}, lembrete do Call & Check: {appointment}, hoje às {time}.",
+        PL: "Dzień dobry {first_name}, przypomnienie od Call & Check: {appointment}, dziś "
+            "o {time}.",
+        FR: "Bonjour {first_name}, rappel de Call & Check : {appointment}, aujourd'hui "
+            "à {time}.",
+    },
+    # --- Prescriptions: out for delivery on the round -----------------------------------------
+    "prescription_on_its_way": {
+        EN: "Hello {first_name}, it's Call & Check. Your prescription from {pharmacy} is on its "
+            "way and will be brought to your door.",
+        PT: "Olá {first_name}, é o Call & Check. Os seus medicamentos de {pharmacy} estão a "
+            "caminho e vão ser entregues em sua casa.",
+        PL: "Dzień dobry {first_name}, tu Call & Check. Twoje leki z apteki {pharmacy} są "
+            "w drodze i zostaną dostarczone do domu.",
+        FR: "Bonjour {first_name}, ici Call & Check. Vos médicaments préparés par {pharmacy} "
+            "sont en route et vous seront apportés à domicile.",
+    },
+    # The same when no pharmacy is recorded (a coordinator added the prescription).
+    "prescription_on_its_way_unnamed": {
+        EN: "Hello {first_name}, it's Call & Check. Your prescription is on its way and will be "
+            "brought to your door.",
+        PT: "Olá {first_name}, é o Call & Check. Os seus medicamentos estão a caminho e vão ser "
+            "entregues em sua casa.",
+        PL: "Dzień dobry {first_name}, tu Call & Check. Twoje leki są w drodze i zostaną "
+            "dostarczone do domu.",
+        FR: "Bonjour {first_name}, ici Call & Check. Vos médicaments sont en route et vous "
+            "seront apportés à domicile.",
+    },
+    # --- Visit reports to designated contacts, one per visit outcome ---------------------------
+    "visit_report_seen_well": {
+        EN: "Call & Check: {client_first_name} was visited {when}: all well.",
+        PT: "Call & Check: visita a {client_first_name} {when}: está tudo bem.",
+        PL: "Call & Check: {client_first_name}, wizyta {when}: wszystko w porządku.",
+        FR: "Call & Check : visite chez {client_first_name} {when} : tout va bien.",
+    },
+    "visit_report_seen_concern": {
+        EN: "Call & Check: {client_first_name} was visited {when}: the visitor noted a concern; "
+            "the team is following it up.",
+        PT: "Call & Check: visita a {client_first_name} {when}: o visitante notou uma "
+            "preocupação; a equipa está a tratar do assunto.",
+        PL: "Call & Check: {client_first_name}, wizyta {when}: odwiedzający zauważył coś "
+            "niepokojącego; zespół się tym zajmuje.",
+        FR: "Call & Check : visite chez {client_first_name} {when} : le visiteur a noté une "
+            "inquiétude ; l'équipe s'en occupe.",
+    },
+    "visit_report_no_answer": {
+        EN: "Call & Check: no answer at {client_first_name}'s door {when}; the team is "
+            "checking.",
+        PT: "Call & Check: visita a {client_first_name} {when}: ninguém abriu a porta; a equipa "
+            "está a verificar.",
+        PL: "Call & Check: {client_first_name}, wizyta {when}: nikt nie otworzył drzwi; zespół "
+            "to sprawdza.",
+        FR: "Call & Check : visite chez {client_first_name} {when} : personne n'a ouvert ; "
+            "l'équipe vérifie.",
+    },
+    "visit_report_declined": {
+        EN: "Call & Check: our visitor called {when}; {client_first_name} preferred not to have "
+            "a visit this time. We will call again as planned.",
+        PT: "Call & Check: visita a {client_first_name} {when}: desta vez preferiu não receber "
+            "a visita. Voltamos como previsto.",
+        PL: "Call & Check: {client_first_name}, wizyta {when}: tym razem bez wizyty, zgodnie "
+            "z życzeniem. Przyjdziemy ponownie zgodnie z planem.",
+        FR: "Call & Check : visite chez {client_first_name} {when} : pas de visite cette fois, "
+            "à sa demande. Nous repasserons comme prévu.",
+    },
+    "visit_report_away": {
+        EN: "Call & Check: our visitor called {when}; {client_first_name} was away from home. "
+            "We will call again as planned.",
+        PT: "Call & Check: visita a {client_first_name} {when}: estava fora de casa. Voltamos "
+            "como previsto.",
+        PL: "Call & Check: {client_first_name}, wizyta {when}: nieobecność w domu. Przyjdziemy "
+            "ponownie zgodnie z planem.",
+        FR: "Call & Check : visite chez {client_first_name} {when} : absent(e) de son domicile. "
+            "Nous repasserons comme prévu.",
+    },
+    # --- Alerts to designated contacts, one per need category that alerts ---------------------
+    "alert_fall": {
+        EN: "{client_first_name}: a fall has been reported. The Call & Check team has been told "
+            "and is following it up.",
+        PT: "{client_first_name}: foi comunicada uma queda. A equipa do Call & Check já foi "
+            "avisada e está a tratar do assunto.",
+        PL: "{client_first_name}: zgłoszono upadek. Zespół Call & Check został powiadomiony "
+            "i się tym zajmuje.",
+        FR: "{client_first_name} : une chute a été signalée. L'équipe Call & Check est "
+            "prévenue et s'en occupe.",
+    },
+    "alert_no_answer": {
+        EN: "{client_first_name}: no answer at the door when our visitor called. The Call & "
+            "Check team has been told and is checking.",
+        PT: "{client_first_name}: ninguém abriu a porta ao nosso visitante. A equipa do Call & "
+            "Check já foi avisada e está a verificar.",
+        PL: "{client_first_name}: nikt nie otworzył drzwi podczas wizyty. Zespół Call & Check "
+            "został powiadomiony i to sprawdza.",
+        FR: "{client_first_name} : personne n'a ouvert à notre visiteur. L'équipe Call & Check "
+            "est prévenue et vérifie.",
+    },
+    "alert_no_response": {
+        EN: "{client_first_name}: no reply to today's check-in text. The Call & Check team has "
+            "been told and is checking.",
+        PT: "{client_first_name}: sem resposta à mensagem de hoje do Call & Check. A equipa já "
+            "foi avisada e está a verificar.",
+        PL: "{client_first_name}: brak odpowiedzi na dzisiejszego SMS-a od Call & Check. Zespół "
+            "został powiadomiony i to sprawdza.",
+        FR: "{client_first_name} : pas de réponse au SMS de Call & Check aujourd'hui. L'équipe "
+            "est prévenue et vérifie.",
+    },
+    # --- Workshops (the workshop feature comes later; the text is ready) ----------------------
+    "workshop_reminder": {
+        EN: "Hello {first_name}, a reminder: {workshop} is on {day} at {time}, {place}. "
+            "See you there!",
+        PT: "Olá {first_name}, lembrete: {workshop} é {day}, às {time}, {place}. Até lá!",
+        PL: "Dzień dobry {first_name}, przypomnienie: {workshop}, {day} o {time}, {place}. "
+            "Do zobaczenia!",
+        FR: "Bonjour {first_name}, rappel : {workshop} le {day} à {time}, {place}. Nous vous "
+            "attendons !",
+    },
+}
+
+# Words put into a template's fields when the record leaves something blank.
+WORDS: dict[str, dict[Language, str]] = {
+    "appointment": {EN: "your appointment", PT: "a sua consulta", PL: "wizyta",
+                    FR: "votre rendez-vous"},
 }

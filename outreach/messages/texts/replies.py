@@ -1,7 +1,106 @@
-"""Our answers to texts people send in, in the sender's language."""
+"""Our answers to texts people send in, in the sender's language.
 
-from outreach.enums import Language
+Kept short: a reply goes out in the webhook's answer and each segment is billed. Portuguese and
+Polish need characters outside the GSM alphabet, so their texts are sent as UCS-2, 70 characters
+to a segment. `WHAT` names each need category as the "We have noted: ..." replies say it.
+"""
+
+from outreach.enums import Language, NeedCategory
 
 EN, PT, PL, FR = Language.ENGLISH, Language.PORTUGUESE, Language.POLISH, Language.FRENCH
 
-TEXTS: dict[str, dict[Language, str]] = {}
+TEXTS: dict[str, dict[Language, str]] = {
+    "reply_opted_out": {
+        EN: "You will get no more texts from Call & Check. Reply START to get them again.",
+        PT: "Não vai receber mais SMS do Call & Check. Responda START para voltar.",
+        PL: "Nie dostaniesz już SMS od Call & Check. Odpisz START, by wznowić.",
+        FR: "Vous ne recevrez plus de SMS de Call & Check. Répondez START pour reprendre.",
+    },
+    "reply_opted_in": {
+        EN: "You will get texts from Call & Check again. Reply STOP to stop them.",
+        PT: "Vai voltar a receber SMS do Call & Check. Responda STOP para parar.",
+        PL: "Znów dostaniesz SMS od Call & Check. Odpisz STOP, by je wyłączyć.",
+        FR: "Vous recevrez de nouveau les SMS de Call & Check. Répondez STOP pour les refuser.",
+    },
+    "reply_help": {
+        EN: "Call & Check: reply 1 if you are OK, 2 for a call, 3 for help today, or write "
+            "what you need. Reply STOP to stop texts.",
+        PT: "Call & Check: 1 = estou bem, 2 = liguem-me, 3 = ajuda hoje, ou escreva o que "
+            "precisa. STOP para parar.",
+        PL: "Call & Check: 1 = dobrze, 2 = telefon, 3 = pomoc dziś. STOP = koniec.",
+        FR: "Call & Check : 1 = tout va bien, 2 = un appel, 3 = aide aujourd'hui, ou écrivez "
+            "votre besoin. STOP pour ne plus recevoir de SMS.",
+    },
+    "reply_check_in_ok": {
+        EN: "Thank you. We are glad you are OK.",
+        PT: "Obrigado. Ainda bem que está tudo bem.",
+        PL: "Dziękujemy. Cieszymy się, że wszystko dobrze.",
+        FR: "Merci. Nous sommes contents que tout aille bien.",
+    },
+    "reply_check_in_call": {
+        EN: "Thank you. Someone from Call & Check will call you soon.",
+        PT: "Obrigado. Alguém do Call & Check vai ligar-lhe em breve.",
+        PL: "Dziękujemy. Ktoś z Call & Check wkrótce zadzwoni.",
+        FR: "Merci. Quelqu'un de Call & Check vous appellera sous peu.",
+    },
+    "reply_check_in_help": {
+        EN: "Thank you. Someone will call you today to help.",
+        PT: "Obrigado. Alguém vai ligar-lhe hoje para ajudar.",
+        PL: "Dziękujemy. Ktoś zadzwoni dziś, by pomóc.",
+        FR: "Merci. Quelqu'un vous appellera aujourd'hui pour vous aider.",
+    },
+    "reply_need_urgent": {
+        EN: "Thank you. We have noted: {what}. Someone will call you today.",
+        PT: "Obrigado. Registámos: {what}. Alguém vai ligar-lhe hoje.",
+        PL: "Dziękujemy. Zapisaliśmy: {what}. Ktoś zadzwoni dziś.",
+        FR: "Merci. Nous avons noté : {what}. Quelqu'un vous appellera aujourd'hui.",
+    },
+    "reply_need_soon": {
+        EN: "Thank you. We have noted: {what}. Someone will call you soon.",
+        PT: "Obrigado. Registámos: {what}. Ligamos em breve.",
+        PL: "Dziękujemy. Zapisaliśmy: {what}. Ktoś wkrótce zadzwoni.",
+        FR: "Merci. Nous avons noté : {what}. Quelqu'un vous appellera sous peu.",
+    },
+    "reply_need_routine": {
+        EN: "Thank you. We have noted: {what}. Someone will be in touch within a few days.",
+        PT: "Obrigado. Registámos: {what}. Contactamos em poucos dias.",
+        PL: "Dziękujemy. Zapisaliśmy: {what}. Odezwiemy się w ciągu kilku dni.",
+        FR: "Merci. Nous avons noté : {what}. Nous vous contacterons d'ici quelques jours.",
+    },
+    "reply_read_by_team": {
+        EN: "Thank you, a member of the team will read your message.",
+        PT: "Obrigado, alguém da equipa vai ler a sua mensagem.",
+        PL: "Dziękujemy, ktoś z zespołu przeczyta wiadomość.",
+        FR: "Merci, un membre de l'équipe va lire votre message.",
+    },
+    # To a number we do not know: says nothing about anyone, whatever the text asked.
+    "reply_unknown_sender": {
+        EN: "Thank you for your message. It has been passed to the Call & Check team.",
+        PT: "Obrigado pela sua mensagem. Foi passada à equipa do Call & Check.",
+        PL: "Dziękujemy za wiadomość. Przekazaliśmy ją zespołowi Call & Check.",
+        FR: "Merci pour votre message. Il a été transmis à l'équipe de Call & Check.",
+    },
+}
+
+WHAT: dict[NeedCategory, dict[Language, str]] = {
+    NeedCategory.FALL: {EN: "a fall", PT: "uma queda", PL: "upadek", FR: "une chute"},
+    NeedCategory.SAFEGUARDING: {EN: "your safety", PT: "a sua segurança",
+                                PL: "bezpieczeństwo", FR: "votre sécurité"},
+    NeedCategory.PAIN_OR_ILLNESS: {EN: "pain or illness", PT: "dor ou doença",
+                                   PL: "ból lub choroba", FR: "douleur ou maladie"},
+    NeedCategory.MEDICATION: {EN: "medicines", PT: "medicamentos", PL: "leki",
+                              FR: "médicaments"},
+    NeedCategory.FOOD_OR_SHOPPING: {EN: "food or shopping", PT: "comida ou compras",
+                                    PL: "jedzenie lub zakupy", FR: "repas ou courses"},
+    NeedCategory.HOME_OR_HEATING: {EN: "home or heating", PT: "casa ou aquecimento",
+                                   PL: "dom lub ogrzewanie", FR: "logement ou chauffage"},
+    NeedCategory.PERSONAL_CARE: {EN: "personal care", PT: "cuidados pessoais",
+                                 PL: "higiena i opieka", FR: "soins personnels"},
+    NeedCategory.TRANSPORT: {EN: "transport", PT: "transporte", PL: "transport",
+                             FR: "transport"},
+    NeedCategory.MONEY: {EN: "money", PT: "dinheiro", PL: "pieniądze", FR: "argent"},
+    NeedCategory.LONELINESS: {EN: "feeling lonely", PT: "solidão", PL: "samotność",
+                              FR: "solitude"},
+    NeedCategory.DIGITAL_HELP: {EN: "help with computers", PT: "ajuda informática",
+                                PL: "pomoc z komputerem", FR: "aide informatique"},
+}

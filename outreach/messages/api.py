@@ -1,0 +1,77 @@
+"""API: the message log, a coordinator's own texts, interrupted sends, and the opt-out list."""
+
+from outreach.api import endpoint, paginate
+from outreach.api.core import Page
+from outreach.messages import services
+from outreach.messages.models import Message, SmsNumber
+from outreach.messages.schemas import (
+    DecideIn,
+    MessageDetail,
+    MessageIn,
+    MessageOut,
+    MessageQuery,
+    NumberOut,
+    NumberQuery,
+)
+from outreach.people.services import client_for_change, get_client
+
+MANAGERS = services.MANAGERS
+
+
+@endpoint("/messages", summary="The message log", tag="messages", query=MessageQuery,
+          response=MessageOut, many=True, roles=MANAGERS)
+def list_messages(user, params):
+    """Texts in and out that the caller may see, oldest first; filter by client_id,
+    programme_id, direction, status, kind."""
+    if params["client_id"] is not None:
+        get_client(user, params["client_id"], purpose="messages")
+    filters = {k: v for k, v in params.items() if k not in ("cursor", "limit")}
+    page = paginate(services.visible_messages(user, **filters), Message.id)
+    services.audit_listing(user, page.items)
+    return page
+
+
+@endpoint("/messages", methods=["POST"], summary="Text a client or contact", tag="messages",
+          body=MessageIn, response=MessageOut, status=201, roles=MANAGERS)
+def send_message(user, data):
+    """Write a text to a client (or a contact the client agreed to share with); it is sent
+    once the request commits, held in quiet hours unless `urgent`."""
+    client = client_for_change(user, data["client_id"])
+    return services.send_text(user, client, data["body"], contact_id=data["contact_id"],
+                              urgent=data["urgent"])
+
+
+@endpoint("/messages/<int:message_id>", summary="One message and its status history",
+          tag="messages", response=MessageDetail, roles=MANAGERS)
+def get_message(user, message_id):
+    """A message with its status history; reading one about a client is audited."""
+    return services.get_message(user, message_id)
+
+
+@endpoint("/messages/<int:message_id>/decide", methods=["POST"],
+          summary="Send again or drop an interrupted text", tag="messages", body=DecideIn,
+          response=MessageDetail, roles=MANAGERS)
+def decide_message(user, message_id, data):
+    """For a text in status `unknown` only (else 409): `send_again` queues it, `drop`
+    cancels it."""
+    return services.decide(user, services.message_for_change(user, message_id),
+                           data["action"])
+
+
+@endpoint("/opt-outs", summary="Numbers that must not be texted", tag="messages",
+          query=NumberQuery, response=NumberOut, many=True, roles=MANAGERS)
+def list_opt_outs(user, params):
+    """Numbers that opted out or do not work, with the caller's clients and contacts they
+    belong to."""
+    page = paginate(services.visible_numbers(user), SmsNumber.id)
+    return Page(services.listed(user, page.items), page.next_cursor)
+
+
+@endpoint("/opt-outs/<int:number_id>/clear-invalid", methods=["POST"],
+          summary="Mark a number as checked and working", tag="messages", response=NumberOut,
+          roles=MANAGERS)
+def clear_invalid(user, number_id):
+    """A person checked the number: it may be texted again (409 if it was not marked)."""
+    entry = services.get_number(user, number_id)
+    services.clear_invalid(user, entry)
+    return entry

@@ -1,0 +1,358 @@
+"""Texts people send in.
+
+The SMS webhook (channels/sms/webhooks.py) calls `receive_text` inside the request's transaction
+and commits before answering, so a text is never acknowledged unless it is stored. A text is
+stored before anything is decided about it, then understood, in order: carrier words (STOP,
+START, HELP), a loop with an automated sender, the same text again within minutes, a number we
+do not know, a digit answering a check-in, need words, and anything else for a person to read.
+Replies go back in the webhook's answer (TwiML) and are logged here.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from channels.sms import segments
+from outreach import phones
+from outreach.audit.services import record
+from outreach.db import db, utcnow
+from outreach.enums import (
+    InboundMeaning,
+    Language,
+    MessageDirection,
+    MessageKind,
+    MessageStatus,
+    NeedCategory,
+    NeedSeverity,
+    NeedSource,
+    NeedStatus,
+)
+from outreach.messages import keywords, numbers
+from outreach.messages.models import Message
+from outreach.messages.outbox import cost_of
+from outreach.messages.status import set_status
+from outreach.messages.texts import render
+from outreach.messages.texts.replies import WHAT
+from outreach.needs.models import Need
+from outreach.needs.services import create_need
+from outreach.people.models import Client, Contact
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1600  # Twilio's own limit on a message body; anything longer is cut, never refused
+CHECK_IN_ANSWERABLE = timedelta(hours=24)
+# A text seen before within the window is answered again only while fewer replies than this
+# went to the number: a person re-sending gets a confirmation, a flood does not.
+REPLIES_PER_WINDOW = 2
+# Digits answering a check-in: what they mean, as a coordinator reads it.
+ANSWERS = {"1": "OK", "2": "would like a call", "3": "needs help today"}
+# Inbound texts from one number are understood one at a time (see `_one_at_a_time`).
+_LOCK_SPACE = 0x534D5331
+
+
+@dataclass(frozen=True)
+class Received:
+    """An inbound text as stored, and what to answer (None: an empty answer)."""
+
+    message: Message
+    reply: str | None
+    duplicate: bool = False
+
+
+@dataclass
+class Sender:
+    """Who a number belongs to: clients (a couple may share one), or a designated contact."""
+
+    phone: str
+    clients: list[Client] = field(default_factory=list)
+    contacts: dict[int, Contact] = field(default_factory=dict)  # client id -> their contact
+    language: Language = Language.ENGLISH
+
+    @property
+    def known(self) -> bool:
+        """Whether the number is a client's or a designated contact's."""
+        return bool(self.clients)
+
+
+def receive_text(sid: str, sender: str, to: str, body: str, *,
+                 now: datetime | None = None) -> Received:
+    """Store and understand one inbound text; the same `sid` again changes nothing."""
+    now = now or utcnow()
+    phone = e164(sender)
+    _one_at_a_time(phone)
+    earlier = _stored(sid)
+    if earlier is not None:
+        return Received(earlier, _reply_to(earlier.id), duplicate=True)
+    who = identify(phone)
+    body = body.replace("\x00", "")[:MAX_BODY]  # PostgreSQL cannot store NUL
+    parts = segments.count(body)
+    first = who.clients[0] if who.known else None
+    contact = who.contacts.get(first.id) if first is not None else None
+    message = Message(
+        direction=MessageDirection.INBOUND, status=MessageStatus.RECEIVED,
+        client_id=getattr(first, "id", None), contact_id=getattr(contact, "id", None),
+        programme_id=getattr(first, "programme_id", None), phone=phone, service_number=to,
+        body=body, language=who.language, encoding=parts.encoding, segments=parts.count,
+        provider_sid=sid, backend="twilio", fingerprint=keywords.fold(body)[:160],
+        created_at=now, updated_at=now)
+    try:
+        with db.session.begin_nested():  # the same text may be arriving in a parallel request
+            db.session.add(message)
+            db.session.flush()
+    except IntegrityError:
+        earlier = _stored(sid)
+        if earlier is None:
+            raise
+        return Received(earlier, _reply_to(earlier.id), duplicate=True)
+    set_status(message, MessageStatus.RECEIVED, now, "Received")
+    answer = _understand(message, who, now)
+    if answer is not None:
+        _store_reply(message, answer, who.language, now)
+    return Received(message, answer)
+
+
+def e164(raw: str) -> str:
+    """The sender's number in E.164 when it is one we can read, else as given."""
+    try:
+        return phones.normalise(raw)
+    except phones.InvalidPhone:
+        return raw.strip()
+
+
+def identify(phone: str) -> Sender:
+    """The clients whose number this is, else the clients whose designated contact it is."""
+    clients = list(db.session.scalars(
+        select(Client).where(Client.phone == phone).order_by(Client.id)))
+    if clients:
+        return Sender(phone, clients, {}, clients[0].preferred_language)
+    contacts = list(db.session.scalars(
+        select(Contact).where(Contact.phone == phone).order_by(Contact.id)))
+    if not contacts:
+        return Sender(phone)
+    by_client: dict[int, Contact] = {}
+    for contact in contacts:
+        by_client.setdefault(contact.client_id, contact)
+    return Sender(phone, [c.client for c in by_client.values()], by_client,
+                  contacts[0].preferred_language)
+
+
+def _one_at_a_time(phone: str) -> None:
+    """On PostgreSQL, wait for any other request handling a text from `phone` to finish.
+
+    Repeats and loops are judged from the texts before this one, so two texts from one number
+    must not be understood side by side. SQLite needs nothing: every transaction there takes
+    the write lock as it begins (see outreach.db), so requests already run one at a time.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(phone.encode()) - 2**31  # into PostgreSQL's signed 32-bit range
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                           {"space": _LOCK_SPACE, "key": key})
+
+
+def _stored(sid: str) -> Message | None:
+    return db.session.scalar(select(Message).where(
+        Message.direction == MessageDirection.INBOUND, Message.provider_sid == sid))
+
+
+def _reply_to(message_id: int) -> str | None:
+    """The reply an inbound text got, word for word."""
+    return db.session.scalar(select(Message.body).where(
+        Message.in_reply_to_id == message_id, Message.kind == MessageKind.REPLY)
+        .order_by(Message.id).limit(1))
+
+
+def _store_reply(message: Message, body: str, language: Language, now: datetime) -> Message:
+    """Log a reply; it leaves in the webhook's TwiML answer, not through the dispatcher."""
+    parts = segments.count(body)
+    reply = Message(
+        direction=MessageDirection.OUTBOUND, kind=MessageKind.REPLY, status=MessageStatus.SENT,
+        client_id=message.client_id, contact_id=message.contact_id,
+        programme_id=message.programme_id, phone=message.phone,
+        service_number=message.service_number, body=body, language=language,
+        encoding=parts.encoding, segments=parts.count, cost_estimate=cost_of(parts.count),
+        backend="twiml", in_reply_to_id=message.id, created_at=now, updated_at=now)
+    db.session.add(reply)
+    db.session.flush()
+    set_status(reply, MessageStatus.SENT, now, "Answered in the webhook's reply (TwiML)")
+    return reply
+
+
+# --- Understanding --------------------------------------------------------------------------
+
+
+@dataclass
+class _Window:
+    """What went between us and one number within the last SMS_REPEAT_WINDOW_MINUTES."""
+
+    texts: list  # earlier inbound rows: id, fingerprint, need_id, meaning
+    ours: list[str]  # our texts to the number, folded
+    replies: int
+
+    def loop(self, folded: str) -> str | None:
+        """Why this text looks like an automated sender answering us, or None."""
+        if len(self.texts) + 1 >= current_app.config["SMS_LOOP_LIMIT"]:
+            return "too many texts"
+        if folded and folded in self.ours:
+            return "echoes our text"
+        return None
+
+    def first_like(self, fingerprint: str):
+        return next((t for t in self.texts if t.fingerprint == fingerprint), None)
+
+
+def _window(message: Message, now: datetime) -> _Window:
+    since = now - timedelta(minutes=current_app.config["SMS_REPEAT_WINDOW_MINUTES"])
+    texts = db.session.execute(
+        select(Message.id, Message.fingerprint, Message.need_id, Message.meaning)
+        .where(Message.phone == message.phone, Message.created_at >= since,
+               Message.direction == MessageDirection.INBOUND, Message.id != message.id)
+        .order_by(Message.id)).all()
+    ours = db.session.execute(
+        select(Message.body, Message.kind)
+        .where(Message.phone == message.phone, Message.created_at >= since,
+               Message.direction == MessageDirection.OUTBOUND)).all()
+    return _Window(list(texts), [keywords.fold(row.body) for row in ours],
+                   sum(row.kind == MessageKind.REPLY for row in ours))
+
+
+def _understand(message: Message, who: Sender, now: datetime) -> str | None:
+    """Give `message` its meaning, act on it, and answer what to reply (None: nothing)."""
+    folded = keywords.fold(message.body)
+    window = _window(message, now)
+    known_number = numbers.number_record(message.phone)
+    was_opted_out = known_number is not None and known_number.opted_out
+    loop = window.loop(folded)
+    carrier = keywords.carrier_meaning(folded)
+    digit = keywords.check_in_digit(folded)
+    first = window.first_like(message.fingerprint)
+    if first is not None and first.need_id is not None and not _still_open(first.need_id):
+        first = None  # the need was closed since: a new report, not a repeat
+    if carrier is not None:
+        answer = _carrier_word(message, carrier, folded, who.language, now)
+    elif loop is not None:
+        message.meaning = InboundMeaning.LOOP
+        answer = None
+    elif first is not None:
+        message.meaning = InboundMeaning.REPEAT
+        message.need_id = first.need_id
+        answer = _reply_to(first.id)
+    elif not who.known:
+        message.meaning = InboundMeaning.UNKNOWN_SENDER
+        answer = render("reply_unknown_sender", Language.ENGLISH)
+    elif digit is not None and (check_in := pending_check_in(who, now)) is not None:
+        answer = _check_in_answer(message, check_in, digit, who.language, now)
+    else:
+        answer = _need(message, who, digit is not None)
+    if loop is not None:
+        _stop_loop(message, window, loop)
+        return None
+    if was_opted_out and carrier != InboundMeaning.OPT_IN:
+        return None  # the provider would refuse it; what they said is still acted on
+    if first is not None and window.replies >= REPLIES_PER_WINDOW:
+        return None
+    return answer
+
+
+def _still_open(need_id: int) -> bool:
+    need = db.session.get(Need, need_id)
+    return need is not None and need.status == NeedStatus.OPEN
+
+
+def _carrier_word(message: Message, meaning: InboundMeaning, word: str, language: Language,
+                  now: datetime) -> str:
+    message.meaning = meaning
+    if meaning == InboundMeaning.OPT_OUT:
+        numbers.opt_out(message.phone, f"keyword {word.upper()}", now)
+        return render("reply_opted_out", language)
+    if meaning == InboundMeaning.OPT_IN:
+        numbers.opt_in(message.phone, now)
+        return render("reply_opted_in", language)
+    return render("reply_help", language)
+
+
+def _stop_loop(message: Message, window: _Window, why: str) -> None:
+    """Note once per window that we stopped answering a number (ids only in the audit)."""
+    if any(t.meaning == InboundMeaning.LOOP for t in window.texts):
+        return
+    record(None, "sms.loop_stopped", subject=message, client_id=message.client_id,
+           detail={"reason": why, "texts_in_window": len(window.texts) + 1}, via="sms")
+
+
+def pending_check_in(who: Sender, now: datetime) -> Message | None:
+    """The latest check-in text to the sender's clients at this number, if it still awaits an
+    answer (a contact's number never had one)."""
+    latest = db.session.scalar(select(Message).where(
+        Message.direction == MessageDirection.OUTBOUND, Message.kind == MessageKind.CHECK_IN,
+        Message.client_id.in_([c.id for c in who.clients]), Message.phone == who.phone)
+        .order_by(Message.id.desc()).limit(1))
+    if latest is None or latest.answered_at is not None or latest.status in (
+            MessageStatus.QUEUED, MessageStatus.CANCELLED, MessageStatus.FAILED):
+        return None
+    if (latest.sent_at or latest.created_at) < now - CHECK_IN_ANSWERABLE:
+        return None
+    return latest
+
+
+def _check_in_answer(message: Message, check_in: Message, digit: str, language: Language,
+                     now: datetime) -> str:
+    check_in.answered_at, check_in.answer = now, digit
+    message.meaning = InboundMeaning.CHECK_IN_ANSWER
+    message.in_reply_to_id = check_in.id
+    client = db.session.get(Client, check_in.client_id)
+    message.client_id, message.programme_id = client.id, client.programme_id
+    if digit == "2":
+        message.need_id = create_need(None, client, NeedCategory.OTHER, NeedSeverity.SOON,
+                                      "Asked for a call in reply to a check-in text",
+                                      NeedSource.SMS).id
+    elif digit == "3":
+        message.need_id = create_need(None, client, NeedCategory.OTHER, NeedSeverity.URGENT,
+                                      "Needs help today (replied 3 to a check-in text)",
+                                      NeedSource.SMS).id
+    _close_no_response(check_in, digit, now)
+    key = {"1": "reply_check_in_ok", "2": "reply_check_in_call", "3": "reply_check_in_help"}
+    return render(key[digit], language)
+
+
+def _close_no_response(check_in: Message, digit: str, now: datetime) -> None:
+    """A late answer settles the `no_response` need the silence raised: they did answer."""
+    need = db.session.get(Need, check_in.need_id) if check_in.need_id else None
+    if need is None or need.status != NeedStatus.OPEN \
+            or need.category != NeedCategory.NO_RESPONSE:
+        return
+    need.status, need.resolved_at = NeedStatus.RESOLVED, now
+    need.resolution = f"Replied {digit} ({ANSWERS[digit]}) by text"
+    record(None, "need.resolve", subject=need, client_id=need.client_id,
+           detail={"category": str(need.category), "by": "sms_reply"}, via="sms")
+
+
+def _need(message: Message, who: Sender, lone_digit: bool) -> str:
+    """Raise a need for each of the sender's clients: named by its words, else `other`."""
+    found = keywords.need_in(message.body)
+    if found is not None:
+        category, severity = found.category, found.severity
+        answer = render(f"reply_need_{severity.value}", who.language,
+                        what=WHAT[category][who.language])
+    else:
+        category, severity = NeedCategory.OTHER, NeedSeverity.SOON
+        answer = render("reply_read_by_team", who.language)
+    said = message.body if message.body.strip() else "(The text was empty.)"
+    if lone_digit:
+        said = f'Texted "{said}", but no check-in text was waiting for an answer.'
+    raised = []
+    for client in who.clients:
+        contact = who.contacts.get(client.id)
+        description = said if contact is None else (
+            f"Text from {contact.name} ({contact.relationship_to_client or 'designated contact'}"
+            f"): {said}")
+        raised.append(create_need(None, client, category, severity, description,
+                                  NeedSource.SMS))
+    message.meaning = InboundMeaning.NEED
+    message.need_id = raised[0].id
+    return answer

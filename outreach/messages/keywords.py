@@ -1,0 +1,220 @@
+"""The words that give an inbound text its meaning, in English, Portuguese, Polish and French.
+
+Texts are compared folded (`fold`): case, accents, spacing and trailing punctuation do not
+matter, so "Queda!", "QUEDA" and "queda" are one word and "upadłam" matches "upad*". Carrier
+words (STOP, START, HELP...) count only as the whole text, as carriers treat them; need words
+count anywhere in the text, as whole words.
+
+In the need tables a word ending in `*` is a stem (Polish inflects: upadłam, upadłem, upadek),
+and a word with a space is a phrase of whole words. A word belongs to one category only, and
+none may be a carrier word (tests check both).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from outreach.enums import InboundMeaning, Language, NeedCategory, NeedSeverity
+
+EN, PT, PL, FR = Language.ENGLISH, Language.PORTUGUESE, Language.POLISH, Language.FRENCH
+
+# Letters that do not decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+                               "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"})
+_WORD = re.compile(r"[^\W_]+")
+
+# The words carriers (and Twilio) act on when they are the whole message.
+CARRIER_WORDS: dict[str, InboundMeaning] = {
+    **dict.fromkeys(("stop", "stopall", "unsubscribe", "cancel", "end", "quit"),
+                    InboundMeaning.OPT_OUT),
+    **dict.fromkeys(("start", "yes", "unstop"), InboundMeaning.OPT_IN),
+    **dict.fromkeys(("help", "info"), InboundMeaning.HELP),
+}
+CHECK_IN_DIGITS = ("1", "2", "3")
+
+SEVERITY: dict[NeedCategory, NeedSeverity] = {
+    NeedCategory.FALL: NeedSeverity.URGENT,
+    NeedCategory.SAFEGUARDING: NeedSeverity.URGENT,
+    NeedCategory.PAIN_OR_ILLNESS: NeedSeverity.SOON,
+    NeedCategory.MEDICATION: NeedSeverity.SOON,
+    NeedCategory.FOOD_OR_SHOPPING: NeedSeverity.SOON,
+    NeedCategory.HOME_OR_HEATING: NeedSeverity.SOON,
+    NeedCategory.PERSONAL_CARE: NeedSeverity.SOON,
+    NeedCategory.TRANSPORT: NeedSeverity.ROUTINE,
+    NeedCategory.MONEY: NeedSeverity.ROUTINE,
+    NeedCategory.LONELINESS: NeedSeverity.ROUTINE,
+    NeedCategory.DIGITAL_HELP: NeedSeverity.ROUTINE,
+}
+_RANK = {NeedSeverity.URGENT: 0, NeedSeverity.SOON: 1, NeedSeverity.ROUTINE: 2}
+
+# Left out on purpose: "help"/"ajuda" (carrier word, or says nothing about what is needed),
+# "phone" (people write "please phone me": that is a call, not digital help), French "pain"
+# (bread, but English pain), "bill" and "sam" (names), "tablet" for pills (a device too).
+WORDS: dict[NeedCategory, dict[Language, tuple[str, ...]]] = {
+    NeedCategory.FALL: {
+        EN: ("fall", "falls", "fallen", "fell", "tripped", "collapsed", "on the floor",
+             "cant get up", "can t get up"),
+        PT: ("queda", "quedas", "cai", "caiu", "cair", "tropecei", "no chao"),
+        PL: ("upad*", "przewroc*", "wywroc*"),
+        FR: ("tombe", "tombee", "tomber", "chute*", "par terre"),
+    },
+    NeedCategory.SAFEGUARDING: {
+        EN: ("abuse*", "scam*", "fraud*", "threat*", "unsafe", "afraid", "scared",
+             "frightened", "robbed", "stolen", "stole", "bullied", "bully"),
+        PT: ("abuso*", "burla*", "fraude", "ameac*", "roub*", "medo", "inseguro", "insegura"),
+        PL: ("przemoc*", "oszust*", "oszuk*", "grozi", "groza", "grozb*", "okrad*", "ukradl*",
+             "boje sie", "bije", "bija", "znecan*"),
+        FR: ("maltrait*", "arnaque*", "escroc*", "menace*", "vole", "volee", "peur", "danger"),
+    },
+    NeedCategory.PAIN_OR_ILLNESS: {
+        EN: ("pain", "pains", "painful", "ill", "illness", "sick", "unwell", "poorly", "hurt",
+             "hurts", "hurting", "ache", "aches", "aching", "headache", "fever", "dizzy",
+             "vomit*", "breathless"),
+        PT: ("dor", "dores", "doente", "doenca", "febre", "tonto", "tonta", "tonturas", "mal",
+             "doi", "indisposto", "indisposta"),
+        PL: ("bol", "boli", "bola", "bolesn*", "bolal*", "chory", "chora", "chorob*",
+             "goraczk*", "zle sie czuje", "slabo", "slaby", "slaba", "wymiot*", "zawrot*"),
+        FR: ("douleur*", "malade*", "maladie", "fievre", "vertige*", "vomi*", "souffr*"),
+    },
+    NeedCategory.MEDICATION: {
+        EN: ("meds", "medicine*", "medication*", "prescription*", "tablets", "pill", "pills",
+             "pharmacy", "chemist", "inhaler", "insulin*"),
+        PT: ("medicament*", "remedio*", "receita*", "comprimido*", "farmacia"),
+        PL: ("lek", "leki", "lekow", "lekarstw*", "recept*", "tabletk*", "aptek*"),
+        FR: ("ordonnance*", "pharmacie", "comprime*", "cachet*", "pilule*"),
+    },
+    NeedCategory.FOOD_OR_SHOPPING: {
+        EN: ("food", "hungry", "shopping", "groceries", "meal*", "bread", "milk", "eat",
+             "eating"),
+        PT: ("comida", "fome", "compras", "refeic*", "mercearia", "pao", "leite", "comer"),
+        PL: ("jedzeni*", "glod*", "zakup*", "sklep*", "posilek", "posilk*", "chleb*", "mleko",
+             "jesc"),
+        FR: ("nourriture", "faim", "courses", "repas", "manger", "epicerie", "lait"),
+    },
+    NeedCategory.HOME_OR_HEATING: {
+        EN: ("heating", "heater", "cold", "boiler", "freezing", "radiator*", "electricity",
+             "power cut", "leak*", "flood*", "roof", "gas"),
+        PT: ("aquecimento", "aquecedor", "esquentador", "frio", "caldeira", "eletricidade",
+             "electricidade", "fuga", "inundac*", "telhado"),
+        PL: ("ogrzewani*", "zimno", "zimny", "zimna", "piec", "pieca", "piecyk*", "kaloryfer*",
+             "grzejnik*", "prad", "pradu", "gaz", "gazu", "przeciek*", "cieknie", "zalan*"),
+        FR: ("chauffage", "froid", "chaudiere", "radiateur*", "electricite", "fuite*",
+             "inondation", "inonde*", "toit", "gele", "gelee"),
+    },
+    NeedCategory.PERSONAL_CARE: {
+        EN: ("wash", "washing", "bath", "bathe", "shower", "dress", "dressing", "toilet",
+             "care", "carer*"),
+        PT: ("lavar", "banho", "duche", "vestir", "higiene", "sanita", "cuidador*", "cuidados"),
+        PL: ("mycie", "myc", "umyc", "kapiel*", "prysznic*", "ubrac", "ubieran*", "toalet*",
+             "higien*", "opiek*", "lazienk*"),
+        FR: ("laver", "toilette", "douche", "bain", "habiller", "hygiene", "soins"),
+    },
+    NeedCategory.TRANSPORT: {
+        EN: ("lift", "lifts", "transport*", "taxi", "bus", "ride"),
+        PT: ("boleia", "taxi", "autocarro", "onibus"),
+        PL: ("taksowk*", "autobus*", "podwiez*", "dojazd*"),
+        FR: ("navette", "taxi", "bus"),
+    },
+    NeedCategory.MONEY: {
+        EN: ("money", "bills", "rent", "debt*", "benefits", "pension"),
+        PT: ("dinheiro", "contas", "renda", "divida*", "pensao"),
+        PL: ("pieniadz*", "pieniedz*", "rachun*", "czynsz*", "dlug", "dlugow", "zadluz*",
+             "emerytur*", "zasilek", "zasilku"),
+        FR: ("argent", "facture*", "loyer", "dette*", "impaye*"),
+    },
+    NeedCategory.LONELINESS: {
+        EN: ("lonely", "alone", "loneliness", "isolated"),
+        PT: ("sozinho", "sozinha", "solidao", "solitari*", "isolad*"),
+        PL: ("samotn*", "osamotnion*"),
+        FR: ("seul", "seule", "solitude", "isole", "isolee"),
+    },
+    NeedCategory.DIGITAL_HELP: {
+        EN: ("computer*", "laptop*", "internet*", "email*", "e mail", "wifi", "online", "ipad",
+             "tablet", "smartphone*", "password*", "app", "website"),
+        PT: ("computador*", "portatil", "senha", "aplicac*"),
+        PL: ("komputer*", "haslo", "hasla", "aplikacj*", "smartfon*", "tabletu", "tabletem"),
+        FR: ("ordinateur*", "courriel", "tablette", "mot de passe", "en ligne"),
+    },
+}
+
+
+def fold(text: str) -> str:
+    """`text` as compared: accents off, case-folded, spaces collapsed, no trailing punctuation."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = " ".join(plain.casefold().split())
+    end = len(folded)
+    while end and (unicodedata.category(folded[end - 1]).startswith("P") or folded[end - 1] == " "):
+        end -= 1
+    return folded[:end]
+
+
+def words_of(text: str) -> list[str]:
+    """The whole words of a folded text."""
+    return _WORD.findall(text)
+
+
+def carrier_meaning(folded: str) -> InboundMeaning | None:
+    """Opt-out, opt-in or help when the whole (folded) text is one of the carrier words."""
+    return CARRIER_WORDS.get(folded)
+
+
+def check_in_digit(folded: str) -> str | None:
+    """"1", "2" or "3" when that digit is the whole (folded) text."""
+    return folded if folded in CHECK_IN_DIGITS else None
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    exact: frozenset[str]
+    stems: tuple[str, ...]
+    phrases: tuple[str, ...]
+
+    def found_in(self, words: list[str], joined: str) -> bool:
+        return (not self.exact.isdisjoint(words)
+                or any(w.startswith(stem) for w in words for stem in self.stems)
+                or any(f" {phrase} " in joined for phrase in self.phrases))
+
+
+def _vocabulary(entries) -> _Vocabulary:
+    exact, stems, phrases = set(), [], []
+    for entry in entries:
+        word = fold(entry.rstrip("*"))
+        if entry.endswith("*"):
+            stems.append(word)
+        elif " " in word:
+            phrases.append(word)
+        else:
+            exact.add(word)
+    return _Vocabulary(frozenset(exact), tuple(stems), tuple(phrases))
+
+
+_VOCABULARIES = {category: _vocabulary(w for words in by_language.values() for w in words)
+                 for category, by_language in WORDS.items()}
+
+
+def categories_in(text: str) -> list[NeedCategory]:
+    """Every need category whose words appear in `text`, most severe first."""
+    words = words_of(fold(text))
+    joined = f" {' '.join(words)} "
+    found = [c for c, vocabulary in _VOCABULARIES.items() if vocabulary.found_in(words, joined)]
+    return sorted(found, key=lambda c: _RANK[SEVERITY[c]])  # stable: table order within a rank
+
+
+@dataclass(frozen=True)
+class NeedWords:
+    """What a text was understood to be about: the need to raise, and everything it named."""
+
+    category: NeedCategory
+    severity: NeedSeverity
+    named: tuple[NeedCategory, ...]
+
+
+def need_in(text: str) -> NeedWords | None:
+    """The most severe need `text` names, or None when it names none."""
+    found = categories_in(text)
+    if not found:
+        return None
+    return NeedWords(found[0], SEVERITY[found[0]], tuple(found))

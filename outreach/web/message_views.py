@@ -1,0 +1,310 @@
+"""Pages for the texts: the message log, one message, the console outbox, the opt-out list,
+and the "Texts" section of a client's page with its "Send a text" form."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from outreach.auth import access
+from outreach.consent.services import may_share_with
+from outreach.db import db
+from outreach.enums import InboundMeaning, MessageDirection, MessageKind, MessageStatus
+from outreach.errors import APIError, Conflict
+from outreach.messages import numbers, services
+from outreach.messages.models import Message, SmsNumber
+from outreach.messages.schemas import DecideIn, MessageIn
+from outreach.people.models import Client
+from outreach.people.services import client_for_change, get_client
+from outreach.programmes.models import Programme
+from outreach.schemas import MAX_ID
+from outreach.web.client_views import LANGUAGES
+from outreach.web.forms import attempt, form_data, refusal_errors, validate_form
+
+bp = Blueprint("messages", __name__)
+PAGE = 50
+RECENT = 20  # texts on a client's page, and texts from unknown numbers on the log
+# Shown when a message names no programme: the one every programme starts with.
+DEFAULT_ZONE = "Europe/Jersey"
+
+Status = MessageStatus
+STATUS_WORDS = {
+    Status.QUEUED: "Waiting to be sent", Status.SENDING: "Being sent", Status.SENT: "Sent",
+    Status.DELIVERED: "Delivered", Status.UNDELIVERED: "Not delivered",
+    Status.FAILED: "Failed", Status.UNKNOWN: "Not known: please decide",
+    Status.CANCELLED: "Not sent", Status.RECEIVED: "Received",
+}
+KIND_WORDS = {
+    MessageKind.CHECK_IN: "Check-in text", MessageKind.APPOINTMENT_REMINDER:
+    "Appointment reminder", MessageKind.PRESCRIPTION_NOTICE: "Prescription on its way",
+    MessageKind.VISIT_REPORT: "Visit report", MessageKind.ALERT: "Alert",
+    MessageKind.WORKSHOP_REMINDER: "Workshop reminder", MessageKind.REPLY: "Automatic reply",
+    MessageKind.FREE_TEXT: "Text from staff",
+}
+MEANING_WORDS = {
+    InboundMeaning.CHECK_IN_ANSWER: "Answer to a check-in",
+    InboundMeaning.OPT_OUT: "Asked to stop all texts",
+    InboundMeaning.OPT_IN: "Asked to have texts again",
+    InboundMeaning.HELP: "Asked what the texts are",
+    InboundMeaning.NEED: "Asked for help",
+    InboundMeaning.REPEAT: "The same text again",
+    InboundMeaning.LOOP: "An automatic sender: not answered",
+    InboundMeaning.UNKNOWN_SENDER: "From a number we do not know",
+}
+DIRECTIONS = [(MessageDirection.OUTBOUND.value, "Sent by us"),
+              (MessageDirection.INBOUND.value, "Received")]
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    g.via = "web"
+
+
+def _require_staff() -> None:
+    if current_user.role not in services.MANAGERS:
+        abort(403)
+
+
+@bp.app_template_global()
+def shows_texts() -> bool:
+    """Whether the current user has the message pages (the menu and the client page ask)."""
+    return current_user.is_authenticated and current_user.role in services.MANAGERS
+
+
+@bp.app_template_global()
+def text_time(moment: datetime | None, timezone: str | None) -> str:
+    """A time as people read it, in the programme's time zone: Tue 4 March 2025, 10:30."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo(timezone or DEFAULT_ZONE))
+    return f"{local:%a} {local.day} {local:%B %Y, %H:%M}"
+
+
+@bp.app_template_global()
+def text_words() -> dict:
+    """The plain words the pages use for statuses, kinds, meanings and languages."""
+    return {"status": STATUS_WORDS, "kind": KIND_WORDS, "meaning": MEANING_WORDS,
+            "language": LANGUAGES}
+
+
+@bp.app_template_global()
+def texts_for_client(client: Client) -> dict | None:
+    """What the client page's "Texts" section shows; None for those without message pages.
+
+    The client page has already recorded the read of this client.
+    """
+    if not shows_texts():
+        return None
+    messages = db.session.scalars(services.visible_messages(current_user, client_id=client.id)
+                                  .order_by(Message.id.desc()).limit(RECENT)).all()
+    can_send = access.can_manage_client(current_user, client)
+    return {"messages": messages, "timezone": client.programme.timezone,
+            "can_send": can_send, "recipients": _recipients(client) if can_send else [],
+            "why_not": numbers.why_not_text(client.phone)}
+
+
+def _recipients(client: Client) -> list[tuple[str, str]]:
+    """Who the "Send a text" form offers: the client, and contacts they agreed to share with."""
+    offered = [("", f"{client.full_name} (the client)")]
+    for contact in client.contacts:
+        if contact.phone and may_share_with(client, contact=contact):
+            relationship = contact.relationship_to_client or "contact"
+            offered.append((str(contact.id), f"{contact.name} ({relationship})"))
+    return offered
+
+
+def _zones(messages) -> dict[int, str]:
+    """Each shown message's time zone: its programme's (so times read as they did there)."""
+    ids = {m.programme_id for m in messages} - {None}
+    zones = dict(db.session.execute(select(Programme.id, Programme.timezone)
+                                    .where(Programme.id.in_(ids))).all()) if ids else {}
+    return {m.id: zones.get(m.programme_id, DEFAULT_ZONE) for m in messages}
+
+
+def _arg(name: str, allowed) -> str | None:
+    value = request.args.get(name, "")
+    return value if value in allowed else None
+
+
+def _id_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID \
+        else None
+
+
+# --- The message log -------------------------------------------------------------------------
+
+@bp.get("/messages/")
+def index():
+    """The log of texts in and out, newest first, with texts from unknown numbers apart;
+    `client_id` narrows it to one client's texts (an audited read of that client)."""
+    _require_staff()
+    about = None
+    if request.args.get("client_id"):
+        client_id = _id_arg("client_id")
+        if client_id is None:
+            abort(404)
+        about = get_client(current_user, client_id, purpose="messages")
+    programmes = db.session.scalars(select(Programme).where(
+        access.programme_filter(current_user)).order_by(Programme.name)).all()
+    filters = {"client_id": about.id if about else None,
+               "programme_id": _id_arg("programme_id"),
+               "direction": _arg("direction", {d for d, _ in DIRECTIONS}),
+               "status": _arg("status", {s.value for s in Status})}
+    query = services.visible_messages(current_user, **filters)
+    before = _id_arg("before")
+    if before is not None:
+        query = query.where(Message.id < before)
+    rows = db.session.scalars(query.order_by(Message.id.desc()).limit(PAGE + 1)).all()
+    older = rows[PAGE - 1].id if len(rows) > PAGE else None
+    rows = rows[:PAGE]
+    strangers = db.session.scalars(services.unknown_senders(current_user)
+                                   .order_by(Message.id.desc()).limit(RECENT)).all()
+    services.audit_listing(current_user, rows)
+    db.session.commit()
+    return render_template(
+        "messages/index.html", messages=rows, strangers=strangers,
+        zones=_zones([*rows, *strangers]), programmes=programmes, directions=DIRECTIONS,
+        filters=filters, first_page=before is None and about is None, about=about,
+        older_url=url_for("messages.index", before=older,
+                          **{k: v for k, v in filters.items() if v is not None})
+        if older else None)
+
+
+@bp.get("/messages/<int:message_id>")
+def show(message_id: int):
+    """One text with its status history; an interrupted one offers the two decisions."""
+    _require_staff()
+    message = services.get_message(current_user, message_id)
+    can_decide = message.status == Status.UNKNOWN and (
+        message.client is None or access.can_manage_client(current_user, message.client))
+    programme = db.session.get(Programme, message.programme_id) if message.programme_id else None
+    db.session.commit()
+    return render_template("messages/show.html", message=message, can_decide=can_decide,
+                           programme=programme,
+                           timezone=programme.timezone if programme else DEFAULT_ZONE)
+
+
+@bp.post("/messages/<int:message_id>/decide")
+def decide(message_id: int):
+    """Send again, or drop, a text whose sending is not known."""
+    _require_staff()
+    message = services.message_for_change(current_user, message_id)
+    data, errors = validate_form(DecideIn(), form_data(DecideIn(), request.form))
+    if not errors:
+        errors = attempt(lambda: services.decide(current_user, message, data["action"]))
+    if errors:
+        db.session.rollback()
+        services.get_message(current_user, message_id)  # the read stays on record
+        db.session.commit()
+        flash(" ".join(errors.values()), "error")
+        return redirect(url_for("messages.show", message_id=message_id))
+    db.session.commit()
+    flash("It will be sent again now." if data["action"] == services.SEND_AGAIN
+          else "Dropped: it will not be sent.", "success")
+    return redirect(url_for("messages.show", message_id=message_id))
+
+
+# --- The console backend's outbox --------------------------------------------------------------
+
+@bp.get("/messages/outbox")
+def outbox():
+    """Texts the console backend "sent", shown as a phone would show them, newest first."""
+    _require_staff()
+    query = services.visible_messages(current_user, direction=MessageDirection.OUTBOUND).where(
+        Message.backend.in_(("console", "twiml")))
+    before = _id_arg("before")
+    if before is not None:
+        query = query.where(Message.id < before)
+    rows = db.session.scalars(query.order_by(Message.id.desc()).limit(PAGE + 1)).all()
+    older = rows[PAGE - 1].id if len(rows) > PAGE else None
+    rows = rows[:PAGE]
+    services.audit_listing(current_user, rows)
+    db.session.commit()
+    return render_template("messages/outbox.html", messages=rows, zones=_zones(rows),
+                           older_url=url_for("messages.outbox", before=older) if older else None,
+                           console=current_app.config["SMS_BACKEND"] == "console")
+
+
+# --- Opt-outs and numbers that do not work ----------------------------------------------------
+
+@bp.get("/messages/opt-outs")
+def opt_outs():
+    """Numbers that asked for no texts, and numbers that do not work, with whose they are."""
+    _require_staff()
+    found = db.session.scalars(services.visible_numbers(current_user)
+                               .order_by(SmsNumber.phone)).all()
+    entries = services.listed(current_user, found)
+    db.session.commit()
+    return render_template(
+        "messages/opt_outs.html",
+        opted_out=[e for e in entries if e.number.opted_out_at is not None],
+        invalid=[e for e in entries if e.number.invalid_at is not None])
+
+
+@bp.post("/messages/opt-outs/<int:number_id>/clear-invalid")
+def clear_invalid(number_id: int):
+    """A person checked the number: texts may go to it again."""
+    _require_staff()
+    entry = services.get_number(current_user, number_id)
+    try:
+        services.clear_invalid(current_user, entry)
+    except Conflict as exc:  # already cleared, perhaps by someone else a moment ago
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("messages.opt_outs"))
+    db.session.commit()
+    flash("Number marked as checked. Texts will be sent to it again.", "success")
+    return redirect(url_for("messages.opt_outs"))
+
+
+# --- A client's texts ----------------------------------------------------------------------
+
+@bp.post("/clients/<int:client_id>/texts")
+def send(client_id: int):
+    """Send a short text to the client or one of their contacts, from the client's page."""
+    client = client_for_change(current_user, client_id)
+    submitted = form_data(MessageIn(), request.form, booleans=("urgent",))
+    submitted["client_id"] = client_id  # from the address, never the form
+    data, errors = validate_form(MessageIn(), submitted)
+    if not errors:
+        try:
+            message = services.send_text(current_user, client, data["body"],
+                                         contact_id=data["contact_id"], urgent=data["urgent"])
+        except APIError as exc:  # no consent, opted out, no number: said against the field
+            errors = refusal_errors(exc)
+            if "client_id" in errors:  # the form's recipient choice stands for the client
+                errors["contact_id"] = errors.pop("client_id")
+    if errors:
+        db.session.rollback()
+        client = client_for_change(current_user, client_id)
+        db.session.commit()
+        return render_template("messages/send_form.html", client=client, errors=errors,
+                               values=request.form, recipients=_recipients(client)), 422
+    db.session.commit()
+    flash(_sent_words(message), "success")
+    return redirect(url_for("clients.show", client_id=client_id, _anchor="texts"))
+
+
+def _sent_words(message: Message) -> str:
+    words = "Text written. It is being sent now."
+    if message.held_reason:
+        words = f"Text written. {message.held_reason}."
+    if message.segments > 1:
+        words += (f" It is long: it goes as {message.segments} parts, each one paid for.")
+    return words
