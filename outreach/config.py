@@ -9,6 +9,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+# Our number on a laptop with the console backend: Ofcom's drama range, never anyone's.
+CONSOLE_FROM_NUMBER = "+447700900000"
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused in production, see check()
 
 # Every setting the application understands, with its default. Values from the environment are
@@ -118,6 +120,9 @@ def load(overrides: dict | None, instance_path: str) -> dict:
         # Inbound texts are signed with this token; on a laptop `sms-simulate` signs with the
         # same one, so the webhook's check is the real one even without a Twilio account.
         config["TWILIO_AUTH_TOKEN"] = _instance_secret(instance_path, "twilio_auth_token")
+    if config["SMS_BACKEND"] == "console" and not config["TWILIO_FROM_NUMBER"]:
+        # Texts in the outbox come from, and texts in go to, a number like a real one would.
+        config["TWILIO_FROM_NUMBER"] = CONSOLE_FROM_NUMBER
     return config
 
 

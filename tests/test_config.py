@@ -30,10 +30,13 @@ def test_production_starts_with_a_real_key_and_tightens_defaults(monkeypatch):
 
 
 def test_development_defaults(monkeypatch, tmp_path):
-    for key in ("OUTREACH_ENV", "DATABASE_URL", "SECRET_KEY", "SMS_BACKEND"):
+    for key in ("OUTREACH_ENV", "DATABASE_URL", "SECRET_KEY", "SMS_BACKEND",
+                "TWILIO_FROM_NUMBER"):
         monkeypatch.delenv(key, raising=False)
     app = create_app()
     assert app.config["SMS_BACKEND"] == "console"
+    # The console backend texts from a fictional number, as a real deployment has its own.
+    assert app.config["TWILIO_FROM_NUMBER"] == "+447700900000"
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/outreach.sqlite3")
     assert app.config["SECRET_KEY"] != DEFAULT_SECRET_KEY

@@ -19,13 +19,13 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from outreach.cli import cli
+from outreach.config import CONSOLE_FROM_NUMBER
 from outreach.db import db
 from outreach.enums import MessageDirection
 from outreach.messages.models import Message
 
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 PATH = "/sms/inbound"
-FALLBACK_TO = "+447700900000"  # Ofcom's drama range: never anyone's number
 TIMEOUT_SECONDS = 15
 
 
@@ -66,7 +66,7 @@ def sms_simulate(sender: str, body: str, to: str | None, local: bool, as_curl: b
     """Send a text to /sms/inbound as Twilio would (signed), and show the reply."""
     config = current_app.config
     url = config["PUBLIC_BASE_URL"].rstrip("/") + PATH
-    form = twilio_form(sender, to or config["TWILIO_FROM_NUMBER"] or FALLBACK_TO, body)
+    form = twilio_form(sender, to or config["TWILIO_FROM_NUMBER"] or CONSOLE_FROM_NUMBER, body)
     signature = RequestValidator(config["TWILIO_AUTH_TOKEN"]).compute_signature(url, form)
     if as_curl:
         click.echo(curl_command(url, form, signature))
