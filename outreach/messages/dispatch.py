@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select, update
 
 from channels.sms import (
     OutboundText,
@@ -26,9 +26,9 @@ from channels.sms import (
 from outreach.db import db, utcnow
 from outreach.enums import MessageDirection, MessageStatus
 from outreach.messages import numbers
-from outreach.messages.models import Message
+from outreach.messages.models import Message, MessageEvent
 from outreach.messages.outbox import hold
-from outreach.messages.status import FROM_PROVIDER, advance, set_status
+from outreach.messages.status import FROM_PROVIDER, moves_forward, set_status
 from outreach.programmes.models import Programme
 from outreach.tick import periodic
 
@@ -215,35 +215,62 @@ def dispatch_many(ids: list[int] | None = None, now: datetime | None = None,
 
 def _record(results: dict[int, SendResult | SendFailed], chosen: SmsBackend,
             now: datetime) -> dict[int, MessageStatus]:
-    """Store what the provider said about each text of a chunk, in one transaction."""
+    """Store what the provider said about each text of a chunk, in one transaction.
+
+    Texts the provider took (nearly all) are written with two bulk statements; the few it
+    refused go through `_failed` one by one, since each may teach us about its number.
+    """
     # Locked and read afresh: a status callback may have got in before us.
-    messages = {m.id: m for m in db.session.scalars(
-        select(Message).where(Message.id.in_(results)).with_for_update()
-        .execution_options(populate_existing=True))}
-    settled = {}
+    current = {row.id: row.status for row in db.session.execute(
+        select(Message.id, Message.status).where(Message.id.in_(results)).with_for_update())}
+    settled, rows, events = {}, [], []
     for message_id, result in results.items():
-        message = messages[message_id]
         if isinstance(result, SendFailed):
-            _failed(message, result, chosen, now)
-        else:
-            _accepted(message, result, chosen.name, now)
-        settled[message_id] = message.status
+            continue
+        row, event = _accepted(message_id, current[message_id], result, chosen.name, now)
+        rows.append(row)
+        if event is not None:
+            events.append(event)
+        settled[message_id] = row.get("status", current[message_id])
+    if rows:
+        db.session.execute(update(Message), rows)
+        _forget(settled)
+    if events:  # an empty list would insert one row of defaults
+        db.session.execute(insert(MessageEvent), events)
+    for message in db.session.scalars(select(Message).where(Message.id.in_(
+            [i for i, r in results.items() if isinstance(r, SendFailed)]))):
+        _failed(message, results[message.id], chosen, now)
+        settled[message.id] = message.status
     return settled
 
 
-def _accepted(message: Message, result: SendResult, backend_name: str, now: datetime) -> None:
-    message.provider_sid = result.sid
-    message.backend = backend_name
+def _accepted(message_id: int, was: MessageStatus, result: SendResult, backend_name: str,
+              now: datetime) -> tuple[dict, dict | None]:
+    """The row changes and the history event for a text the provider took."""
+    row = {"id": message_id, "provider_sid": result.sid, "backend": backend_name,
+           "error_reason": "", "updated_at": now}
     if result.sender:
-        message.service_number = result.sender
-    message.error_reason = ""
+        row["service_number"] = result.sender
     status = FROM_PROVIDER[result.status]
-    detail = f"Accepted by {backend_name} ({result.raw_status or result.status})"
-    if status == message.status == MessageStatus.SENDING:
-        set_status(message, status, now, detail)  # still on its way, now with the provider
-    else:
-        # Never backwards: a `delivered` callback that beat this answer stands.
-        advance(message, status, now, detail)
+    # Still `sending`, now with the provider (worth a line in the history), or further on;
+    # never backwards: a `delivered` callback that beat this answer stands.
+    if not (status == was == MessageStatus.SENDING or moves_forward(was, status)):
+        return row, None
+    row["status"] = status
+    if status in (MessageStatus.SENT, MessageStatus.DELIVERED):
+        row["sent_at"] = now
+    if status == MessageStatus.DELIVERED:
+        row["delivered_at"] = now
+    return row, {"message_id": message_id, "status": status, "at": now,
+                 "detail": f"Accepted by {backend_name} ({result.raw_status or result.status})"}
+
+
+def _forget(ids) -> None:
+    """Bulk statements bypass the objects this session holds: have them read afresh."""
+    # By identity key: reading `held.id` would load each expired object just to expire it.
+    for (model, key, *_), held in list(db.session.identity_map.items()):
+        if model is Message and key[0] in ids:
+            db.session.expire(held)
 
 
 def _failed(message: Message, failure: SendFailed, chosen: SmsBackend, now: datetime) -> None:

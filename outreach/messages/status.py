@@ -55,9 +55,14 @@ def advance(message: Message, status: MessageStatus, now: datetime, detail: str 
     Answers whether anything changed: the same report twice, or `sent` after `delivered`,
     changes nothing.
     """
-    current = RANK[message.status]
-    if RANK[status] < current or (RANK[status] == current and (
-            status == message.status or message.status in FINAL)):
+    if not moves_forward(message.status, status):
         return False
     set_status(message, status, now, detail, error_code)
     return True
+
+
+def moves_forward(current: MessageStatus, reported: MessageStatus) -> bool:
+    """Whether `reported` is news for a message at `current` (a later step, or settling one)."""
+    if RANK[reported] != RANK[current]:
+        return RANK[reported] > RANK[current]
+    return reported != current and current not in FINAL
