@@ -3,8 +3,8 @@
 "use strict";
 
 var PAGES = "visitor-pages";
-var STATIC = "visitor-static-v1";
-var STATIC_FILES = ["/static/app.css", "/static/visitor.js"];
+var STATIC = "visitor-static-v2";
+var STATIC_FILES = ["/static/app.css", "/static/app.js", "/static/visitor.js"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(STATIC).then(function (cache) {
@@ -13,7 +13,12 @@ self.addEventListener("install", function (event) {
 });
 
 self.addEventListener("activate", function (event) {
-  event.waitUntil(self.clients.claim());
+  // Older versions' static caches hold files this version no longer serves from them.
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (name) {
+      return name.indexOf("visitor-static-") === 0 && name !== STATIC;
+    }).map(function (name) { return caches.delete(name); }));
+  }).then(function () { return self.clients.claim(); }));
 });
 
 function fromCache(request, cacheName) {

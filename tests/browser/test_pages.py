@@ -286,6 +286,8 @@ def _enrol_form_with_errors(page, server, expect):
     page.get_by_role("group", name="Designated contact").get_by_label("Email").fill("no-at")
     page.get_by_role("button", name="Enrol").click()
     expect(page.get_by_role("alert")).to_contain_text("Please check the form")
+    # The page opens on the list of mistakes, not at the top.
+    expect(page.get_by_role("alert")).to_be_focused()
 
 
 def _enrol_form_duplicate(page, server, expect):
