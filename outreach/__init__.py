@@ -65,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     from outreach.messages import outbox
     from outreach.messages import template_cli as _sms_cli  # noqa: F401 - registers sms-templates
     from outreach.people import cli as _people_cli  # noqa: F401 - registers data commands
+    from outreach.selfreport import views as selfreport_views
 
     app.after_request(outbox.after_request)
     if app.config["CELERY_BROKER_URL"]:
@@ -78,5 +79,6 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(sms_webhooks.bp)  # Twilio signs its requests instead: see channels/sms/webhooks
     app.register_blueprint(sms_webhooks.bp)
     web.init_app(app)
+    app.register_blueprint(selfreport_views.bp)  # public pages: the texted link is the key
     app.cli.add_command(cli)
     return app

@@ -13,4 +13,5 @@ def load_all() -> None:
     from outreach.people import models as _people  # noqa: F401
     from outreach.programmes import models as _programmes  # noqa: F401
     from outreach.rounds import models as _rounds  # noqa: F401
+    from outreach.selfreport import models as _selfreport  # noqa: F401
     from outreach.visits import models as _visits  # noqa: F401

@@ -723,6 +723,32 @@ route("POST", "/sms/status", [
 SIGNED_NOT_CSRF = {"/sms/inbound", "/sms/status"}
 
 
+# --- Self-report form ---------------------------------------------------------------------------
+# The public pages answer to the texted link alone: every caller, logged in or not, gets the same.
+# Texting the link is a change to the client, for those who manage them.
+
+def _selfreport_ids(ids: dict) -> None:
+    from outreach.auth.models import User
+    from outreach.selfreport.services import issue_link
+
+    coordinator = db.session.get(User, ids["coordinator_user"])
+    _, ids["selfreport_token"] = issue_link(coordinator,
+                                            db.session.get(Client, ids["client_on_round"]))
+    ids["selfreport_dead"] = "A" * 32  # well-formed, names no link
+
+
+#        refs                                   A    C    V    P    T    X    anon
+SELF_REPORT_PAGE = [
+    ({"token": "selfreport_token"},             200, 200, 200, 200, 200, 200, 200),
+    ({"token": "selfreport_dead"},              404, 404, 404, 404, 404, 404, 404),
+]
+route("GET", "/tell-us/<token>", SELF_REPORT_PAGE)
+route("GET", "/tell-us/<token>/thanks", SELF_REPORT_PAGE)
+route("POST", "/tell-us/<token>", _with_status(SELF_REPORT_PAGE, 302),
+      body=lambda t: {"category": "fall", "how_soon": "today"})
+route("POST", "/clients/<int:client_id>/self-report-link", _with_status(PAGE_CHANGE, 302))
+
+
 # --- Running the table ----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -809,6 +835,7 @@ def _ids(world) -> dict:
     _visit_and_need_ids(ids)
     _care_ids(ids)
     _message_ids(ids)
+    _selfreport_ids(ids)
     db.session.commit()
     return ids
 

@@ -25,6 +25,7 @@ SAMPLE_NAMES = {
     "pharmacy": "Les Ruettes Pharmacy",
     "workshop": "Get Online",
     "place": "St Helier Library",
+    "link": "https://callandcheck.example.org/tell-us/" + "x" * 32,
 }
 
 

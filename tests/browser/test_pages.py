@@ -466,6 +466,34 @@ def _send_text_errors(page, server, expect):
     expect(page.get_by_role("alert")).to_contain_text("Please check the form")
 
 
+def _self_report_form(page, server, expect):
+    """A coordinator texts the link; then, as the client with no login, it is opened."""
+    _client_page(page, server, expect)
+    page.get_by_role("button", name="Text a link to tell us what they need").click()
+    expect(page.get_by_role("status")).to_contain_text("A link was texted to")
+    newest = page.locator("#texts .sms-body").filter(has_text="/tell-us/").first.inner_text()
+    path = re.search(r"/tell-us/[A-Za-z0-9_-]{32}", newest).group(0)
+    page.context.clear_cookies()
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tell us what you need")
+
+
+def _self_report_errors(page, server, expect):
+    _self_report_form(page, server, expect)
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please check the form")
+
+
+def _self_report_thanks(page, server, expect):
+    _self_report_form(page, server, expect)
+    page.get_by_role("link", name="Polski").click()
+    page.get_by_label("Upadłem / upadłam").check()
+    page.get_by_label("Dzisiaj").check()
+    page.get_by_label("Czy chcesz coś dodać?").fill("Upadłam w kuchni.")
+    page.get_by_role("button", name="Wyślij").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dziękujemy")
+
+
 PAGES = {
     "login": _login_page,
     "login-failed": _login_failed,
@@ -502,6 +530,9 @@ PAGES = {
     "texts-opt-outs": _texts_opt_outs,
     "client-texts-section": _client_texts_section,
     "send-text-errors": _send_text_errors,
+    "self-report-form": _self_report_form,
+    "self-report-errors": _self_report_errors,
+    "self-report-thanks": _self_report_thanks,
 }
 
 

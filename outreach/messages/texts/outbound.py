@@ -155,6 +155,16 @@ TEXTS: dict[str, dict[Language, str]] = {
         FR: "Bonjour {first_name}, rappel : {workshop} le {day} à {time}, {place}. Nous vous "
             "attendons !",
     },
+    # --- The web self-report form: a per-client link (outreach/selfreport) --------------------
+    "self_report_link": {
+        EN: "Hello {first_name}, it's Call & Check. To tell us what you need, open this link: "
+            "{link}",
+        PT: "{first_name}, para nos dizer do que precisa, abra este link: {link} (Call & Check)",
+        PL: "{first_name}, napisz nam, czego potrzebujesz, pod tym linkiem: {link} "
+            "(Call & Check)",
+        FR: "Bonjour {first_name}, ici Call & Check. Pour nous dire ce dont vous avez besoin : "
+            "{link}",
+    },
 }
 
 # Words put into a template's fields when the record leaves something blank.
