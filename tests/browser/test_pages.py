@@ -482,6 +482,7 @@ def _self_report_errors(page, server, expect):
     _self_report_form(page, server, expect)
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("alert")).to_contain_text("Please check the form")
+    expect(page.get_by_role("alert")).to_be_focused()
 
 
 def _self_report_thanks(page, server, expect):
