@@ -153,3 +153,15 @@ def test_every_weekday_and_month_is_spelled_in_every_language():
 def test_an_unknown_language_falls_back_to_english():
     assert dates.day_and_time(MORNING, "de", "Europe/Jersey") == "Tuesday 3 March at 10:30"
     assert dates.day_and_time(MORNING, None, "Europe/Jersey") == "Tuesday 3 March at 10:30"
+
+
+def test_a_long_rendering_is_logged_once_per_template_and_language(caplog, monkeypatch):
+    from outreach.messages import texts as registry
+
+    monkeypatch.setattr(registry, "_WARNED", set())
+    with caplog.at_level("WARNING", logger="outreach.messages.texts"):
+        for _ in range(3):
+            registry.render("check_in", "pl", first_name="Zofia")
+        registry.render("check_in", "en", first_name="Mary")  # one segment: nothing to say
+    assert [r.getMessage() for r in caplog.records] == [
+        "Text check_in in pl needs 2 segments (UCS-2)"]

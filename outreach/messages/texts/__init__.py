@@ -17,6 +17,7 @@ from outreach.messages.texts import outbound, replies
 log = logging.getLogger(__name__)
 
 TEXTS: dict[str, dict[Language, str]] = {**outbound.TEXTS, **replies.TEXTS}
+_WARNED: set[tuple[str, Language]] = set()
 
 
 class MissingText(KeyError):
@@ -41,8 +42,10 @@ def render(key: str, language: Language | str | None, **values) -> str:
     text = versions.get(chosen) or versions[Language.ENGLISH]
     body = text.format(**values)
     parts = segments.count(body)
-    if not parts.single:
-        # Worth knowing (each part is billed) but not worth refusing: the log says which.
+    if not parts.single and (key, chosen) not in _WARNED:
+        # Worth knowing (each part is billed) but not worth refusing: the log says which, once
+        # per template and language, not at every daily check-in.
+        _WARNED.add((key, chosen))
         log.warning("Text %s in %s needs %d segments (%s)", key, chosen.value, parts.count,
                     parts.encoding)
     return body
