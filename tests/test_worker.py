@@ -7,7 +7,6 @@ another process, so it cannot see the rolled-back transaction the other tests li
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.local_redis import require_redis
 
 REPO = Path(__file__).resolve().parent.parent
 BROKER = "redis://127.0.0.1:6379/14"
@@ -49,20 +50,9 @@ QUEUE_A_TEXT = textwrap.dedent("""
 """)
 
 
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def environment(tmp_path):
-    if not _redis_up():
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail("Redis is not answering on 127.0.0.1:6379")
-        pytest.skip("Redis is not answering on 127.0.0.1:6379")
+    require_redis()
     subprocess.run([sys.executable, "-c", "import redis; redis.Redis.from_url("  # noqa: S603
                     f"'{BROKER}').flushdb()"], check=True)
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",

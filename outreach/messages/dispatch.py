@@ -141,11 +141,16 @@ def hand_over(ids: list[int]) -> int:
     return len(ids)
 
 
+def _due(now: datetime):
+    """The condition of a queued outbound text whose time has come."""
+    return (Message.direction == MessageDirection.OUTBOUND,
+            Message.status == MessageStatus.QUEUED,
+            or_(Message.send_at.is_(None), Message.send_at <= now))
+
+
 def _claim(now: datetime, ids: list[int] | None, limit: int) -> list[Message]:
     """Lock due queued texts (those named, or the oldest due), skipping any another worker has."""
-    query = select(Message).where(Message.direction == MessageDirection.OUTBOUND,
-                                  Message.status == MessageStatus.QUEUED,
-                                  or_(Message.send_at.is_(None), Message.send_at <= now))
+    query = select(Message).where(*_due(now))
     if ids is not None:
         query = query.where(Message.id.in_(ids))
     return list(db.session.scalars(query.order_by(Message.id).limit(limit)
@@ -342,10 +347,7 @@ def send_due_texts(now: datetime) -> str:
     db.session.commit()
     if current_app.config["CELERY_BROKER_URL"]:
         sent = hand_over(list(db.session.scalars(
-            select(Message.id).where(Message.direction == MessageDirection.OUTBOUND,
-                                     Message.status == MessageStatus.QUEUED,
-                                     or_(Message.send_at.is_(None), Message.send_at <= now))
-            .order_by(Message.id).limit(BATCH))))
+            select(Message.id).where(*_due(now)).order_by(Message.id).limit(BATCH))))
     else:
         sent = 0
         while True:

@@ -4,7 +4,6 @@ and the "Texts" section of a client's page with its "Send a text" form."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -32,6 +31,7 @@ from outreach.people.models import Client
 from outreach.people.services import client_for_change, get_client
 from outreach.programmes.models import Programme
 from outreach.schemas import MAX_ID
+from outreach.web import local_time
 from outreach.web.client_views import LANGUAGES
 from outreach.web.forms import attempt, form_data, refusal_errors, validate_form
 
@@ -91,7 +91,7 @@ def text_time(moment: datetime | None, timezone: str | None) -> str:
     """A time as people read it, in the programme's time zone: Tue 4 March 2025, 10:30."""
     if moment is None:
         return ""
-    local = moment.astimezone(ZoneInfo(timezone or DEFAULT_ZONE))
+    local = local_time(moment, timezone or DEFAULT_ZONE)
     return f"{local:%a} {local.day} {local:%B %Y, %H:%M}"
 
 

@@ -6,8 +6,6 @@ tests cannot flake on a busy CI box; the rate actually reached is measured by sc
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 import time
 import uuid
@@ -15,6 +13,7 @@ import uuid
 import pytest
 
 from outreach.messages.dispatch import RateLimiter, SharedRateLimiter
+from tests.local_redis import require_redis
 
 REDIS = "redis://127.0.0.1:6379/13"
 
@@ -45,13 +44,7 @@ def test_the_first_text_goes_at_once():
 
 @pytest.fixture
 def shared_key():
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            pass
-    except OSError:
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail("Redis is not answering on 127.0.0.1:6379")
-        pytest.skip("Redis is not answering on 127.0.0.1:6379")
+    require_redis()
     import redis
 
     # Each run books its own slots, so parallel runs do not slow each other down.
