@@ -60,8 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
     from outreach.api import routes as _api_routes  # noqa: F401 - registers the API routes
     from outreach.api.spec import register_spec_route
     from outreach.cli import cli
+    from outreach.escalations import hooks as _escalations  # noqa: F401 - routes every need
     from outreach.messages import cli as _sms_simulate  # noqa: F401 - registers sms-simulate
-    from outreach.messages import notices as _notices  # noqa: F401 - alerts contacts of needs
     from outreach.messages import outbox
     from outreach.messages import template_cli as _sms_cli  # noqa: F401 - registers sms-templates
     from outreach.people import cli as _people_cli  # noqa: F401 - registers data commands

@@ -155,6 +155,7 @@ class MessageKind(StrEnum):
     WORKSHOP_REMINDER = "workshop_reminder"
     REPLY = "reply"  # the answer to an inbound text, sent as TwiML
     FREE_TEXT = "free_text"  # written by a coordinator
+    OUTCOME = "outcome"  # what came of a need the client told us about
 
 
 class InboundMeaning(StrEnum):
@@ -168,3 +169,58 @@ class InboundMeaning(StrEnum):
     REPEAT = "repeat"  # the same text again within minutes: joins the first one's need
     LOOP = "loop"  # an automated sender answering our answers: not answered again
     UNKNOWN_SENDER = "unknown_sender"
+    ACKNOWLEDGEMENT = "acknowledgement"  # a contact's OK to an alert: they are dealing with it
+
+
+class EscalationStatus(StrEnum):
+    """open → acknowledged → resolved; `reassigned` ends one recipient's part (another escalation
+    takes over); `reopened` is open again after a resolve."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    REASSIGNED = "reassigned"
+    REOPENED = "reopened"
+
+
+# Statuses in which an escalation still waits for its recipient (one per client, category and
+# recipient at a time).
+ESCALATION_LIVE = (EscalationStatus.OPEN, EscalationStatus.ACKNOWLEDGED,
+                   EscalationStatus.REOPENED)
+
+
+class RecipientKind(StrEnum):
+    """Who a routing rule sends to: named organisations, or whoever fills a role for the client."""
+
+    ORGANISATION = "organisation"
+    GP_PRACTICE = "gp_practice"  # the client's own GP practice
+    CONTACTS = "contacts"  # the client's designated contacts who receive alerts
+    COORDINATOR = "coordinator"  # the programme's operator
+
+
+class EscalationOutcome(StrEnum):
+    """How the recipient closed it."""
+
+    HELPED = "helped"
+    REFERRED_ON = "referred_on"
+    ALREADY_IN_HAND = "already_in_hand"
+    NOT_NEEDED = "not_needed"
+    COULD_NOT_REACH = "could_not_reach"
+    DECLINED = "declined"
+    OTHER = "other"
+
+
+class EscalationEventKind(StrEnum):
+    """Every entry of an escalation's timeline, and every item of the providers' feeds."""
+
+    CREATED = "created"
+    JOINED = "joined"  # a repeat report of the same thing joined it
+    ACKNOWLEDGED = "acknowledged"
+    NOTE = "note"
+    RESOLVED = "resolved"
+    REASSIGNED = "reassigned"
+    HANDED_BACK = "handed_back"
+    REOPENED = "reopened"
+    OVERDUE = "overdue"  # not acknowledged within its SLA: passed to the fallback tier
+    RESOLVE_OVERDUE = "resolve_overdue"  # acknowledged but not resolved in time
+    MESSAGE = "message"  # a text sent or received about it

@@ -24,7 +24,7 @@ Job = Callable[[datetime], str]
 JOBS: dict[str, Job] = {}
 # Modules whose import registers jobs; a feature with periodic work adds its module here.
 JOB_MODULES = ["outreach.visits.safety_net", "outreach.messages.dispatch",
-               "outreach.messages.jobs"]
+               "outreach.messages.jobs", "outreach.escalations.jobs"]
 
 
 def after_commit() -> None:

@@ -61,7 +61,8 @@ def token(u) -> str:
 
 def programme(operator: Organisation, kind: ProgrammeKind = ProgrammeKind.CALL_AND_CHECK,
               **kw) -> Programme:
-    made = Programme(name=kw.pop("name", f"Programme {n()}"), kind=kind, operator=operator,
+    made = Programme(name=kw.pop("name", f"Programme {n()}"), kind=kind,
+                     operator=db.session.merge(operator),
                      timezone=kw.pop("timezone", "Europe/Jersey"), **kw)
     db.session.add(made)
     db.session.flush()
@@ -69,6 +70,7 @@ def programme(operator: Organisation, kind: ProgrammeKind = ProgrammeKind.CALL_A
 
 
 def round_(prog: Programme, visitor=None, **kw) -> Round:
+    visitor = db.session.merge(visitor) if visitor is not None else None
     made = Round(programme=prog, name=kw.pop("name", f"Round {n()}"), visitor=visitor, **kw)
     db.session.add(made)
     db.session.flush()
@@ -264,4 +266,34 @@ def sms_number(phone: str, *, opted_out: bool = False, invalid: bool = False, **
                      **kw)
     db.session.add(made)
     db.session.flush()
+    return made
+
+
+# --- Escalations --------------------------------------------------------------------------
+
+
+def escalation(c: Client, organisation: Organisation | None = None, *, contact=None,
+               category: str = "food_or_shopping", severity: str = "soon", **kw):
+    """An escalation of a new need about `c` straight to one recipient, routing rules aside
+    (`need` makes the need without routing it). Its timeline starts with a `created` event."""
+    from outreach.enums import EscalationEventKind
+    from outreach.escalations.models import Escalation, EscalationNeed
+    from outreach.escalations.services import record_event
+    from outreach.escalations.sla import due_times
+
+    made_need = kw.pop("need", None) or need(c, category, severity)
+    start = kw.pop("created_at", None) or made_need.created_at
+    due = due_times(made_need.severity, start, "Europe/Jersey")
+    key = f"contact:{contact.id}" if contact is not None else f"org:{organisation.id}"
+    made = Escalation(
+        programme_id=c.programme_id, client_id=c.id, need_id=made_need.id,
+        category=made_need.category, severity=made_need.severity,
+        organisation_id=getattr(organisation, "id", None), contact_id=getattr(contact, "id", None),
+        recipient_key=key, due_at=kw.pop("due_at", due.acknowledge_by),
+        resolve_due_at=kw.pop("resolve_due_at", due.resolve_by), created_at=start,
+        updated_at=start, **kw)
+    db.session.add(made)
+    db.session.flush()
+    db.session.add(EscalationNeed(escalation_id=made.id, need_id=made_need.id))
+    record_event(made, EscalationEventKind.CREATED, now=start)
     return made

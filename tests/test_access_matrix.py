@@ -26,10 +26,10 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from outreach.api.core import OPERATIONS
 from outreach.audit.models import AuditEvent
-from outreach.db import db
+from outreach.db import db, utcnow
 from outreach.enums import ConsentPurpose, ProgrammeKind
 from outreach.extensions import limiter
-from outreach.people.models import Client
+from outreach.people.models import Client, Contact
 from outreach.programmes.models import Programme
 from outreach.schemas import MAX_ID
 from tests import factories
@@ -749,6 +749,114 @@ route("POST", "/tell-us/<token>", _with_status(SELF_REPORT_PAGE, 302),
 route("POST", "/clients/<int:client_id>/self-report-link", _with_status(PAGE_CHANGE, 302))
 
 
+# --- Escalations ---------------------------------------------------------------------------
+# A provider sees and acts on its own organisation's escalations only; coordinators on those of
+# their operator's programmes whoever the recipient; admins on all. Visitors and tutors on none.
+
+def _escalation_ids(ids: dict) -> None:
+    from outreach.enums import EscalationOutcome, EscalationStatus, RecipientKind
+    from outreach.escalations.models import RoutingRecipient, RoutingRule
+    from outreach.organisations.models import Organisation
+
+    get = db.session.get
+    org = {key: get(Organisation, ids[key])
+           for key in ("operator", "other_operator", "gp", "food_bank")}
+    on, off, foreign = (get(Client, ids[k]) for k in ("client_on_round", "client_off_round",
+                                                       "foreign_client"))
+    for person in (on, off, foreign):
+        factories.consent(person, ConsentPurpose.SHARE_INFORMATION,
+                          organisation_id=org["food_bank"].id)
+    ids["esc_gp_on"] = factories.escalation(on, org["gp"], category="pain_or_illness").id
+    ids["esc_food_off"] = factories.escalation(off, org["food_bank"]).id
+    ids["esc_coordinator_on"] = factories.escalation(on, org["operator"],
+                                                     category="safeguarding").id
+    ids["esc_foreign"] = factories.escalation(foreign, org["other_operator"]).id
+    ids["esc_contact_on"] = factories.escalation(
+        on, contact=get(Contact, ids["contact_on"]), category="fall").id
+    ids["esc_resolved_on"] = factories.escalation(
+        on, org["gp"], category="medication", status=EscalationStatus.RESOLVED,
+        outcome=EscalationOutcome.HELPED, resolved_at=utcnow(), acknowledged_at=utcnow()).id
+    for key, programme_key in (("rule_own", "programme"), ("rule_foreign", "other_programme")):
+        rule = RoutingRule(programme_id=ids[programme_key], category="loneliness")
+        rule.recipients.append(RoutingRecipient(tier=1, kind=RecipientKind.COORDINATOR))
+        db.session.add(rule)
+        db.session.flush()
+        ids[key] = rule.id
+    ids["esc_missing"] = ids["rule_missing"] = MISSING
+
+
+ESC = "escalation_id"
+#        refs                                   A    C    V    P    T    X    anon
+ESCALATION_READ = [
+    ({ESC: "esc_gp_on"},                        200, 200, 403, 200, 403, 403, 401),
+    ({ESC: "esc_food_off"},                     200, 200, 403, 403, 403, 403, 401),
+    ({ESC: "esc_coordinator_on"},               200, 200, 403, 403, 403, 403, 401),
+    ({ESC: "esc_contact_on"},                   200, 200, 403, 403, 403, 403, 401),
+    ({ESC: "esc_foreign"},                      200, 403, 403, 403, 403, 200, 401),
+    ({ESC: "esc_missing"},                      404, 404, 403, 404, 403, 404, 401),
+]
+route("GET", "/api/v1/escalations", [
+    ({},                                        200, 200, 403, 200, 403, 200, 401),
+])
+route("GET", "/api/v1/escalations/<int:escalation_id>", ESCALATION_READ)
+route("POST", "/api/v1/escalations/<int:escalation_id>/acknowledge", ESCALATION_READ,
+      body=lambda t: {"note": "On it"})
+route("POST", "/api/v1/escalations/<int:escalation_id>/notes",
+      _with_status(ESCALATION_READ, 201), body=lambda t: {"note": "Phoned her daughter"})
+route("POST", "/api/v1/escalations/<int:escalation_id>/resolve", ESCALATION_READ,
+      body=lambda t: {"outcome": "helped", "usefulness": 4, "note": "Sorted"})
+route("POST", "/api/v1/escalations/<int:escalation_id>/hand-back", [
+    ({ESC: "esc_gp_on"},                        403, 403, 403, 200, 403, 403, 401),
+    ({ESC: "esc_food_off"},                     403, 403, 403, 403, 403, 403, 401),
+    ({ESC: "esc_foreign"},                      403, 403, 403, 403, 403, 403, 401),
+    ({ESC: "esc_missing"},                      403, 403, 403, 404, 403, 403, 401),
+], body=lambda t: {"note": "Not one for us"})
+# To the food bank, which every client has agreed to share with; already there: 409.
+route("POST", "/api/v1/escalations/<int:escalation_id>/reassign", [
+    ({ESC: "esc_gp_on"},                        200, 200, 403, 403, 403, 403, 401),
+    ({ESC: "esc_food_off"},                     409, 409, 403, 403, 403, 403, 401),
+    ({ESC: "esc_foreign"},                      200, 403, 403, 403, 403, 200, 401),
+    ({ESC: "esc_missing"},                      404, 404, 403, 403, 403, 404, 401),
+], body=lambda t: {"organisation_id": t.ids["food_bank"], "note": "Better placed"})
+route("POST", "/api/v1/escalations/<int:escalation_id>/reopen", [
+    ({ESC: "esc_resolved_on"},                  200, 200, 403, 403, 403, 403, 401),
+    ({ESC: "esc_gp_on"},                        409, 409, 403, 403, 403, 403, 401),
+    ({ESC: "esc_foreign"},                      409, 403, 403, 403, 403, 409, 401),
+    ({ESC: "esc_missing"},                      404, 404, 403, 403, 403, 404, 401),
+], body=lambda t: {"note": "Still no food in the house"})
+
+
+def _rule_body(t) -> dict:
+    own = t.ref.get("rule_id") != t.ids["rule_foreign"]
+    programme = t.ref.get("programme_id") or t.ids["programme" if own else "other_programme"]
+    return {"programme_id": programme, "category": "money", "severity": "urgent",
+            "recipients": [{"kind": "coordinator"}], "acknowledge_minutes": 30}
+
+
+RULE = "rule_id"
+#        refs                                   A    C    V    P    T    X    anon
+RULE_READ = [
+    ({RULE: "rule_own"},                        200, 200, 403, 403, 403, 403, 401),
+    ({RULE: "rule_foreign"},                    200, 403, 403, 403, 403, 200, 401),
+    ({RULE: "rule_missing"},                    404, 404, 403, 403, 403, 404, 401),
+]
+route("GET", "/api/v1/routing-rules", [
+    ({},                                        200, 200, 403, 403, 403, 200, 401),
+])
+route("POST", "/api/v1/routing-rules", [
+    ({"programme_id": "programme"},             201, 201, 403, 403, 403, 403, 401),
+    ({"programme_id": "other_programme"},       201, 403, 403, 403, 403, 201, 401),
+    ({"programme_id": "missing"},               422, 422, 403, 403, 403, 422, 401),
+], body=_rule_body)
+route("GET", "/api/v1/routing-rules/<int:rule_id>", RULE_READ)
+route("PUT", "/api/v1/routing-rules/<int:rule_id>", RULE_READ, body=_rule_body)
+route("DELETE", "/api/v1/routing-rules/<int:rule_id>", _with_status(RULE_READ, 204))
+
+# [escalation web pages: rows above this line]
+# [feeds, Atom, FHIR and feed tokens: rows above this line]
+# [webhooks: rows above this line]
+
+
 # --- Running the table ----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -836,6 +944,7 @@ def _ids(world) -> dict:
     _care_ids(ids)
     _message_ids(ids)
     _selfreport_ids(ids)
+    _escalation_ids(ids)
     db.session.commit()
     return ids
 

@@ -29,6 +29,8 @@ OPERATIONS: list[tuple[str, str, dict]] = []
 class Page:
     items: list
     next_cursor: str | None
+    # Dump the items with this schema instead of the endpoint's (one of its `alternatives`).
+    schema: type[Schema] | None = None
 
 
 def _decode_cursor(raw: str | None) -> int:
@@ -117,7 +119,7 @@ def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag:
              body: type[Schema] | None = None, query: type[Schema] | None = None,
              response: type[Schema] | None = None, many: bool = False, status: int = 200,
              roles: Iterable[Role] | None = None, auth: bool = True, partial: bool = False,
-             rate_limits: Iterable = ()):
+             rate_limits: Iterable = (), alternatives: Iterable[type[Schema]] = ()):
     """Declare an API route: who may call it, what it takes, what it returns.
 
     The view receives `user`, and `data` / `params` when a body / query schema is given; it
@@ -147,7 +149,7 @@ def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag:
             if response is None:
                 payload, code = ("", 204) if result is None else (result, answer)
             elif many:
-                payload = {"items": response(many=True).dump(result.items),
+                payload = {"items": (result.schema or response)(many=True).dump(result.items),
                            "next_cursor": result.next_cursor}
                 code = answer
             else:
@@ -160,7 +162,8 @@ def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag:
         for method in methods:
             OPERATIONS.append((rule, method, {
                 "summary": summary, "tag": tag, "body": body, "query": query,
-                "response": response, "many": many, "status": status, "auth": auth,
+                "response": response, "many": many, "alternatives": tuple(alternatives),
+                "status": status, "auth": auth,
                 "roles": sorted(allowed) if allowed else None,
                 "doc": (view.__doc__ or "").strip(), "name": view.__name__,
             }))

@@ -74,10 +74,12 @@ def build() -> dict:
         if response is None:
             op["responses"]["204"] = {"description": "Done"}
         elif meta["many"]:
+            items = ({"oneOf": [response, *meta["alternatives"]]} if meta["alternatives"]
+                     else response)
             op["responses"][str(meta["status"])] = {"description": "A page", "content": {
                 "application/json": {"schema": {
                     "type": "object", "required": ["items", "next_cursor"],
-                    "properties": {"items": {"type": "array", "items": response},
+                    "properties": {"items": {"type": "array", "items": items},
                                    "next_cursor": {"type": "string", "nullable": True}}}}}}
         else:
             op["responses"][str(meta["status"])] = {"description": "OK", "content": {

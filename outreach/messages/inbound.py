@@ -41,7 +41,7 @@ from outreach.messages.status import set_status
 from outreach.messages.texts import render
 from outreach.messages.texts.replies import WHAT
 from outreach.needs.models import Need
-from outreach.needs.services import create_need
+from outreach.needs.services import close_need, create_need
 from outreach.people.models import Client, Contact
 
 log = logging.getLogger(__name__)
@@ -248,6 +248,8 @@ def _understand(message: Message, who: Sender, now: datetime) -> str | None:
         answer = render("reply_unknown_sender", Language.ENGLISH)
     elif digit is not None and (check_in := pending_check_in(who, now)) is not None:
         answer = _check_in_answer(message, check_in, digit, who.language, now)
+    elif who.contacts and keywords.acknowledgement(folded) and _takes_on(message, who):
+        answer = render("reply_contact_ok", who.language)
     else:
         answer = _need(message, who, digit is not None)
     if loop is not None:
@@ -258,6 +260,17 @@ def _understand(message: Message, who: Sender, now: datetime) -> str | None:
     if first is not None and window.replies >= REPLIES_PER_WINDOW:
         return None
     return answer
+
+
+def _takes_on(message: Message, who: Sender) -> bool:
+    """A designated contact's OK: they take on the alerts waiting for their answer."""
+    from outreach.escalations.notify import acknowledge_by_text
+
+    taken = acknowledge_by_text(list(who.contacts.values()), message)
+    if taken:
+        message.meaning = InboundMeaning.ACKNOWLEDGEMENT
+        message.need_id = taken[0].need_id
+    return bool(taken)
 
 
 def _still_open(need_id: int) -> bool:
@@ -326,10 +339,8 @@ def _close_no_response(check_in: Message, digit: str, now: datetime) -> None:
     if need is None or need.status != NeedStatus.OPEN \
             or need.category != NeedCategory.NO_RESPONSE:
         return
-    need.status, need.resolved_at = NeedStatus.RESOLVED, now
-    need.resolution = f"Replied {digit} ({ANSWERS[digit]}) by text"
-    record(None, "need.resolve", subject=need, client_id=need.client_id,
-           detail={"category": str(need.category), "by": "sms_reply"}, via="sms")
+    close_need(need, now, f"Replied {digit} ({ANSWERS[digit]}) by text", by="sms_reply",
+               via="sms")
 
 
 def _need(message: Message, who: Sender, lone_digit: bool) -> str:

@@ -166,6 +166,18 @@ def check_in_digit(folded: str) -> str | None:
     return folded if folded in CHECK_IN_DIGITS else None
 
 
+# A designated contact taking on an alert: OK in any language, and yes in each of ours (but not
+# YES itself, which the carriers keep for opting back in).
+ACKNOWLEDGEMENTS = frozenset({"ok", "okay", "ok ok", "ok thanks", "ok thank you", "sim", "tak",
+                              "oui", "d'accord", "daccord", "ok obrigado", "ok obrigada",
+                              "ok dziekuje", "ok merci"})
+
+
+def acknowledgement(folded: str) -> bool:
+    """Whether the whole (folded) text says "OK, I am dealing with it"."""
+    return folded in ACKNOWLEDGEMENTS
+
+
 @dataclass(frozen=True)
 class _Vocabulary:
     exact: frozenset[str]

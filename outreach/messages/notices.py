@@ -1,4 +1,5 @@
-"""Texts caused by events: a prescription on its way, a visit report, an alert about a need.
+"""Texts caused by events: a prescription on its way, a visit report (alerts about needs are
+sent by outreach.escalations, to the contacts the routing rules choose).
 
 Each is queued in the transaction of the change that caused it, so it is sent after that commits
 or not at all, and each has a dedupe key, so it happens at most once however often the event is
@@ -15,19 +16,13 @@ from sqlalchemy import select
 from outreach.audit.services import record
 from outreach.consent.services import may_share_with, takes_part
 from outreach.db import db, utcnow
-from outreach.enums import MessageKind, MessageStatus, NeedCategory, NeedSeverity
+from outreach.enums import MessageKind, MessageStatus
 from outreach.messages import numbers
 from outreach.messages.models import Message
 from outreach.messages.outbox import queue_text
 from outreach.messages.texts import dates
-from outreach.needs import services as needs
 from outreach.needs.models import Need
 from outreach.people.models import Client, Contact
-
-# Needs whose raising texts the client's designated contacts at once. This is the default rule
-# until routing rules (a later issue) let each programme say who hears about what.
-ALERT_CATEGORIES = frozenset({NeedCategory.FALL, NeedCategory.NO_ANSWER,
-                              NeedCategory.NO_RESPONSE})
 
 
 def first_name(full_name: str) -> str:
@@ -40,7 +35,7 @@ def may_text_client(client: Client) -> bool:
     return takes_part(client) and numbers.why_not_text(client.phone) is None
 
 
-def _to_contact(client: Client, contact: Contact, kind: MessageKind, template: str, *,
+def to_contact(client: Client, contact: Contact, kind: MessageKind, template: str, *,
                 dedupe_key: str, now: datetime, urgent: bool = False,
                 **values) -> Message | None:
     """Queue a text about `client` to one of their contacts, if consent and the number allow."""
@@ -90,7 +85,7 @@ def visit_recorded(visit, now: datetime | None = None) -> list[Message]:
     for contact in contacts:
         if contact.id in alerted:
             continue
-        message = _to_contact(
+        message = to_contact(
             client, contact, MessageKind.VISIT_REPORT, f"visit_report_{visit.outcome.value}",
             dedupe_key=f"visit:{visit.id}:report:{contact.id}", now=now,
             when=dates.when(visit.visited_at, contact.preferred_language, timezone, now))
@@ -101,34 +96,10 @@ def visit_recorded(visit, now: datetime | None = None) -> list[Message]:
 
 def _alerted_about(visit, contact_ids: list[int]) -> set[int]:
     """Which of these contacts were texted an alert about a need raised by this visit."""
-    raised = db.session.scalars(select(Need.id).where(
-        Need.visit_id == visit.id, Need.category.in_(ALERT_CATEGORIES))).all()
+    raised = db.session.scalars(select(Need.id).where(Need.visit_id == visit.id)).all()
     keys = [f"need:{need_id}:alert:{contact_id}" for need_id in raised
             for contact_id in contact_ids]
     if not keys:
         return set()
     return set(db.session.scalars(select(Message.contact_id).where(
         Message.dedupe_key.in_(keys), Message.status != MessageStatus.CANCELLED)))
-
-
-def need_raised(need: Need) -> list[Message]:
-    """Alert the client's contacts who receive alerts about a need that calls for it."""
-    if need.category not in ALERT_CATEGORIES:
-        return []
-    client = db.session.get(Client, need.client_id)
-    now = utcnow()
-    sent = []
-    for contact in client.contacts:
-        if not contact.receives_alerts:
-            continue
-        message = _to_contact(client, contact, MessageKind.ALERT, f"alert_{need.category.value}",
-                              dedupe_key=f"need:{need.id}:alert:{contact.id}", now=now,
-                              urgent=need.severity == NeedSeverity.URGENT)
-        if message is not None:
-            sent.append(message)
-    return sent
-
-
-# needs.services must not import messages (messages imports needs), so it calls its listeners.
-if need_raised not in needs.NEED_RAISED:
-    needs.NEED_RAISED.append(need_raised)

@@ -12,8 +12,9 @@ import click
 
 from channels.sms import segments
 from outreach.cli import cli
-from outreach.enums import Language
+from outreach.enums import Language, NeedCategory
 from outreach.messages.texts import TEXTS, dates
+from outreach.messages.texts.replies import WHAT
 
 # A Tuesday morning in March on the island, for the dates and times in the samples.
 SAMPLE_MOMENT = datetime(2026, 3, 3, 10, 30, tzinfo=UTC)
@@ -26,6 +27,7 @@ SAMPLE_NAMES = {
     "workshop": "Get Online",
     "place": "St Helier Library",
     "link": "https://callandcheck.example.org/tell-us/" + "x" * 32,
+    "who": "Island Larder Food Bank",
 }
 
 
@@ -39,7 +41,8 @@ class _Samples(dict):
 def sample_values(language: Language) -> dict[str, str]:
     """A realistic value for every field the templates use, written in `language`."""
     wall = dates.local(SAMPLE_MOMENT, SAMPLE_TIMEZONE)
-    return _Samples(SAMPLE_NAMES, day=dates.day(wall.date(), language),
+    return _Samples(SAMPLE_NAMES, what=WHAT[NeedCategory.FOOD_OR_SHOPPING][language],
+                    day=dates.day(wall.date(), language),
                     time=dates.clock(wall.time(), language),
                     when=dates.when(SAMPLE_MOMENT, language, SAMPLE_TIMEZONE, SAMPLE_MOMENT))
 

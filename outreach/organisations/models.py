@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,6 +17,12 @@ class Organisation(TimestampMixin, db.Model):
     kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "kind"))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # Where escalation events are POSTed, signed with the secret (HMAC-SHA256). The secret must
+    # be kept to sign with, so it is stored as is; it is shown once and never logged.
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(String(100))
+    # Since when its deliveries have kept failing (None: working, or no webhook).
+    webhook_failing_since: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.kind}>"

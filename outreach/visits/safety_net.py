@@ -26,7 +26,7 @@ from outreach.enums import (
     VisitOutcome,
 )
 from outreach.needs.models import Need
-from outreach.needs.services import create_need
+from outreach.needs.services import close_need, create_need
 from outreach.people.models import Client
 from outreach.programmes.models import Programme
 from outreach.rounds.models import Round, RoundCover
@@ -52,11 +52,7 @@ def _claimed(query, *of):
 
 
 def _resolve(need: Need, now: datetime, resolution: str) -> None:
-    need.status = NeedStatus.RESOLVED
-    need.resolved_at = now
-    need.resolution = resolution
-    record(None, "need.resolve", subject=need, client_id=need.client_id,
-           detail={"category": str(need.category), "by": "safety_net"}, via="system")
+    close_need(need, now, resolution, by="safety_net", via="system")
 
 
 def _raise(client_id: int, category: NeedCategory, description: str, now: datetime,

@@ -135,8 +135,8 @@ def test_contacts_who_receive_alerts_are_told_as_consent_allows(mary):
     tick("2026-03-03T10:00:00+00:00")
     tick("2026-03-03T14:00:00+00:00")
     [alert] = alerts_to(daughter.id)
-    assert alert.body == ("Mary: no reply to today's check-in text. The Call & Check team has "
-                          "been told and is checking.")
+    assert alert.body == ("Mary: no reply to today's check-in text. Reply OK if you are "
+                          "checking; if not, Call & Check will.")
     assert alert.status == ACCEPTED and not alert.urgent
     assert alert.dedupe_key == f"need:{no_responses(mary.id)[0].id}:alert:{daughter.id}"
     assert alerts_to(neighbour.id) == [] and alerts_to(reports_only.id) == []

@@ -135,8 +135,8 @@ def test_no_answer_alerts_the_contacts_who_get_alerts_and_reports_the_others(
     api_as(world.visitor).post("/visits", json=visit_body(family["client"], outcome="no_answer"))
     [alert] = texts(app, contact_id=family["daughter"])  # an alert, not also a report
     assert alert.kind == MessageKind.ALERT and alert.urgent
-    assert alert.body == ("Mary: no answer at the door when our visitor called. The Call & "
-                          "Check team has been told and is checking.")
+    assert alert.body == ("Mary: no answer at the door when our visitor called. Reply OK if "
+                          "you are checking; if not, Call & Check will.")
     [report] = texts(app, contact_id=family["son"])
     assert report.kind == MessageKind.VISIT_REPORT
     assert report.body == ("Call & Check: visita a Mary hoje às 10:40: ninguém abriu a porta; a "
@@ -192,15 +192,15 @@ def test_a_fall_reported_at_the_door_alerts_at_once_without_detail(app, world, a
         family["client"], answers={"falls_pain_illness": ["fall", "pain"]}))
     [alert] = texts(app, contact_id=family["daughter"])
     assert alert.kind == MessageKind.ALERT and alert.urgent
-    assert alert.body == ("Mary: a fall has been reported. The Call & Check team has been told "
-                          "and is following it up.")
+    assert alert.body == ("Mary: a fall has been reported. Reply OK if you are dealing with "
+                          "it; if not, Call & Check will follow it up.")
     assert alert.status == ACCEPTED and alert.send_at is None
-    # The son gets no alerts, so his report; pain is not a category that alerts anyone.
+    # The son gets no alerts, so his report; pain goes to the GP practice, not to contacts.
     assert [m.kind for m in texts(app, contact_id=family["son"])] == [MessageKind.VISIT_REPORT]
     assert "pain" not in alert.body.lower()
 
 
-def test_only_the_alerting_categories_alert(ctx, world, family):
+def test_only_needs_the_rules_route_to_contacts_alert_them(ctx, world, family):
     mary = db.session.get(Client, family["client"])
     create_need(None, mary, "food_or_shopping", "soon", "Fridge empty", "web")
     create_need(None, mary, "loneliness", "routine", "Lonely", "visit")

@@ -16,7 +16,7 @@ OUTBOUND = sorted(outbound.TEXTS)
 # Sent to the client's own phone; the rest go to designated contacts.
 CLIENT_FACING = {"check_in", "appointment_day_before", "appointment_soon",
                  "prescription_on_its_way", "prescription_on_its_way_unnamed",
-                 "workshop_reminder"}
+                 "workshop_reminder", "outcome", "outcome_unnamed"}
 
 
 def test_every_text_the_jobs_and_notices_send_is_there():
@@ -42,11 +42,11 @@ def test_each_renders_with_sample_values(key, language):
     assert "Margaret" in body
 
 
-def test_texts_to_contacts_carry_only_the_clients_first_name_and_a_time():
+def test_texts_to_contacts_carry_only_the_clients_first_name_a_time_and_a_kind_of_need():
     for key, versions in outbound.TEXTS.items():
         if key.startswith(("visit_report_", "alert_")):
             for text in versions.values():
-                assert fields_of(text) <= {"client_first_name", "when"}, key
+                assert fields_of(text) <= {"client_first_name", "when", "what"}, key
 
 
 def test_the_workshop_reminder_is_ready_for_the_workshop_feature():
@@ -74,7 +74,7 @@ def test_client_facing_english_texts_fit_one_segment_even_with_long_names():
     values = sample_values(EN) | {"first_name": "Jean-Christophe",
                                   "pharmacy": "Maison Verte Medical Practice Pharmacy"}
     for key in CLIENT_FACING - {"appointment_day_before", "appointment_soon",
-                                "workshop_reminder"}:
+                                "workshop_reminder", "outcome", "outcome_unnamed"}:
         assert segments.count(render(key, EN, **values)).single, key
 
 

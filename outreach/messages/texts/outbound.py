@@ -114,36 +114,80 @@ TEXTS: dict[str, dict[Language, str]] = {
         FR: "Call & Check : visite chez {client_first_name} {when} : absent(e) de son domicile. "
             "Nous repasserons comme prévu.",
     },
-    # --- Alerts to designated contacts, one per need category that alerts ---------------------
+    # --- Alerts to designated contacts, for needs routed to them (outreach/escalations) -------
+    # Each asks for an acknowledgement: "OK" (or SIM/TAK/OUI) takes ownership; unanswered, the
+    # routing rule's fallback (the coordinator by default) is told when the SLA runs out.
     "alert_fall": {
-        EN: "{client_first_name}: a fall has been reported. The Call & Check team has been told "
-            "and is following it up.",
-        PT: "{client_first_name}: foi comunicada uma queda. A equipa do Call & Check já foi "
-            "avisada e está a tratar do assunto.",
-        PL: "{client_first_name}: zgłoszono upadek. Zespół Call & Check został powiadomiony "
-            "i się tym zajmuje.",
-        FR: "{client_first_name} : une chute a été signalée. L'équipe Call & Check est "
-            "prévenue et s'en occupe.",
+        EN: "{client_first_name}: a fall has been reported. Reply OK if you are dealing with "
+            "it; if not, Call & Check will follow it up.",
+        PT: "{client_first_name}: foi comunicada uma queda. Responda OK se vai tratar do "
+            "assunto; se não, o Call & Check trata.",
+        PL: "{client_first_name}: zgłoszono upadek. Odpisz OK, jeśli się tym zajmiesz; jeśli "
+            "nie, zajmie się tym Call & Check.",
+        FR: "{client_first_name} : une chute a été signalée. Répondez OK si vous vous en "
+            "occupez ; sinon, Call & Check s'en charge.",
     },
     "alert_no_answer": {
-        EN: "{client_first_name}: no answer at the door when our visitor called. The Call & "
-            "Check team has been told and is checking.",
-        PT: "{client_first_name}: ninguém abriu a porta ao nosso visitante. A equipa do Call & "
-            "Check já foi avisada e está a verificar.",
-        PL: "{client_first_name}: nikt nie otworzył drzwi podczas wizyty. Zespół Call & Check "
-            "został powiadomiony i to sprawdza.",
-        FR: "{client_first_name} : personne n'a ouvert à notre visiteur. L'équipe Call & Check "
-            "est prévenue et vérifie.",
+        EN: "{client_first_name}: no answer at the door when our visitor called. Reply OK if "
+            "you are checking; if not, Call & Check will.",
+        PT: "{client_first_name}: ninguém abriu a porta ao nosso visitante. Responda OK se vai "
+            "verificar; se não, o Call & Check verifica.",
+        PL: "{client_first_name}: nikt nie otworzył drzwi podczas wizyty. Odpisz OK, jeśli to "
+            "sprawdzisz; jeśli nie, sprawdzi Call & Check.",
+        FR: "{client_first_name} : personne n'a ouvert à notre visiteur. Répondez OK si vous "
+            "vérifiez ; sinon, Call & Check s'en charge.",
     },
     "alert_no_response": {
-        EN: "{client_first_name}: no reply to today's check-in text. The Call & Check team has "
-            "been told and is checking.",
-        PT: "{client_first_name}: sem resposta à mensagem de hoje do Call & Check. A equipa já "
-            "foi avisada e está a verificar.",
-        PL: "{client_first_name}: brak odpowiedzi na dzisiejszego SMS-a od Call & Check. Zespół "
-            "został powiadomiony i to sprawdza.",
-        FR: "{client_first_name} : pas de réponse au SMS de Call & Check aujourd'hui. L'équipe "
-            "est prévenue et vérifie.",
+        EN: "{client_first_name}: no reply to today's check-in text. Reply OK if you are "
+            "checking; if not, Call & Check will.",
+        PT: "{client_first_name}: sem resposta à mensagem de hoje. Responda OK se vai "
+            "verificar; se não, o Call & Check verifica.",
+        PL: "{client_first_name}: brak odpowiedzi na dzisiejszego SMS-a. Odpisz OK, jeśli to "
+            "sprawdzisz; jeśli nie, sprawdzi Call & Check.",
+        FR: "{client_first_name} : pas de réponse au SMS du jour. Répondez OK si vous "
+            "vérifiez ; sinon, Call & Check s'en charge.",
+    },
+    # Any other need routed to a contact; `what` is the kind of need (never its detail).
+    "alert_need": {
+        EN: "{client_first_name}: Call & Check has a concern ({what}). Reply OK if you are "
+            "dealing with it; if not, we will.",
+        PT: "{client_first_name}: o Call & Check tem uma preocupação ({what}). Responda OK se "
+            "vai tratar do assunto; se não, tratamos nós.",
+        PL: "{client_first_name}: Call & Check ma sprawę do załatwienia ({what}). Odpisz OK, "
+            "jeśli się tym zajmiesz; jeśli nie, zajmiemy się my.",
+        FR: "{client_first_name} : Call & Check a une inquiétude ({what}). Répondez OK si vous "
+            "vous en occupez ; sinon, nous nous en chargeons.",
+    },
+    "alert_concern": {
+        EN: "{client_first_name}: Call & Check has a concern. Reply OK if you are dealing with "
+            "it; if not, we will.",
+        PT: "{client_first_name}: o Call & Check tem uma preocupação. Responda OK se vai tratar "
+            "do assunto; se não, tratamos nós.",
+        PL: "{client_first_name}: Call & Check ma sprawę do załatwienia. Odpisz OK, jeśli się "
+            "tym zajmiesz; jeśli nie, zajmiemy się my.",
+        FR: "{client_first_name} : Call & Check a une inquiétude. Répondez OK si vous vous en "
+            "occupez ; sinon, nous nous en chargeons.",
+    },
+    # --- The outcome of what the client told us, once its recipient resolved it ---------------
+    "outcome": {
+        EN: "Hello {first_name}, it's Call & Check. You told us about {what}: {who} has dealt "
+            "with it. Text us if you still need help.",
+        PT: "Olá {first_name}, é o Call & Check. Sobre {what}: {who} já tratou do assunto. "
+            "Escreva-nos se precisar.",
+        PL: "Dzień dobry {first_name}, tu Call & Check. Zgłoszenie ({what}) załatwił(a): "
+            "{who}. Napisz, jeśli trzeba.",
+        FR: "Bonjour {first_name}, ici Call & Check. Vous nous avez parlé de : {what}. {who} "
+            "s'en est occupé. Écrivez-nous si besoin.",
+    },
+    "outcome_unnamed": {
+        EN: "Hello {first_name}, it's Call & Check. What you told us about has been dealt with "
+            "by {who}. Text us if you still need help.",
+        PT: "Olá {first_name}, é o Call & Check. O que nos disse foi tratado por {who}. "
+            "Escreva-nos se precisar.",
+        PL: "Dzień dobry {first_name}, tu Call & Check. Twoje zgłoszenie załatwił(a): {who}. "
+            "Napisz, jeśli nadal potrzebujesz pomocy.",
+        FR: "Bonjour {first_name}, ici Call & Check. Ce dont vous nous avez parlé a été traité "
+            "par {who}. Écrivez-nous si besoin.",
     },
     # --- Workshops (the workshop feature comes later; the text is ready) ----------------------
     "workshop_reminder": {

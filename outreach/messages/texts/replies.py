@@ -73,6 +73,13 @@ TEXTS: dict[str, dict[Language, str]] = {
         PL: "Dziękujemy, ktoś z zespołu przeczyta wiadomość.",
         FR: "Merci, un membre de l'équipe va lire votre message.",
     },
+    # To a contact who replied OK to an alert: they have taken it on.
+    "reply_contact_ok": {
+        EN: "Thank you. We have noted that you are dealing with it.",
+        PT: "Obrigado. Registámos que vai tratar do assunto.",
+        PL: "Dziękujemy. Zapisaliśmy, że się tym zajmiesz.",
+        FR: "Merci. Nous avons noté que vous vous en occupez.",
+    },
     # To a number we do not know: says nothing about anyone, whatever the text asked.
     "reply_unknown_sender": {
         EN: "Thank you for your message. It has been passed to the Call & Check team.",

@@ -1,0 +1,1 @@
+"""Escalations: needs routed to the organisations and contacts who deal with them."""

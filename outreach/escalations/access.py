@@ -1,0 +1,67 @@
+"""Who may see and act on which escalation.
+
+A provider's staff see only escalations whose recipient is their organisation; coordinators see
+those of their operator's programmes (whoever the recipient); admins see all. Visitors and
+tutors see none. Acting on one that is not yours is refused and audited, by every route.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, select, true
+
+from outreach.audit.services import record
+from outreach.auth.access import operator_programme_ids
+from outreach.auth.models import User
+from outreach.db import db
+from outreach.enums import Role
+from outreach.errors import Forbidden, NotFound
+from outreach.escalations.models import Escalation
+
+
+def escalation_filter(user: User) -> ColumnElement[bool]:
+    """A WHERE clause selecting the escalations `user` may see."""
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.COORDINATOR:
+        return Escalation.programme_id.in_(operator_programme_ids(user))
+    if user.role == Role.PROVIDER:
+        return Escalation.organisation_id == user.organisation_id
+    return false()
+
+
+def may_see(user: User, escalation: Escalation) -> bool:
+    return db.session.scalar(select(Escalation.id).where(
+        Escalation.id == escalation.id, escalation_filter(user))) is not None
+
+
+def may_act(user: User, escalation: Escalation) -> bool:
+    """Acknowledge, note, resolve, hand back: the recipient's staff, the coordinators, admins."""
+    return user.role in (Role.ADMIN, Role.COORDINATOR, Role.PROVIDER) and may_see(user, escalation)
+
+
+def may_manage(user: User, escalation: Escalation) -> bool:
+    """Reassign and reopen: the coordinators of its programme, and admins."""
+    return user.role in (Role.ADMIN, Role.COORDINATOR) and may_see(user, escalation)
+
+
+def deny(actor: User | None, escalation: Escalation, action: str) -> None:
+    """Refuse, keeping a record of the attempt even though nothing else is kept."""
+    escalation_id, client_id = escalation.id, escalation.client_id
+    db.session.rollback()
+    record(actor, "escalation.denied", client_id=client_id,
+           detail={"escalation_id": escalation_id, "action": action})
+    db.session.commit()
+    raise Forbidden("This escalation is not for you.")
+
+
+def get_escalation(actor: User, escalation_id: int, *, purpose: str = "read") -> Escalation:
+    """One escalation `actor` may see; the read (of client data) and any refusal are audited."""
+    escalation = db.session.get(Escalation, escalation_id)
+    if escalation is None:
+        raise NotFound("No such escalation.")
+    if not may_see(actor, escalation):
+        deny(actor, escalation, purpose)
+    if purpose == "read":
+        record(actor, "client.read", subject=escalation.client, client_id=escalation.client_id,
+               detail={"for": "escalation", "escalation_id": escalation.id})
+    return escalation

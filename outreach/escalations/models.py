@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from outreach.db import TimestampMixin, UTCDateTime, db, utcnow
+from outreach.enums import (
+    EscalationEventKind,
+    EscalationOutcome,
+    EscalationStatus,
+    NeedCategory,
+    NeedSeverity,
+    RecipientKind,
+    enum_column,
+)
+from outreach.needs.models import Need
+from outreach.organisations.models import Organisation
+from outreach.people.models import Client, Contact
+from outreach.programmes.models import Programme
+
+LIVE_SQL = text("status IN ('open', 'acknowledged', 'reopened')")
+
+
+class RoutingRule(TimestampMixin, db.Model):
+    """Category and severity → who hears first, who hears if nobody acknowledges, and the SLA.
+
+    A blank category or severity matches any; the most specific rule wins. One rule per
+    programme, category and severity (checked by the service: blanks defeat a unique index).
+    """
+
+    __tablename__ = "routing_rules"
+    __table_args__ = (
+        CheckConstraint("acknowledge_minutes IS NULL OR acknowledge_minutes > 0",
+                        name="acknowledge_positive"),
+        CheckConstraint("resolve_minutes IS NULL OR resolve_minutes > 0",
+                        name="resolve_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"),
+                                              index=True)
+    category: Mapped[NeedCategory | None] = mapped_column(enum_column(NeedCategory, "category"))
+    severity: Mapped[NeedSeverity | None] = mapped_column(enum_column(NeedSeverity, "severity"))
+    # Blank: the severity's default (see escalations.sla).
+    acknowledge_minutes: Mapped[int | None]
+    resolve_minutes: Mapped[int | None]
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    programme: Mapped[Programme] = relationship()
+    recipients: Mapped[list[RoutingRecipient]] = relationship(
+        back_populates="rule", cascade="all, delete-orphan",
+        order_by="(RoutingRecipient.tier, RoutingRecipient.id)")
+
+
+class RoutingRecipient(db.Model):
+    """One recipient of a rule, in tier 1 (told first) or tier 2 (the fallback)."""
+
+    __tablename__ = "routing_recipients"
+    __table_args__ = (
+        CheckConstraint("tier IN (1, 2)", name="tier_known"),
+        CheckConstraint("(kind = 'organisation') = (organisation_id IS NOT NULL)",
+                        name="organisation_named_when_needed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("routing_rules.id", ondelete="CASCADE"),
+                                         index=True)
+    tier: Mapped[int] = mapped_column(default=1)
+    kind: Mapped[RecipientKind] = mapped_column(enum_column(RecipientKind, "kind"))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+
+    rule: Mapped[RoutingRule] = relationship(back_populates="recipients")
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class Escalation(TimestampMixin, db.Model):
+    """A need routed to one recipient: an organisation (the operator for the coordinator) or a
+    designated contact. At most one is live per client, category and recipient: a repeat report
+    joins it."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        CheckConstraint("(organisation_id IS NULL) <> (contact_id IS NULL)",
+                        name="one_recipient"),
+        CheckConstraint("usefulness IS NULL OR usefulness BETWEEN 1 AND 5",
+                        name="usefulness_range"),
+        CheckConstraint("tier BETWEEN 1 AND 3", name="tier_known"),
+        Index("uq_escalations_live", "client_id", "category", "recipient_key", unique=True,
+              sqlite_where=LIVE_SQL, postgresql_where=LIVE_SQL),
+        Index("ix_escalations_queue", "organisation_id", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"),
+                                           index=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    category: Mapped[NeedCategory] = mapped_column(enum_column(NeedCategory, "category"))
+    severity: Mapped[NeedSeverity] = mapped_column(enum_column(NeedSeverity, "severity"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    # "org:<id>" or "contact:<id>": one column for the live-uniqueness index.
+    recipient_key: Mapped[str] = mapped_column(String(30))
+    # 1: the rule's first recipients; 2: its fallback; 3: the coordinator as the last resort.
+    tier: Mapped[int] = mapped_column(default=1)
+    status: Mapped[EscalationStatus] = mapped_column(
+        enum_column(EscalationStatus, "status"), default=EscalationStatus.OPEN, index=True)
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rules.id",
+                                                           ondelete="SET NULL"))
+    # Why it went here, in words the coordinator reads (e.g. no consent to share with X).
+    routed_because: Mapped[str] = mapped_column(String(500), default="")
+    due_at: Mapped[datetime] = mapped_column(index=True)  # to acknowledge
+    resolve_due_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                      ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                  ondelete="SET NULL"))
+    outcome: Mapped[EscalationOutcome | None] = mapped_column(
+        enum_column(EscalationOutcome, "outcome"))
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    usefulness: Mapped[int | None]
+    # When it was passed on for want of an acknowledgement / flagged for want of a resolve.
+    escalated_at: Mapped[datetime | None]
+    resolve_overdue_at: Mapped[datetime | None]
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id",
+                                                               ondelete="SET NULL"))
+    # The visit at which the visitor was shown the outcome (None: not shown yet).
+    outcome_shown_visit_id: Mapped[str | None] = mapped_column(String(36))
+
+    client: Mapped[Client] = relationship()
+    need: Mapped[Need] = relationship()
+    programme: Mapped[Programme] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    rule: Mapped[RoutingRule | None] = relationship()
+    events: Mapped[list[EscalationEvent]] = relationship(
+        back_populates="escalation", order_by="EscalationEvent.id",
+        cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def live(self) -> bool:
+        return self.status in (EscalationStatus.OPEN, EscalationStatus.ACKNOWLEDGED,
+                               EscalationStatus.REOPENED)
+
+    @property
+    def waiting_for_acknowledgement(self) -> bool:
+        return self.status in (EscalationStatus.OPEN, EscalationStatus.REOPENED)
+
+    def overdue(self, now: datetime) -> bool:
+        """Past its acknowledge time unacknowledged, or past its resolve time unresolved."""
+        if self.waiting_for_acknowledgement and self.due_at <= now:
+            return True
+        return self.live and self.resolve_due_at <= now
+
+    def __repr__(self) -> str:
+        return f"<Escalation {self.id} {self.status}>"
+
+
+class EscalationNeed(db.Model):
+    """Each need an escalation carries: the first, and every repeat report that joined it."""
+
+    __tablename__ = "escalation_needs"
+    __table_args__ = (UniqueConstraint("escalation_id", "need_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+
+
+class EscalationEvent(db.Model):
+    """One entry of an escalation's timeline; also the unit of the providers' feeds.
+
+    `position` orders the feed on PostgreSQL: the id of the transaction that wrote the event. A
+    reader serves only events of transactions older than every one still running, so an event
+    committed late by a slow writer can never land behind a cursor already handed out. SQLite
+    has one writer at a time, so there the id alone orders events as they were committed.
+    """
+
+    __tablename__ = "escalation_events"
+    __table_args__ = (
+        Index("ix_escalation_events_feed", "organisation_id", "position", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    # The recipient organisation when it happened: whose feed it belongs to.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    kind: Mapped[EscalationEventKind] = mapped_column(enum_column(EscalationEventKind, "kind"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    via: Mapped[str] = mapped_column(String(20), default="system")
+    note: Mapped[str] = mapped_column(Text, default="")
+    # Ids and field values only (status, outcome, message id); never personal data.
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    position: Mapped[int | None] = mapped_column(BigInteger)
+
+    escalation: Mapped[Escalation] = relationship(back_populates="events")
+
+
+class FeedToken(TimestampMixin, db.Model):
+    """A read-only token for an organisation's Atom feed (feed readers cannot send headers, so
+    it travels in the URL: it opens that feed and nothing else). Only its digest is stored."""
+
+    __tablename__ = "feed_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                 ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class WebhookDelivery(db.Model):
+    """One feed event to be POSTed to an organisation's webhook: written with the event, sent
+    after commit, retried with backoff until delivered. Never dropped; delivered in event order
+    per organisation."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "event_id"),
+        Index("ix_webhook_deliveries_pending", "organisation_id", "delivered_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("escalation_events.id",
+                                                     ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[EscalationEvent] = relationship()
+    organisation: Mapped[Organisation] = relationship()
