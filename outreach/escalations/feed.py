@@ -1,19 +1,23 @@
 """The event feed behind `?since=`, the Atom feed and webhooks: never a gap, never a repeat.
 
-Events are read in (position, id) order, where `position` is the id of the PostgreSQL
-transaction that wrote them, and only from transactions older than every transaction still
-running (`pg_snapshot_xmin`). A writer that started earlier but commits later therefore cannot
-slip an event in behind a cursor already handed out: its events are held back until it ends.
-SQLite allows one writer at a time, so there the id order is the commit order.
+An event is written without a place in the feed. Once its transaction has committed, the
+sequencer (`assign_positions`, run after each request and job that recorded events, and by every
+tick as a safety net) gives it the next `position`, one run at a time (a PostgreSQL advisory
+lock; SQLite has a single writer anyway). Readers serve only positioned events, in position
+order. So a position, once visible, is never followed by a smaller one: an event committed late
+by a slow transaction gets a later position instead of landing behind a cursor already handed
+out, and a long transaction elsewhere never holds the feed back.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, select, text, true, tuple_
+from sqlalchemy import ColumnElement, event, func, select, true, update
+from sqlalchemy.orm import Session
 
 from outreach.auth.models import User
 from outreach.db import db
@@ -21,8 +25,13 @@ from outreach.enums import Role
 from outreach.errors import APIError
 from outreach.escalations.models import EscalationEvent
 
-BEGINNING = (0, 0)
+log = logging.getLogger(__name__)
+
+BEGINNING = 0
 _MAX = 2**63 - 1
+UNSEQUENCED, COMMITTED = "feed_unsequenced", "feed_committed"
+LOCK_KEY = 0x6573_6361  # any fixed number: the one sequencer's advisory lock
+BATCH = 10_000
 
 
 @dataclass
@@ -32,28 +41,30 @@ class FeedPage:
     more: bool  # another page is ready now
 
 
-def encode(position: int, event_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{position}.{event_id}".encode()).decode().rstrip("=")
+def encode(position: int) -> str:
+    return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
 
 
-def decode(raw: str | None) -> tuple[int, int]:
-    """A cursor back into (position, id); blank or "0" is the beginning of the feed."""
+def decode(raw: str | None) -> int:
+    """A cursor back into a position; blank or "0" is the beginning of the feed."""
     if raw is None or raw.strip() in ("", "0"):
         return BEGINNING
     try:
         decoded = base64.urlsafe_b64decode(raw.strip().encode() + b"==").decode()
-        position, event_id = decoded.split(".")
-        if not (position.isascii() and position.isdigit() and event_id.isascii()
-                and event_id.isdigit()):
+        digits = decoded[1:]
+        if not (decoded.startswith("p") and digits.isascii() and digits.isdigit()):
             raise ValueError(decoded)
-        parsed = int(position), int(event_id)
+        position = int(digits)
     except (ValueError, binascii.Error, UnicodeError) as exc:
-        raise APIError("The feed cursor is not valid.",
-                       fields={"since": ["Not a cursor this feed gave out."]}) from exc
-    if max(parsed) > _MAX:
-        raise APIError("The feed cursor is not valid.",
-                       fields={"since": ["Not a cursor this feed gave out."]})
-    return parsed
+        raise _bad_cursor() from exc
+    if position > _MAX:
+        raise _bad_cursor()
+    return position
+
+
+def _bad_cursor() -> APIError:
+    return APIError("The feed cursor is not valid.",
+                    fields={"since": ["Not a cursor this feed gave out."]})
 
 
 def feed_scope(user: User | None, organisation_id: int | None = None) -> ColumnElement[bool]:
@@ -65,43 +76,83 @@ def feed_scope(user: User | None, organisation_id: int | None = None) -> ColumnE
                                                else user.organisation_id)
 
 
-def _on_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _ordered(scope: ColumnElement[bool], after: tuple[int, int]) -> Select:
-    if _on_postgresql():
-        horizon = text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        return (select(EscalationEvent)
-                .where(scope, EscalationEvent.position < horizon,
-                       tuple_(EscalationEvent.position, EscalationEvent.id) > tuple_(*after))
-                .order_by(EscalationEvent.position, EscalationEvent.id))
-    return (select(EscalationEvent).where(scope, EscalationEvent.id > after[1])
-            .order_by(EscalationEvent.id))
-
-
 def read(scope: ColumnElement[bool], since: str | None, limit: int) -> FeedPage:
     """Up to `limit` events after the cursor `since`, and the cursor to continue from."""
     after = decode(since)
-    rows = list(db.session.scalars(_ordered(scope, after).limit(limit + 1)))
+    rows = list(db.session.scalars(
+        select(EscalationEvent).where(scope, EscalationEvent.position > after)
+        .order_by(EscalationEvent.position).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     if rows:
-        last = rows[-1]
-        after = (last.position or 0, last.id)
-    return FeedPage(rows, encode(*after), more)
+        after = rows[-1].position
+    return FeedPage(rows, encode(after), more)
 
 
-def cursor_of(event: EscalationEvent) -> str:
-    return encode(event.position or 0, event.id)
+def cursor_of(event_row: EscalationEvent) -> str | None:
+    """The cursor just after this event (None until the sequencer has placed it)."""
+    return encode(event_row.position) if event_row.position is not None else None
 
 
 def newest(scope: ColumnElement[bool], limit: int) -> list[EscalationEvent]:
     """The latest `limit` events, newest first (for the Atom feed, which readers poll)."""
-    if _on_postgresql():
-        order = (EscalationEvent.position.desc(), EscalationEvent.id.desc())
-    else:
-        order = (EscalationEvent.id.desc(),)
-    return list(db.session.scalars(select(EscalationEvent).where(scope).order_by(*order)
-                                   .limit(limit)))
+    return list(db.session.scalars(select(EscalationEvent).where(scope)
+                                   .order_by(EscalationEvent.id.desc()).limit(limit)))
 
+
+# --- The sequencer --------------------------------------------------------------------------
+
+
+def note_new_event() -> None:
+    """Called for each event written: the transaction's events need positions after commit."""
+    db.session.info[UNSEQUENCED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.info.pop(UNSEQUENCED, None):
+        session.info[COMMITTED] = True
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    if not session.in_transaction():
+        session.info.pop(UNSEQUENCED, None)
+
+
+def assign_positions(limit: int = BATCH) -> int:
+    """Give committed events without a position the next positions; answers how many.
+
+    Runs are serialised, so every position given is larger than any given and committed before.
+    The caller commits (which ends the lock).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
+    waiting = list(db.session.scalars(select(EscalationEvent.id).where(
+        EscalationEvent.position.is_(None)).order_by(EscalationEvent.id).limit(limit)))
+    if not waiting:
+        return 0
+    top = db.session.scalar(select(func.max(EscalationEvent.position))) or 0
+    db.session.execute(update(EscalationEvent), [
+        {"id": event_id, "position": top + offset}
+        for offset, event_id in enumerate(waiting, start=1)])
+    return len(waiting)
+
+
+def sequence_committed() -> int:
+    """After a commit that wrote events: place them in the feed now (the tick would, later)."""
+    if not db.session.info.pop(COMMITTED, None):
+        return 0
+    placed = assign_positions()
+    db.session.commit()
+    return placed
+
+
+def after_request(response):
+    """Place the events a request committed; on failure the periodic job places them later."""
+    try:
+        sequence_committed()
+    except Exception:
+        db.session.rollback()
+        log.exception("Placing committed escalation events in the feed failed; the tick will")
+    return response

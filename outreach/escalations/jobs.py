@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from outreach.db import db
 from outreach.enums import EscalationEventKind, EscalationStatus
-from outreach.escalations import routing
+from outreach.escalations import feed, routing
 from outreach.escalations.models import Escalation
 from outreach.escalations.services import LAST_TIER, open_or_join, record_event
 from outreach.needs.models import Need
@@ -24,6 +24,16 @@ from outreach.tick import periodic
 BATCH = 500
 WAITING = (EscalationStatus.OPEN, EscalationStatus.REOPENED)
 LIVE = (*WAITING, EscalationStatus.ACKNOWLEDGED)
+
+
+@periodic("feed_positions")
+def place_events(now: datetime) -> str:
+    """Place in the feed any committed events a crash left without a position."""
+    placed = 0
+    while batch := feed.assign_positions():
+        placed += batch
+        db.session.commit()
+    return f"{placed} event(s) placed in the feed"
 
 
 @periodic("escalation_sla")

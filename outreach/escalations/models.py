@@ -187,15 +187,14 @@ class EscalationNeed(db.Model):
 class EscalationEvent(db.Model):
     """One entry of an escalation's timeline; also the unit of the providers' feeds.
 
-    `position` orders the feed on PostgreSQL: the id of the transaction that wrote the event. A
-    reader serves only events of transactions older than every one still running, so an event
-    committed late by a slow writer can never land behind a cursor already handed out. SQLite
-    has one writer at a time, so there the id alone orders events as they were committed.
+    `position` is its place in the feeds, given after its transaction commits (see
+    escalations.feed): blank until then, unique and increasing in the order events were placed.
     """
 
     __tablename__ = "escalation_events"
     __table_args__ = (
-        Index("ix_escalation_events_feed", "organisation_id", "position", "id"),
+        Index("ix_escalation_events_feed", "organisation_id", "position"),
+        Index("uq_escalation_events_position", "position", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -135,7 +135,7 @@ class EscalationDetailOut(EscalationOut):
 
 
 class FeedItemOut(EscalationEventOut):
-    cursor = fields.Method("_cursor", metadata={"type": "string"})
+    cursor = fields.Method("_cursor", metadata={"type": "string", "nullable": True})
     escalation = fields.Nested(EscalationOut)
 
     def _cursor(self, event) -> str:

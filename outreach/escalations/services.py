@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from outreach.audit.services import record
@@ -26,7 +26,7 @@ from outreach.enums import (
     Role,
 )
 from outreach.errors import Conflict, ValidationFailed
-from outreach.escalations import routing
+from outreach.escalations import feed, routing
 from outreach.escalations.access import may_act, may_manage
 from outreach.escalations.models import Escalation, EscalationEvent, EscalationNeed
 from outreach.escalations.queries import carried_needs
@@ -57,11 +57,9 @@ def record_event(escalation: Escalation, kind: EscalationEventKind, *, actor: Us
         escalation=escalation, organisation_id=escalation.organisation_id, kind=kind,
         actor_id=getattr(actor, "id", None), via=via or _via(actor), note=note,
         detail={"status": escalation.status.value, **(detail or {})}, at=now or utcnow())
-    if db.session.get_bind().dialect.name == "postgresql":
-        # The writing transaction's id: see EscalationEvent. Assigned at flush, in the database.
-        event.position = text("pg_current_xact_id()::text::bigint")
     db.session.add(event)
     db.session.flush()
+    feed.note_new_event()  # placed in the feed once this transaction has committed
     for listener in EVENT_RECORDED:
         listener(event)
     return event
