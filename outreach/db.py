@@ -34,6 +34,11 @@ def set_clock(moment: datetime | None) -> None:
     _clock["now"] = moment.astimezone(UTC) if moment is not None else None
 
 
+def clock_setting() -> datetime | None:
+    """The time `set_clock` fixed (None: the real time), to put back after a change."""
+    return _clock["now"]
+
+
 class UTCDateTime(TypeDecorator):
     """Stores aware datetimes as UTC and always hands back aware UTC datetimes.
 

@@ -19,7 +19,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from outreach import demo_care
+from outreach import demo_care, demo_escalations
 from outreach import demo_data as data
 from outreach.cli import cli
 from outreach.db import db
@@ -58,6 +58,8 @@ def seed_demo() -> None:
         # Loaded before visits were planned: add that part alone, once.
         summary = _seed_care(operator)
         db.session.commit()
+        demo_escalations.place_in_feed()
+        db.session.commit()
         click.echo("Added Call & Check to the demo: "
                    + ", ".join(f"{n} {what}" for what, n in summary.items()) + ".")
     elif operator is not None:
@@ -75,6 +77,8 @@ def seed_demo() -> None:
         except Exception:
             db.session.rollback()
             raise
+        db.session.commit()
+        demo_escalations.place_in_feed()
         db.session.commit()
         click.echo("Loaded the demo: " + ", ".join(f"{n} {what}" for what, n in summary.items())
                    + ".")
@@ -156,6 +160,9 @@ def _seed_care(operator) -> dict[str, int]:
     from outreach.visits.models import VisitPlan
 
     summary = demo_care.seed(operator)
+    programme = db.session.scalar(select(Programme).where(
+        Programme.operator_id == operator.id, Programme.kind == ProgrammeKind.CALL_AND_CHECK))
+    summary |= demo_escalations.seed(programme)
     plans = db.session.execute(
         select(VisitPlan, Client.preferred_language).join(Client)
         .join(Programme, Programme.id == Client.programme_id)

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from outreach import demo
+from outreach import demo, demo_escalations
 from outreach.audit.models import AuditEvent
 from outreach.auth.models import User
 from outreach.auth.services import authenticate
@@ -308,7 +308,10 @@ def test_two_weeks_of_visits_with_concerns_and_a_no_answer(clock, app):
     assert no_answer.visited_on >= today - timedelta(days=3)
     needs = list(db.session.scalars(select(Need)))
     concern_visits = {v.id for v in visits if v.outcome == "seen_concern"}
-    assert {n.visit_id for n in needs if n.category != "no_answer"} == concern_visits
+    seen = [n for n in needs if n.visit_id is not None]
+    assert {n.visit_id for n in seen if n.category != "no_answer"} == concern_visits
+    # The rest were told by text, on the web form or at the door, for the escalations demo.
+    assert len(needs) - len(seen) == len(demo_escalations.TOLD)
     # The no-answer raised the protocol's urgent need, old enough for tick to flag it.
     [protocol] = [n for n in needs if n.category == "no_answer"]
     assert protocol.visit_id == no_answer.id and protocol.severity == "urgent"
@@ -342,7 +345,10 @@ def test_call_and_check_part_is_added_once_to_an_older_demo(clock, app):
     added = seed(app)
     assert "Added Call & Check to the demo" in added.output
     assert _care_rows() == first  # the same plans, visits and all: deterministic
-    assert counts() == before
+    # The audit trail only grows: routing the concerns again is recorded again.
+    after = counts()
+    assert after.pop("AuditEvent") > before.pop("AuditEvent")
+    assert after == before
     again = seed(app)
     assert "already loaded" in again.output
     assert _care_rows() == first
@@ -358,3 +364,28 @@ def test_the_no_answer_protocol_is_at_work_in_the_demo(clock, app):
     [protocol] = db.session.scalars(select(Need).where(Need.category == "no_answer")).all()
     db.session.refresh(protocol)
     assert protocol.flagged_at is not None and protocol.status == "open"
+
+
+def test_concerns_reach_each_partners_queue_and_some_are_overdue(clock, app, api_as):
+    from outreach.escalations.models import Escalation, EscalationEvent
+
+    seed(app)
+    escalations = list(db.session.scalars(select(Escalation)))
+    by_recipient = Counter(e.organisation.name for e in escalations if e.organisation)
+    assert {"Maison Verte Medical Practice", "Island Larder Food Bank",
+            "Ride Along Community Transport", demo.OPERATOR} <= set(by_recipient)
+    statuses = Counter(e.status.value for e in escalations)
+    assert statuses["resolved"] and statuses["acknowledged"] and statuses["open"]
+    assert all(e.outcome is not None for e in escalations if e.status == "resolved")
+    # Left unacknowledged (the transport charity has nobody logged in): passed to the
+    # coordinator, and shown overdue.
+    assert any(e.tier == 2 for e in escalations)
+    assert any(e.overdue(clock) for e in escalations)
+    unplaced = db.session.scalar(select(func.count(EscalationEvent.id)).where(
+        EscalationEvent.position.is_(None)))
+    assert unplaced == 0  # every event is in the feeds
+    gp = demo_user("gp")
+    listed = api_as(gp).get("/escalations?limit=100").get_json()["items"]
+    assert listed and {e["organisation_id"] for e in listed} == {gp.organisation_id}
+    feed = api_as(gp).get("/escalations?since=").get_json()["items"]
+    assert feed and {i["escalation"]["organisation_id"] for i in feed} == {gp.organisation_id}
