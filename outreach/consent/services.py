@@ -46,6 +46,11 @@ def record_consent(actor: User | None, client: Client, data: dict) -> Consent:
     return consent
 
 
+# Called with each withdrawn consent in its transaction: features holding information shared on
+# its strength (escalations) take it back, without consent importing them.
+WITHDRAWN: list = []
+
+
 def withdraw(actor: User | None, consent: Consent, reason: str = "",
              withdrawn_at: datetime | None = None) -> Consent:
     """Withdraw a consent; from then on nothing is shared on its strength."""
@@ -61,6 +66,8 @@ def withdraw(actor: User | None, consent: Consent, reason: str = "",
     db.session.flush()
     record(actor, "consent.withdraw", subject=consent, client_id=consent.client_id,
            detail={"purpose": consent.purpose.value})
+    for listener in WITHDRAWN:
+        listener(actor, consent)
     return consent
 
 

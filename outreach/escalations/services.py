@@ -373,6 +373,30 @@ def need_closed_elsewhere(need: Need, now: datetime, because: str) -> list[Escal
     return closed
 
 
+def consent_withdrawn(actor: User | None, consent) -> list[Escalation]:
+    """Sharing with a recipient was withdrawn (or taking part altogether): its live escalations
+    about the client go back to the coordinator, saying why."""
+    from outreach.enums import ConsentPurpose
+
+    client = db.session.get(Client, consent.client_id)
+    query = select(Escalation).where(Escalation.client_id == client.id,
+                                     Escalation.status.in_(ESCALATION_LIVE))
+    if consent.purpose == ConsentPurpose.SHARE_INFORMATION:
+        key = (f"org:{consent.organisation_id}" if consent.organisation_id is not None
+               else f"contact:{consent.contact_id}")
+        query = query.where(Escalation.recipient_key == key)
+    else:
+        query = query.where(Escalation.recipient_key != f"org:{client.programme.operator_id}")
+    moved = []
+    for escalation in db.session.scalars(query.order_by(Escalation.id)).all():
+        if not escalation.live:
+            continue  # already passed on by an earlier one in this loop
+        target = routing.coordinator(client, "Consent to share was withdrawn.")
+        moved.append(_pass_on(actor, escalation, target, Kind.REASSIGNED,
+                              "Consent to share was withdrawn."))
+    return moved
+
+
 # --- Checks -------------------------------------------------------------------------------
 
 

@@ -263,3 +263,28 @@ def test_a_need_met_elsewhere_closes_its_escalations(app, shared):
         closed = db.session.get(Escalation, escalation.id)
         assert closed.status == EscalationStatus.RESOLVED
         assert closed.outcome == "not_needed" and closed.outcome_note == "Seen on Tuesday"
+
+
+def test_withdrawing_consent_takes_live_escalations_back_to_the_coordinator(app, api_as, shared):
+    from outreach.consent.models import Consent
+
+    [escalation] = escalations_of(app, raise_need(app, shared, category="food_or_shopping"))
+    assert escalation.organisation_id == shared.food_bank.id
+    with app.app_context():
+        consent = db.session.scalar(select(Consent).where(
+            Consent.client_id == shared.mary.id,
+            Consent.organisation_id == shared.food_bank.id))
+    response = api_as(shared.coordinator).post(
+        f"/clients/{shared.mary.id}/consents/{consent.id}/withdraw",
+        json={"reason": "Does not want the food bank told"})
+    assert response.status_code == 200, response.get_json()
+    with app.app_context():
+        old = db.session.get(Escalation, escalation.id)
+        assert old.status == EscalationStatus.REASSIGNED
+        [successor] = db.session.scalars(select(Escalation).where(
+            Escalation.previous_id == escalation.id)).all()
+        assert successor.organisation_id == shared.operator.id
+        assert successor.routed_because == "Consent to share was withdrawn."
+    # The food bank can no longer act on it.
+    assert api_as(shared.food_bank_user).post(f"/escalations/{escalation.id}/acknowledge",
+                                              json={}).status_code == 409
