@@ -60,7 +60,9 @@ def create_app(config: dict | None = None) -> Flask:
     from outreach.api import routes as _api_routes  # noqa: F401 - registers the API routes
     from outreach.api.spec import register_spec_route
     from outreach.cli import cli
+    from outreach.escalations import feed as escalation_feed
     from outreach.escalations import hooks as _escalations  # noqa: F401 - routes every need
+    from outreach.escalations import webhooks as escalation_webhooks
     from outreach.messages import cli as _sms_simulate  # noqa: F401 - registers sms-simulate
     from outreach.messages import outbox
     from outreach.messages import template_cli as _sms_cli  # noqa: F401 - registers sms-templates
@@ -68,6 +70,9 @@ def create_app(config: dict | None = None) -> Flask:
     from outreach.selfreport import views as selfreport_views
 
     app.after_request(outbox.after_request)
+    # Flask runs these last first: the feed places the events, then webhooks hand them over.
+    app.after_request(escalation_webhooks.after_request)
+    app.after_request(escalation_feed.after_request)
     if app.config["CELERY_BROKER_URL"]:
         from outreach.background import celery_init_app
 
@@ -80,5 +85,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(sms_webhooks.bp)
     web.init_app(app)
     app.register_blueprint(selfreport_views.bp)  # public pages: the texted link is the key
+    from outreach.escalations import atom, fhir
+
+    # Token-only GETs for feed readers and FHIR clients: the session never opens them.
+    app.register_blueprint(atom.bp)
+    app.register_blueprint(fhir.bp)
     app.cli.add_command(cli)
     return app

@@ -44,6 +44,15 @@ def send_text(message_id: int) -> str | None:
     return str(status) if status else None
 
 
+@shared_task(name="outreach.deliver_webhooks")
+def deliver_webhooks(organisation_ids: list[int] | None = None) -> int:
+    """Send these organisations' due webhook deliveries, in order (another worker's are
+    skipped)."""
+    from outreach.escalations.webhooks import deliver_due
+
+    return deliver_due(organisation_ids=organisation_ids)
+
+
 @shared_task(name="outreach.tick")
 def tick() -> list[str]:
     """Run every periodic job once, as `flask outreach tick` does."""

@@ -19,8 +19,10 @@ from datetime import date
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
+from outreach.bench_escalations import escalation_data_set, queue_and_feed_figures
 from outreach.bench_http import visit_recording_figures
 from outreach.bench_sms import inbound_figures, outbound_figures
+from outreach.bench_webhooks import http_figures, webhook_figures
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 CLIENTS = 100_000
@@ -189,8 +191,11 @@ def due_list_figures(bench: Bench) -> list[Row]:
 
 
 # Each function adds rows to the table; add more figures here.
-FIGURES: list[Callable[[Bench], list[Row]]] = [due_list_figures, visit_recording_figures,
-                                               inbound_figures, outbound_figures]
+# escalation_data_set comes first: it adds no rows, but builds (once) what the others run on.
+FIGURES: list[Callable[[Bench], list[Row]]] = [escalation_data_set, due_list_figures,
+                                               visit_recording_figures, inbound_figures,
+                                               outbound_figures, queue_and_feed_figures,
+                                               http_figures, webhook_figures]
 
 
 def print_table(rows: list[Row]) -> None:

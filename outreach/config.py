@@ -52,6 +52,16 @@ DEFAULTS: dict[str, object] = {
     "API_PAGE_SIZE": 50,
     "API_MAX_PAGE_SIZE": 200,
     "TOKEN_LIFETIME_DAYS": 90,
+    # Provider webhooks (outreach.escalations.webhooks). After each commit the new deliveries
+    # are handed over without blocking the request: `auto` is a Celery task when
+    # CELERY_BROKER_URL is set, else a background thread of this process; `thread` and `celery`
+    # force one; `none` leaves them to the periodic job (tests call deliver_due themselves).
+    "WEBHOOK_HANDOVER": "auto",
+    "WEBHOOK_TIMEOUT_SECONDS": 5.0,  # the whole POST, connecting included
+    "WEBHOOK_RETRY_BASE_SECONDS": 30,  # first retry after this, doubling each time...
+    "WEBHOOK_RETRY_MAX_SECONDS": 3600,  # ...up to this; a delivery is never given up
+    # Shown as failing once it has failed this long (or its oldest delivery 3 times running).
+    "WEBHOOK_FAILING_AFTER_MINUTES": 15,
 }
 
 # Flask and extension settings that may be passed to create_app() directly.
@@ -66,7 +76,7 @@ PASSTHROUGH = {
     "SESSION_COOKIE_SECURE",
 }
 
-ENV_PREFIXES = ("OUTREACH_", "TWILIO_", "SMS_")
+ENV_PREFIXES = ("OUTREACH_", "TWILIO_", "SMS_", "WEBHOOK_")
 # Read by the scripts, not by the application.
 SCRIPT_VARIABLES = {"OUTREACH_VENV"}
 
@@ -149,6 +159,13 @@ def check(config: dict) -> None:
                            "texts could not be checked.")
     if float(config["SMS_SEND_RATE"]) <= 0:
         raise RuntimeError("SMS_SEND_RATE must be a positive number of texts per second.")
+    if config["WEBHOOK_HANDOVER"] not in ("auto", "thread", "celery", "none"):
+        raise RuntimeError("WEBHOOK_HANDOVER must be auto, thread, celery or none, not "
+                           f"{config['WEBHOOK_HANDOVER']!r}")
+    if config["WEBHOOK_HANDOVER"] == "celery" and not config["CELERY_BROKER_URL"]:
+        raise RuntimeError("WEBHOOK_HANDOVER=celery needs CELERY_BROKER_URL.")
+    if float(config["WEBHOOK_TIMEOUT_SECONDS"]) <= 0:
+        raise RuntimeError("WEBHOOK_TIMEOUT_SECONDS must be a positive number of seconds.")
 
 
 def database_uri(url: str, instance_path: str) -> str:

@@ -24,13 +24,19 @@ Job = Callable[[datetime], str]
 JOBS: dict[str, Job] = {}
 # Modules whose import registers jobs; a feature with periodic work adds its module here.
 JOB_MODULES = ["outreach.visits.safety_net", "outreach.messages.dispatch",
-               "outreach.messages.jobs", "outreach.escalations.jobs"]
+               "outreach.messages.jobs", "outreach.escalations.jobs",
+               "outreach.escalations.webhooks"]
 
 
 def after_commit() -> None:
-    """Send what the committed transaction queued (texts), as a request does when it ends."""
+    """Send what the committed transaction queued (texts), place its escalation events in
+    the feed and hand over its webhook deliveries, as a request does when it ends."""
+    from outreach.escalations.feed import sequence_committed
+    from outreach.escalations.webhooks import hand_over_committed
     from outreach.messages.outbox import send_committed
 
+    sequence_committed()
+    hand_over_committed()
     send_committed()
 
 

@@ -852,8 +852,161 @@ route("GET", "/api/v1/routing-rules/<int:rule_id>", RULE_READ)
 route("PUT", "/api/v1/routing-rules/<int:rule_id>", RULE_READ, body=_rule_body)
 route("DELETE", "/api/v1/routing-rules/<int:rule_id>", _with_status(RULE_READ, 204))
 
+# The provider's queue and the escalation page (provider-web). Pages refuse like the API, but
+# every refusal of an escalation is audited, whoever asks; a form refused by the service (409,
+# 422) is shown again with its errors.
+route("GET", "/provider/", [
+    ({},                                        403, 403, 403, 200, 403, 403, LOGIN),
+])
+#        refs                                   A    C    V    P    T    X    anon
+ESCALATION_PAGE = [
+    ({ESC: "esc_gp_on"},                        200, 200, 403, 200, 403, 403, LOGIN),
+    ({ESC: "esc_food_off"},                     200, 200, 403, 403, 403, 403, LOGIN),
+    ({ESC: "esc_coordinator_on"},               200, 200, 403, 403, 403, 403, LOGIN),
+    ({ESC: "esc_contact_on"},                   200, 200, 403, 403, 403, 403, LOGIN),
+    ({ESC: "esc_foreign"},                      200, 403, 403, 403, 403, 200, LOGIN),
+    ({ESC: "esc_missing"},                      404, 404, 404, 404, 404, 404, LOGIN),
+]
+route("GET", "/escalations/<int:escalation_id>", ESCALATION_PAGE)
+route("POST", "/escalations/<int:escalation_id>/acknowledge",
+      _with_status(ESCALATION_PAGE, 302), body=lambda t: {"note": "On it"})
+route("POST", "/escalations/<int:escalation_id>/notes", _with_status(ESCALATION_PAGE, 302),
+      body=lambda t: {"note": "Phoned her daughter"})
+route("POST", "/escalations/<int:escalation_id>/resolve", _with_status(ESCALATION_PAGE, 302),
+      body=lambda t: {"outcome": "helped", "usefulness": "4", "note": "Sorted"})
+route("POST", "/escalations/<int:escalation_id>/hand-back", [
+    ({ESC: "esc_gp_on"},                        403, 403, 403, 302, 403, 403, LOGIN),
+    ({ESC: "esc_food_off"},                     403, 403, 403, 403, 403, 403, LOGIN),
+    ({ESC: "esc_foreign"},                      403, 403, 403, 403, 403, 403, LOGIN),
+    ({ESC: "esc_missing"},                      404, 404, 404, 404, 404, 404, LOGIN),
+], body=lambda t: {"note": "Not one for us"})
+route("POST", "/escalations/<int:escalation_id>/reassign", [
+    ({ESC: "esc_gp_on"},                        302, 302, 403, 403, 403, 403, LOGIN),
+    ({ESC: "esc_food_off"},                     409, 409, 403, 403, 403, 403, LOGIN),
+    ({ESC: "esc_foreign"},                      302, 403, 403, 403, 403, 302, LOGIN),
+    ({ESC: "esc_missing"},                      404, 404, 404, 404, 404, 404, LOGIN),
+], body=lambda t: {"recipient": f"org:{t.ids['food_bank']}", "note": "Better placed"})
+route("POST", "/escalations/<int:escalation_id>/reopen", [
+    ({ESC: "esc_resolved_on"},                  302, 302, 403, 403, 403, 403, LOGIN),
+    ({ESC: "esc_gp_on"},                        409, 409, 403, 403, 403, 403, LOGIN),
+    ({ESC: "esc_foreign"},                      409, 403, 403, 403, 403, 409, LOGIN),
+    ({ESC: "esc_missing"},                      404, 404, 404, 404, 404, 404, LOGIN),
+], body=lambda t: {"note": "Still no food in the house"})
+# The coordinator's escalation overview and routing-rules editor (coordination_views).
+#        refs                                   A    C    V    P    T    X    anon
+route("GET", "/escalations/", [
+    ({},                                        200, 200, 403, 403, 403, 200, LOGIN),
+])
+ROUTING_PAGE = [
+    ({"programme_id": "programme"},             200, 200, 403, 403, 403, 403, LOGIN),
+    ({"programme_id": "other_programme"},       200, 403, 403, 403, 403, 200, LOGIN),
+    ({"programme_id": "missing"},               404, 404, 403, 403, 403, 404, LOGIN),
+]
+route("GET", "/programmes/<int:programme_id>/routing", ROUTING_PAGE)
+route("GET", "/programmes/<int:programme_id>/routing/new", ROUTING_PAGE)
+
+
+def _rule_form(t) -> dict:
+    return {"category": "money", "severity": "urgent", "told_first": "coordinator",
+            "acknowledge_within": "30", "acknowledge_unit": "minutes"}
+
+
+route("POST", "/programmes/<int:programme_id>/routing/new", _with_status(ROUTING_PAGE, 302),
+      body=_rule_form)
+RULE_PAGE = [
+    ({"programme_id": "programme", RULE: "rule_own"},          200, 200, 403, 403, 403, 403,
+     LOGIN),
+    ({"programme_id": "other_programme", RULE: "rule_foreign"}, 200, 403, 403, 403, 403, 200,
+     LOGIN),
+    # A rule reached through a programme it does not belong to: there is no such rule there.
+    ({"programme_id": "programme", RULE: "rule_foreign"},      404, 404, 403, 403, 403, 403,
+     LOGIN),
+    ({"programme_id": "programme", RULE: "rule_missing"},      404, 404, 403, 403, 403, 403,
+     LOGIN),
+    ({"programme_id": "missing", RULE: "rule_own"},            404, 404, 403, 403, 403, 404,
+     LOGIN),
+]
+route("GET", "/programmes/<int:programme_id>/routing/<int:rule_id>", RULE_PAGE)
+route("POST", "/programmes/<int:programme_id>/routing/<int:rule_id>",
+      _with_status(RULE_PAGE, 302), body=_rule_form)
+# Deleting twice is harmless: a rule already gone answers as done (302).
+route("POST", "/programmes/<int:programme_id>/routing/<int:rule_id>/delete", [
+    (refs, *(302 if refs.get(RULE) == "rule_missing" and s == 404 else s for s in statuses))
+    for refs, *statuses in _with_status(RULE_PAGE, 302)])
 # [escalation web pages: rows above this line]
+# Feed tokens (API), the Atom feed and FHIR. The feed and FHIR routes open with a token only,
+# never the session the runner logs in with: 401 for everyone here (token paths: tests/escalations).
+# FHIR's CapabilityStatement is public, as FHIR clients expect.
+
+def _feed_token_ids(ids: dict) -> None:
+    from outreach.auth.models import User
+    from outreach.escalations import feed_tokens
+    from outreach.organisations.models import Organisation
+
+    admin = db.session.get(User, ids["admin_user"])
+    for key in ("gp", "operator", "other_operator"):
+        _, token = feed_tokens.issue(admin, db.session.get(Organisation, ids[key]), key)
+        ids[f"feed_token_{key}"] = token.id
+    ids["feed_token_missing"] = MISSING
+
+
+def _feed_token_body(t) -> dict:
+    return {"name": "Reader", **({"organisation_id": t.ref["org"]} if "org" in t.ref else {})}
+
+
+FT = "feed_token_id"
+#        refs                                   A    C    V    P    T    X    anon
+route("POST", "/api/v1/feed-tokens", [
+    ({},                                        422, 201, 403, 201, 403, 201, 401),
+    ({"org": "gp"},                             201, 403, 403, 201, 403, 403, 401),
+    ({"org": "operator"},                       201, 201, 403, 403, 403, 403, 401),
+    ({"org": "missing"},                        422, 403, 403, 403, 403, 403, 401),
+], body=_feed_token_body)
+route("GET", "/api/v1/feed-tokens", [
+    ({},                                        200, 200, 403, 200, 403, 200, 401),
+])
+route("DELETE", "/api/v1/feed-tokens/<int:feed_token_id>", [
+    ({FT: "feed_token_gp"},                     204, 404, 403, 204, 403, 404, 401),
+    ({FT: "feed_token_operator"},               204, 204, 403, 404, 403, 404, 401),
+    ({FT: "feed_token_other_operator"},         204, 404, 403, 404, 403, 204, 401),
+    ({FT: "feed_token_missing"},                404, 404, 403, 404, 403, 404, 401),
+])
+route("GET", "/feeds/escalations.atom", [
+    ({},                                        401, 401, 401, 401, 401, 401, 401),
+])
+route("GET", "/fhir/r4/Task", [
+    ({},                                        401, 401, 401, 401, 401, 401, 401),
+])
+route("GET", "/fhir/r4/Task/<task_id>", [
+    ({"task_id": "esc_gp_on"},                  401, 401, 401, 401, 401, 401, 401),
+    ({"task_id": "esc_foreign"},                401, 401, 401, 401, 401, 401, 401),
+    ({"task_id": "esc_missing"},                401, 401, 401, 401, 401, 401, 401),
+])
+route("GET", "/fhir/r4/metadata", [
+    ({},                                        200, 200, 200, 200, 200, 200, 200),
+])
 # [feeds, Atom, FHIR and feed tokens: rows above this line]
+# An organisation's webhook: admins and its own provider users change it; coordinators may look
+# at those their programmes route to. Nobody has a URL here, so rotating and retrying: 409.
+WEBHOOK = "/api/v1/organisations/<int:organisation_id>/webhook"
+#        refs                                   A    C    V    P    T    X    anon
+route("GET", WEBHOOK, [
+    ({"organisation_id": "operator"},           200, 200, 403, 403, 403, 403, 401),
+    ({"organisation_id": "other_operator"},     200, 403, 403, 403, 403, 200, 401),
+    ({"organisation_id": "gp"},                 200, 200, 403, 200, 403, 403, 401),
+    ({"organisation_id": "food_bank"},          200, 200, 403, 403, 403, 403, 401),
+    ({"organisation_id": "missing"},            404, 404, 403, 404, 403, 404, 401),
+])
+WEBHOOK_CHANGE = [
+    ({"organisation_id": "operator"},           200, 403, 403, 403, 403, 403, 401),
+    ({"organisation_id": "other_operator"},     200, 403, 403, 403, 403, 403, 401),
+    ({"organisation_id": "gp"},                 200, 403, 403, 200, 403, 403, 401),
+    ({"organisation_id": "missing"},            404, 404, 403, 404, 403, 404, 401),
+]
+route("PUT", WEBHOOK, WEBHOOK_CHANGE, body=lambda t: {"url": "http://127.0.0.1:9/hooks"})
+route("DELETE", WEBHOOK, WEBHOOK_CHANGE)
+route("POST", WEBHOOK + "/rotate-secret", _with_status(WEBHOOK_CHANGE, 409))
+route("POST", WEBHOOK + "/retry", _with_status(WEBHOOK_CHANGE, 409))
 # [webhooks: rows above this line]
 
 
@@ -945,6 +1098,7 @@ def _ids(world) -> dict:
     _message_ids(ids)
     _selfreport_ids(ids)
     _escalation_ids(ids)
+    _feed_token_ids(ids)
     db.session.commit()
     return ids
 

@@ -45,7 +45,8 @@ def list_escalations(user, params):
                               for e in page.items}.values(), purpose="escalation_feed")
         return Page(page.items, page.next_cursor, schema=FeedItemOut)
     params.pop("cursor"), params.pop("limit")
-    result = paginate(queries.visible(user, now=utcnow(), **params), Escalation.id)
+    result = paginate(queries.visible(user, now=utcnow(), **params)
+                      .options(*queries.WITH_SUMMARY), Escalation.id)
     record_listing(user, {e.client_id: e.client for e in result.items}.values(),
                    purpose="escalations")
     return result

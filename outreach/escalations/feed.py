@@ -17,13 +17,14 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, event, func, select, true, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from outreach.auth.models import User
 from outreach.db import db
 from outreach.enums import Role
 from outreach.errors import APIError
 from outreach.escalations.models import EscalationEvent
+from outreach.escalations.queries import WITH_SUMMARY
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ def read(scope: ColumnElement[bool], since: str | None, limit: int) -> FeedPage:
     after = decode(since)
     rows = list(db.session.scalars(
         select(EscalationEvent).where(scope, EscalationEvent.position > after)
-        .order_by(EscalationEvent.position).limit(limit + 1)))
+        .order_by(EscalationEvent.position).limit(limit + 1)
+        .options(selectinload(EscalationEvent.escalation).options(*WITH_SUMMARY))))
     more = len(rows) > limit
     rows = rows[:limit]
     if rows:

@@ -101,6 +101,8 @@ class Escalation(TimestampMixin, db.Model):
         Index("uq_escalations_live", "client_id", "category", "recipient_key", unique=True,
               sqlite_where=LIVE_SQL, postgresql_where=LIVE_SQL),
         Index("ix_escalations_queue", "organisation_id", "status", "due_at"),
+        # An organisation's list in id order (the API's pages), without walking the table.
+        Index("ix_escalations_organisation_id_id", "organisation_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +154,10 @@ class Escalation(TimestampMixin, db.Model):
     events: Mapped[list[EscalationEvent]] = relationship(
         back_populates="escalation", order_by="EscalationEvent.id",
         cascade="all, delete-orphan", passive_deletes=True)
+    # Every need it carries, oldest first: for loading a whole page's in one query (see
+    # queries.WITH_SUMMARY). Read-only; queries.carried_needs is the current list.
+    needs: Mapped[list[Need]] = relationship(secondary="escalation_needs", order_by=Need.id,
+                                             viewonly=True)
 
     @property
     def live(self) -> bool:
@@ -195,6 +201,8 @@ class EscalationEvent(db.Model):
     __table_args__ = (
         Index("ix_escalation_events_feed", "organisation_id", "position"),
         Index("uq_escalation_events_position", "position", unique=True),
+        # The newest events of an organisation (the Atom feed).
+        Index("ix_escalation_events_organisation_id_id", "organisation_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

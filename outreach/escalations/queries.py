@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Select, and_, case, or_, select
+from sqlalchemy.orm import selectinload
 
 from outreach.auth.models import User
 from outreach.db import db
@@ -17,6 +18,9 @@ from outreach.escalations.models import Escalation, EscalationNeed
 from outreach.needs.models import Need
 
 WAITING = (EscalationStatus.OPEN, EscalationStatus.REOPENED)
+# What EscalationOut shows of each escalation besides its own columns, loaded for a whole page
+# in two queries instead of two a row (which made a page of 50 cost some 40 ms).
+WITH_SUMMARY = (selectinload(Escalation.client), selectinload(Escalation.needs))
 
 
 def carried_needs(escalation: Escalation) -> list[Need]:
@@ -62,7 +66,8 @@ def queue_order(now: datetime) -> tuple:
 def live_queue(actor: User, now: datetime, **filters) -> Select:
     """What still waits for someone: overdue first, then most urgent, then soonest due."""
     return (visible(actor, now=now, **filters)
-            .where(Escalation.status.in_(ESCALATION_LIVE)).order_by(*queue_order(now)))
+            .where(Escalation.status.in_(ESCALATION_LIVE)).order_by(*queue_order(now))
+            .options(*WITH_SUMMARY))
 
 
 def for_client(client_id: int) -> list[Escalation]:

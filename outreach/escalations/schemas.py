@@ -125,9 +125,16 @@ class EscalationOut(Output):
         return escalation.overdue(utcnow())
 
     def _needs(self, escalation) -> list[dict]:
+        from sqlalchemy import inspect
+
         from outreach.escalations.queries import carried_needs
 
-        return NeedSummary(many=True).dump(carried_needs(escalation))
+        # Loaded with its page (queries.WITH_SUMMARY): no query of its own.
+        loaded = "needs" not in inspect(escalation).unloaded
+        return _NEED_SUMMARIES.dump(escalation.needs if loaded else carried_needs(escalation))
+
+
+_NEED_SUMMARIES = NeedSummary(many=True)  # made once: a schema per row costs more than the dump
 
 
 class EscalationDetailOut(EscalationOut):

@@ -20,6 +20,7 @@ from outreach.enums import (
     VisitOutcome,
 )
 from outreach.errors import Conflict, NotFound, ValidationFailed
+from outreach.escalations import visitor as escalation_outcomes
 from outreach.messages import notices
 from outreach.needs.services import create_need
 from outreach.people.models import Client
@@ -85,6 +86,7 @@ def record_visit(actor: User, data: dict) -> tuple[Visit, bool]:
     db.session.flush()
     record(actor, "visit.create", subject=visit, client_id=client.id,
            detail={"outcome": outcome.value})
+    escalation_outcomes.mark_shown(visit)  # the form showed them: told once, not again
     if visit.prescription_delivered:
         _deliver_prescriptions(client, visit)
     _raise_needs(actor, client, visit, questions)

@@ -28,6 +28,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(care_views.bp)
     app.register_blueprint(plan_views.bp)
     app.register_blueprint(message_views.bp)
+    from outreach.web import escalation_views
+
+    app.register_blueprint(escalation_views.bp)
+    from outreach.web import coordination_views, routing_views
+
+    app.register_blueprint(coordination_views.bp)
+    app.register_blueprint(routing_views.bp)
     from outreach.web.forms import field_label
 
     app.jinja_env.filters["phone"] = phones.display

@@ -68,14 +68,13 @@ def home():
 
 
 def start_page() -> str:
-    """Where the logged-in user starts: visitors their round, staff the dashboard, a pharmacy
-    its prescriptions, everyone else the client list."""
-    from outreach.care.services import is_pharmacy_user
-
+    """Where the logged-in user starts: visitors their round, staff the dashboard, providers
+    their queue of escalations (a pharmacy reaches its prescriptions from the menu), everyone
+    else the client list."""
     if current_user.role == Role.VISITOR:
         return url_for("visitor.today")
     if current_user.role in (Role.ADMIN, Role.COORDINATOR):
         return url_for("dashboard.index")
-    if is_pharmacy_user(current_user):
-        return url_for("care.pharmacy")
+    if current_user.role == Role.PROVIDER:
+        return url_for("escalations.queue")
     return url_for("clients.index")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, g, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from outreach.audit.services import record_listing
 from outreach.auth import access
@@ -102,10 +102,20 @@ def index():
     shown = {c.id: c for c in [row.Client for row in missed]
              + [a.client for a in no_answers + not_seen]}
     record_listing(current_user, shown.values(), purpose="dashboard")
+    overdue_escalations = _overdue_escalations(now)
     db.session.commit()
     return render_template("dashboard/index.html", progress=progress, missed=missed,
                            no_answers=no_answers, not_seen=not_seen, programmes=programmes,
-                           limit=LIST_LIMIT)
+                           limit=LIST_LIMIT, overdue_escalations=overdue_escalations)
+
+
+def _overdue_escalations(now: datetime) -> int:
+    """How many of the coordinator's escalations are past their time (shown in red)."""
+    from outreach.escalations.models import Escalation
+    from outreach.escalations.queries import visible
+
+    return db.session.scalar(visible(current_user, overdue=True, now=now)
+                             .with_only_columns(func.count(Escalation.id))) or 0
 
 
 @dataclass

@@ -25,6 +25,7 @@ from outreach.audit.services import record, record_listing
 from outreach.db import db, utcnow
 from outreach.enums import Role, VisitOutcome
 from outreach.errors import APIError, Forbidden, NotFound
+from outreach.escalations import visitor as escalation_outcomes
 from outreach.people.models import Client
 from outreach.people.services import deny
 from outreach.rounds.models import Round
@@ -114,6 +115,7 @@ def _render_form(client: Client, values: dict, errors: dict, status: int = 200):
         "visitor/visit.html", client=client, stop=stop, values=values, errors=errors,
         questions=questionnaire.current(client.programme), outcomes=OUTCOMES,
         visit_id=values.get("id") or str(uuid.uuid4()),
+        since_last_visit=escalation_outcomes.since_last_visit(client),
     ), status
 
 

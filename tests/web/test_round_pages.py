@@ -200,8 +200,8 @@ def test_home_sends_each_person_to_their_starting_page(world, client, login, app
             type(world.food_bank), world.food_bank.id))
         db.session.commit()
     expected = [(world.visitor, "/round/"), (world.coordinator, "/dashboard/"),
-                (world.admin, "/dashboard/"), (pharmacist, "/pharmacy"),
-                (community, "/clients/"), (world.tutor, "/clients/")]
+                (world.admin, "/dashboard/"), (pharmacist, "/provider/"),
+                (community, "/provider/"), (world.tutor, "/clients/")]
     for user, target in expected:
         with client.session_transaction() as session:
             session.clear()

@@ -1,0 +1,268 @@
+"""The coordinator's escalation pages: the overview of every live escalation of their
+programmes (overdue first) and the "Concerns and escalations" section of a client's page.
+The routing-rules editor is in routing_views; single escalations have their own page
+(escalation_views)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, g, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from outreach.audit.services import record_listing
+from outreach.auth import access
+from outreach.db import db, utcnow
+from outreach.enums import (
+    ESCALATION_LIVE,
+    EscalationOutcome,
+    EscalationStatus,
+    NeedCategory,
+    NeedSeverity,
+    Role,
+)
+from outreach.escalations import queries, webhooks
+from outreach.escalations.models import Escalation, RoutingRecipient, RoutingRule
+from outreach.escalations.webhooks import WebhookHealth
+from outreach.organisations.models import Organisation
+from outreach.people.models import Client
+from outreach.programmes.models import Programme
+from outreach.schemas import MAX_ID
+
+bp = Blueprint("coordination", __name__)
+MANAGERS = (Role.ADMIN, Role.COORDINATOR)
+PAGE = 50
+WEEK = timedelta(days=7)
+
+CATEGORY_WORDS = {
+    NeedCategory.FALL: "Fall", NeedCategory.PAIN_OR_ILLNESS: "Pain or illness",
+    NeedCategory.MEDICATION: "Medicines", NeedCategory.FOOD_OR_SHOPPING: "Food or shopping",
+    NeedCategory.TRANSPORT: "Transport", NeedCategory.HOME_OR_HEATING: "Home or heating",
+    NeedCategory.MONEY: "Money", NeedCategory.LONELINESS: "Loneliness",
+    NeedCategory.PERSONAL_CARE: "Personal care", NeedCategory.DIGITAL_HELP: "Help with computers",
+    NeedCategory.SAFEGUARDING: "Safeguarding", NeedCategory.OTHER: "Something else",
+    NeedCategory.NO_ANSWER: "No answer at the door",
+    NeedCategory.NO_RESPONSE: "No reply to a check-in text",
+    NeedCategory.MISSED_VISIT: "Missed visit", NeedCategory.NOT_SEEN: "Not seen for too long",
+    NeedCategory.INVALID_NUMBER: "Phone number does not work",
+}
+SEVERITY_WORDS = {NeedSeverity.URGENT: "Urgent", NeedSeverity.SOON: "Soon",
+                  NeedSeverity.ROUTINE: "Routine"}
+STATUS_WORDS = {
+    EscalationStatus.OPEN: "Waiting to be acknowledged",
+    EscalationStatus.ACKNOWLEDGED: "Acknowledged, being dealt with",
+    EscalationStatus.REOPENED: "Reopened, waiting to be acknowledged",
+    EscalationStatus.RESOLVED: "Resolved", EscalationStatus.REASSIGNED: "Passed to someone else",
+}
+OUTCOME_WORDS = {
+    EscalationOutcome.HELPED: "Helped", EscalationOutcome.REFERRED_ON: "Referred on",
+    EscalationOutcome.ALREADY_IN_HAND: "Already in hand",
+    EscalationOutcome.NOT_NEEDED: "No help needed",
+    EscalationOutcome.COULD_NOT_REACH: "Could not reach the client",
+    EscalationOutcome.DECLINED: "Help declined", EscalationOutcome.OTHER: "Other",
+}
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    g.via = "web"
+
+
+def managers_only() -> None:
+    """Refuse anyone but coordinators and admins."""
+    if current_user.role not in MANAGERS:
+        abort(403)
+
+
+@bp.app_template_global()
+def escalation_words() -> dict:
+    """The plain words the escalation pages use for categories, statuses and outcomes."""
+    return {"category": CATEGORY_WORDS, "severity": SEVERITY_WORDS, "status": STATUS_WORDS,
+            "outcome": OUTCOME_WORDS}
+
+
+@bp.app_template_global()
+def escalation_page_url(escalation_id: int) -> str:
+    """The address of one escalation's own page (served by escalation_views)."""
+    return url_for("escalations.show", escalation_id=escalation_id)
+
+
+# --- Rows as the pages show them ---------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One escalation with what is late about it, in words."""
+
+    escalation: Escalation
+    recipient: str
+    late: str | None
+
+
+def recipient_name(escalation: Escalation) -> str:
+    """Who it went to: the organisation, or the contact and who they are to the client."""
+    if escalation.contact is not None:
+        relationship = escalation.contact.relationship_to_client or "contact"
+        return f"{escalation.contact.name} ({relationship})"
+    if escalation.organisation_id == escalation.programme.operator_id:
+        return f"{escalation.organisation.name} (the coordinator)"
+    return escalation.organisation.name
+
+
+def span(delta: timedelta) -> str:
+    """How long, as a coordinator says it: 45 min, 2 h, 2 h 5 min, 3 days."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    if minutes >= 48 * 60:
+        return f"{minutes // (24 * 60)} days"
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def lateness(escalation: Escalation, now: datetime) -> str | None:
+    """Why it is overdue, and by how long ("Not acknowledged in time: overdue by 2 h")."""
+    if escalation.waiting_for_acknowledgement and escalation.due_at <= now:
+        words = f"Not acknowledged in time: overdue by {span(now - escalation.due_at)}"
+        if escalation.escalated_at is not None:
+            words += "; passed on to the fallback"
+        return words
+    if escalation.live and escalation.resolve_due_at <= now:
+        return f"Not resolved in time: overdue by {span(now - escalation.resolve_due_at)}"
+    return None
+
+
+def rows_of(escalations, now: datetime) -> list[Row]:
+    """The escalations as rows, in the order given."""
+    return [Row(e, recipient_name(e), lateness(e, now)) for e in escalations]
+
+
+# --- The overview ------------------------------------------------------------------------
+
+
+def _id_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID \
+        else None
+
+
+def _arg(name: str, allowed) -> str | None:
+    value = request.args.get(name, "")
+    return value if value in allowed else None
+
+
+def _filters(programmes: list[Programme], organisations: list[Organisation]) -> dict:
+    """The filters asked for; anything not offered on the form is ignored, never an error."""
+    programme_id = _id_arg("programme_id")
+    organisation_id = _id_arg("organisation_id")
+    return {
+        "programme_id": programme_id if programme_id in {p.id for p in programmes} else None,
+        "status": _arg("status", {s.value for s in EscalationStatus}),
+        "category": _arg("category", {c.value for c in NeedCategory}),
+        "severity": _arg("severity", {s.value for s in NeedSeverity}),
+        "organisation_id": organisation_id if organisation_id in {o.id for o in organisations}
+        else None,
+        "overdue": request.args.get("overdue") == "1",
+    }
+
+
+def _counts(programme_id: int | None, now: datetime) -> dict:
+    def count(**kw) -> int:
+        query = queries.visible(current_user, programme_id=programme_id, now=now, **kw)
+        if "status" not in kw:
+            query = query.where(Escalation.status.in_(ESCALATION_LIVE))
+        return db.session.scalar(query.with_only_columns(func.count(Escalation.id))) or 0
+
+    resolved = queries.visible(current_user, programme_id=programme_id, status="resolved").where(
+        Escalation.resolved_at >= now - WEEK)
+    return {"open": count(), "overdue": count(overdue=True),
+            "resolved_week": db.session.scalar(
+                resolved.with_only_columns(func.count(Escalation.id))) or 0}
+
+
+def failing_webhooks(programme_ids: list[int], now: datetime) -> list[WebhookHealth]:
+    """Organisations hearing about these programmes' escalations whose webhooks keep failing."""
+    if not programme_ids:
+        return []
+    told = select(Escalation.organisation_id).where(
+        Escalation.programme_id.in_(programme_ids), Escalation.organisation_id.is_not(None))
+    named = select(RoutingRecipient.organisation_id).join(
+        RoutingRule, RoutingRule.id == RoutingRecipient.rule_id).where(
+        RoutingRule.programme_id.in_(programme_ids),
+        RoutingRecipient.organisation_id.is_not(None))
+    practices = select(Client.gp_practice_id).where(Client.programme_id.in_(programme_ids),
+                                                    Client.gp_practice_id.is_not(None))
+    recipients = db.session.scalars(told.union(named, practices)).all()
+    return webhooks.failing_webhooks(recipients, now) if recipients else []
+
+
+@bp.get("/escalations/")
+def index():
+    """Every live escalation of the coordinator's programmes, by programme, overdue first."""
+    managers_only()
+    now = utcnow()
+    programmes = db.session.scalars(select(Programme).where(
+        access.programme_filter(current_user)).order_by(Programme.name, Programme.id)).all()
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    filters = _filters(programmes, organisations)
+    query = queries.visible(current_user, now=now, programme_id=filters["programme_id"],
+                            status=filters["status"], category=filters["category"],
+                            severity=filters["severity"],
+                            organisation_id=filters["organisation_id"],
+                            overdue=True if filters["overdue"] else None)
+    query = query.join(Programme, Programme.id == Escalation.programme_id)
+    if filters["status"] is None:
+        query = query.where(Escalation.status.in_(ESCALATION_LIVE))
+    if filters["status"] in (None, *ESCALATION_LIVE):
+        order = queries.queue_order(now)
+    else:  # finished ones: the latest first
+        order = (Escalation.updated_at.desc(), Escalation.id.desc())
+    page = max(min(_id_arg("page") or 1, 10_000), 1)
+    found = db.session.scalars(
+        query.options(selectinload(Escalation.client), selectinload(Escalation.organisation),
+                      selectinload(Escalation.contact), selectinload(Escalation.programme))
+        .order_by(Programme.name, Programme.id, *order)
+        .offset((page - 1) * PAGE).limit(PAGE + 1)).all()
+    more = len(found) > PAGE
+    rows = rows_of(found[:PAGE], now)
+    groups: list[tuple[Programme, list[Row]]] = []
+    for row in rows:
+        if not groups or groups[-1][0].id != row.escalation.programme_id:
+            groups.append((row.escalation.programme, []))
+        groups[-1][1].append(row)
+    record_listing(current_user, {r.escalation.client_id: r.escalation.client
+                                  for r in rows}.values(), purpose="escalations")
+    counts = _counts(filters["programme_id"], now)
+    failing = failing_webhooks([p.id for p in programmes], now)
+    db.session.commit()
+    shown = {k: v for k, v in filters.items() if v not in (None, False)}
+    if filters["overdue"]:
+        shown["overdue"] = 1
+    return render_template(
+        "escalations/index.html", groups=groups, counts=counts, failing=failing,
+        programmes=programmes, organisations=organisations, filters=filters,
+        managed=[p for p in programmes if access.can_manage_programme(current_user, p)],
+        statuses=[(s.value, STATUS_WORDS[s]) for s in EscalationStatus],
+        previous_url=url_for("coordination.index", page=page - 1, **shown) if page > 1
+        else None,
+        next_url=url_for("coordination.index", page=page + 1, **shown) if more else None)
+
+
+# --- A client's history (a section of the client's page) --------------------------------
+
+
+@bp.app_template_global()
+def escalations_for_client(client: Client) -> dict | None:
+    """What the client page's "Concerns and escalations" section shows; None for those who
+    do not have it. The client page has already recorded the read of this client."""
+    if not (current_user.is_authenticated and current_user.role in MANAGERS):
+        return None
+    now = utcnow()
+    mine = [e for e in queries.for_client(client.id)
+            if current_user.role == Role.ADMIN
+            or e.programme.operator_id == current_user.organisation_id]
+    return {"rows": rows_of(mine, now), "timezone": client.programme.timezone}
