@@ -13,34 +13,12 @@ from datetime import datetime
 from sqlalchemy import update
 
 from outreach.db import db
-from outreach.enums import EscalationOutcome, EscalationStatus, NeedCategory
+from outreach.enums import EscalationStatus
+from outreach.escalations import words
 from outreach.escalations.models import Escalation
 from outreach.escalations.queries import outcomes_to_show
 from outreach.people.models import Client
 from outreach.visits.models import Visit
-
-# How the visitor hears each outcome: said to someone at the door, so no jargon.
-OUTCOME_PHRASES = {
-    EscalationOutcome.HELPED: "helped",
-    EscalationOutcome.REFERRED_ON: "passed it on to someone better placed to help",
-    EscalationOutcome.ALREADY_IN_HAND: "found it was already being dealt with",
-    EscalationOutcome.NOT_NEEDED: "found no help was needed",
-    EscalationOutcome.COULD_NOT_REACH: "could not reach the client",
-    EscalationOutcome.DECLINED: "offered help, which the client did not want",
-    EscalationOutcome.OTHER: "closed it",
-}
-# The concern as a visitor would name it.
-CONCERN_WORDS = {
-    NeedCategory.FALL: "a fall", NeedCategory.PAIN_OR_ILLNESS: "pain or illness",
-    NeedCategory.MEDICATION: "medicines", NeedCategory.FOOD_OR_SHOPPING: "food or shopping",
-    NeedCategory.TRANSPORT: "transport", NeedCategory.HOME_OR_HEATING: "home or heating",
-    NeedCategory.MONEY: "money", NeedCategory.LONELINESS: "loneliness",
-    NeedCategory.PERSONAL_CARE: "personal care", NeedCategory.DIGITAL_HELP: "help with computers",
-    NeedCategory.SAFEGUARDING: "their safety", NeedCategory.OTHER: "a concern",
-    NeedCategory.NO_ANSWER: "no answer at the door", NeedCategory.NO_RESPONSE: "no reply to texts",
-    NeedCategory.MISSED_VISIT: "a missed visit", NeedCategory.NOT_SEEN: "not being seen",
-    NeedCategory.INVALID_NUMBER: "a phone number that does not work",
-}
 
 
 @dataclass(frozen=True)
@@ -61,8 +39,8 @@ class ToldOutcome:
 def since_last_visit(client: Client) -> list[ToldOutcome]:
     """Outcomes of the client's concerns resolved since the visitor was last told, oldest first."""
     return [ToldOutcome(escalation_id=e.id, who=e.organisation.name,
-                        concern=CONCERN_WORDS.get(e.category, "a concern"),
-                        outcome=OUTCOME_PHRASES.get(e.outcome, "closed it"),
+                        concern=words.CONCERN_WORDS.get(e.category, "a concern"),
+                        outcome=words.OUTCOME_PHRASES.get(e.outcome, "closed it"),
                         resolved_at=e.resolved_at)
             for e in outcomes_to_show(client.id)]
 

@@ -18,13 +18,12 @@ from outreach.auth import access
 from outreach.db import db, utcnow
 from outreach.enums import (
     ESCALATION_LIVE,
-    EscalationOutcome,
     EscalationStatus,
     NeedCategory,
     NeedSeverity,
     Role,
 )
-from outreach.escalations import queries, webhooks
+from outreach.escalations import queries, webhooks, words
 from outreach.escalations.models import Escalation, RoutingRecipient, RoutingRule
 from outreach.escalations.webhooks import WebhookHealth
 from outreach.organisations.models import Organisation
@@ -37,35 +36,6 @@ MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 PAGE = 50
 WEEK = timedelta(days=7)
 
-CATEGORY_WORDS = {
-    NeedCategory.FALL: "Fall", NeedCategory.PAIN_OR_ILLNESS: "Pain or illness",
-    NeedCategory.MEDICATION: "Medicines", NeedCategory.FOOD_OR_SHOPPING: "Food or shopping",
-    NeedCategory.TRANSPORT: "Transport", NeedCategory.HOME_OR_HEATING: "Home or heating",
-    NeedCategory.MONEY: "Money", NeedCategory.LONELINESS: "Loneliness",
-    NeedCategory.PERSONAL_CARE: "Personal care", NeedCategory.DIGITAL_HELP: "Help with computers",
-    NeedCategory.SAFEGUARDING: "Safeguarding", NeedCategory.OTHER: "Something else",
-    NeedCategory.NO_ANSWER: "No answer at the door",
-    NeedCategory.NO_RESPONSE: "No reply to a check-in text",
-    NeedCategory.MISSED_VISIT: "Missed visit", NeedCategory.NOT_SEEN: "Not seen for too long",
-    NeedCategory.INVALID_NUMBER: "Phone number does not work",
-}
-SEVERITY_WORDS = {NeedSeverity.URGENT: "Urgent", NeedSeverity.SOON: "Soon",
-                  NeedSeverity.ROUTINE: "Routine"}
-STATUS_WORDS = {
-    EscalationStatus.OPEN: "Waiting to be acknowledged",
-    EscalationStatus.ACKNOWLEDGED: "Acknowledged, being dealt with",
-    EscalationStatus.REOPENED: "Reopened, waiting to be acknowledged",
-    EscalationStatus.RESOLVED: "Resolved", EscalationStatus.REASSIGNED: "Passed to someone else",
-}
-OUTCOME_WORDS = {
-    EscalationOutcome.HELPED: "Helped", EscalationOutcome.REFERRED_ON: "Referred on",
-    EscalationOutcome.ALREADY_IN_HAND: "Already in hand",
-    EscalationOutcome.NOT_NEEDED: "No help needed",
-    EscalationOutcome.COULD_NOT_REACH: "Could not reach the client",
-    EscalationOutcome.DECLINED: "Help declined", EscalationOutcome.OTHER: "Other",
-}
-
-
 @bp.before_request
 @login_required
 def _require_login():
@@ -76,13 +46,6 @@ def managers_only() -> None:
     """Refuse anyone but coordinators and admins."""
     if current_user.role not in MANAGERS:
         abort(403)
-
-
-@bp.app_template_global()
-def escalation_words() -> dict:
-    """The plain words the escalation pages use for categories, statuses and outcomes."""
-    return {"category": CATEGORY_WORDS, "severity": SEVERITY_WORDS, "status": STATUS_WORDS,
-            "outcome": OUTCOME_WORDS}
 
 
 @bp.app_template_global()
@@ -101,16 +64,6 @@ class Row:
     escalation: Escalation
     recipient: str
     late: str | None
-
-
-def recipient_name(escalation: Escalation) -> str:
-    """Who it went to: the organisation, or the contact and who they are to the client."""
-    if escalation.contact is not None:
-        relationship = escalation.contact.relationship_to_client or "contact"
-        return f"{escalation.contact.name} ({relationship})"
-    if escalation.organisation_id == escalation.programme.operator_id:
-        return f"{escalation.organisation.name} (the coordinator)"
-    return escalation.organisation.name
 
 
 def span(delta: timedelta) -> str:
@@ -138,7 +91,7 @@ def lateness(escalation: Escalation, now: datetime) -> str | None:
 
 def rows_of(escalations, now: datetime) -> list[Row]:
     """The escalations as rows, in the order given."""
-    return [Row(e, recipient_name(e), lateness(e, now)) for e in escalations]
+    return [Row(e, words.recipient_name(e), lateness(e, now)) for e in escalations]
 
 
 # --- The overview ------------------------------------------------------------------------
@@ -246,7 +199,7 @@ def index():
         "escalations/index.html", groups=groups, counts=counts, failing=failing,
         programmes=programmes, organisations=organisations, filters=filters,
         managed=[p for p in programmes if access.can_manage_programme(current_user, p)],
-        statuses=[(s.value, STATUS_WORDS[s]) for s in EscalationStatus],
+        statuses=[(s.value, words.STATUS[s]) for s in EscalationStatus],
         previous_url=url_for("coordination.index", page=page - 1, **shown) if page > 1
         else None,
         next_url=url_for("coordination.index", page=page + 1, **shown) if more else None)

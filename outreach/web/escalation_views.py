@@ -20,17 +20,14 @@ from outreach.consent.services import may_share_with
 from outreach.db import db, utcnow
 from outreach.enums import (
     ESCALATION_LIVE,
-    EscalationEventKind,
-    EscalationOutcome,
     EscalationStatus,
     NeedCategory,
     NeedSeverity,
-    NeedSource,
     OrganisationKind,
     Role,
 )
 from outreach.errors import Conflict, ValidationFailed
-from outreach.escalations import queries, services
+from outreach.escalations import queries, services, words
 from outreach.escalations.access import deny, get_escalation, may_act, may_manage, may_see
 from outreach.escalations.forms import (
     AcknowledgeForm,
@@ -54,43 +51,6 @@ RECENT_LIMIT = 10
 # For times not tied to one programme (a webhook's trouble): the zone every programme starts in.
 DEFAULT_ZONE = "Europe/Jersey"
 
-Status = EscalationStatus
-STATUS_WORDS = {
-    Status.OPEN: "New: not acknowledged yet", Status.ACKNOWLEDGED: "Acknowledged",
-    Status.RESOLVED: "Resolved", Status.REASSIGNED: "Passed on",
-    Status.REOPENED: "Reopened: not acknowledged yet",
-}
-SEVERITY_WORDS = {NeedSeverity.URGENT: "Urgent", NeedSeverity.SOON: "Soon",
-                  NeedSeverity.ROUTINE: "Routine"}
-C = NeedCategory
-CATEGORY_WORDS = {
-    C.FALL: "A fall", C.PAIN_OR_ILLNESS: "Pain or illness", C.MEDICATION: "Medication",
-    C.FOOD_OR_SHOPPING: "Food or shopping", C.TRANSPORT: "Transport",
-    C.HOME_OR_HEATING: "Home or heating", C.MONEY: "Money", C.LONELINESS: "Loneliness",
-    C.PERSONAL_CARE: "Personal care", C.DIGITAL_HELP: "Help with a phone or computer",
-    C.SAFEGUARDING: "Safeguarding", C.OTHER: "Something else",
-    C.NO_ANSWER: "No answer at the door", C.NO_RESPONSE: "No reply to a check-in text",
-    C.MISSED_VISIT: "Missed visit", C.NOT_SEEN: "Not seen for too long",
-    C.INVALID_NUMBER: "Phone number does not work",
-}
-Out = EscalationOutcome
-OUTCOME_WORDS = {
-    Out.HELPED: "Helped: the need was met", Out.REFERRED_ON: "Referred on to someone else",
-    Out.ALREADY_IN_HAND: "Already being dealt with", Out.NOT_NEEDED: "Not needed after all",
-    Out.COULD_NOT_REACH: "Could not reach the client", Out.DECLINED: "The client declined help",
-    Out.OTHER: "Something else (say what in the note)",
-}
-K = EscalationEventKind
-EVENT_WORDS = {
-    K.CREATED: "Sent here", K.JOINED: "Reported again", K.ACKNOWLEDGED: "Acknowledged",
-    K.NOTE: "Note", K.RESOLVED: "Resolved", K.REASSIGNED: "Passed to someone else",
-    K.HANDED_BACK: "Handed back to the coordinator", K.REOPENED: "Reopened",
-    K.OVERDUE: "Not acknowledged in time: passed on",
-    K.RESOLVE_OVERDUE: "Not resolved in time", K.MESSAGE: "Text message",
-}
-SOURCE_WORDS = {NeedSource.VISIT: "At a visit", NeedSource.SMS: "By text",
-                NeedSource.WEB: "On the web form", NeedSource.SYSTEM: "Raised by the system"}
-USEFULNESS_WORDS = {1: "1: not useful", 2: "2", 3: "3", 4: "4", 5: "5: very useful"}
 
 
 @bp.before_request
@@ -100,11 +60,9 @@ def _require_login():
 
 
 @bp.app_template_global()
-def escalation_page_words() -> dict:
+def escalation_words() -> dict:
     """The plain words the escalation pages use for statuses, categories, outcomes and events."""
-    return {"status": STATUS_WORDS, "severity": SEVERITY_WORDS, "category": CATEGORY_WORDS,
-            "outcome": OUTCOME_WORDS, "event": EVENT_WORDS, "source": SOURCE_WORDS,
-            "usefulness": USEFULNESS_WORDS}
+    return words.for_templates()
 
 
 @dataclass(frozen=True)
@@ -154,7 +112,7 @@ def queue():
                               .options(*loaded).limit(QUEUE_LIMIT + 1)).all()
     more, rows = len(rows) > QUEUE_LIMIT, rows[:QUEUE_LIMIT]
     recent = db.session.scalars(
-        queries.visible(current_user, status=Status.RESOLVED.value)
+        queries.visible(current_user, status=EscalationStatus.RESOLVED.value)
         .where(Escalation.resolved_at >= now - timedelta(days=RECENT_DAYS))
         .order_by(Escalation.resolved_at.desc(), Escalation.id.desc())
         .options(*loaded).limit(RECENT_LIMIT)).all()
@@ -167,9 +125,9 @@ def queue():
         "escalations/queue.html", rows=rows, recent=recent, more=more, filters=filters,
         now=now, organisation=organisation, failing=failing, limit=QUEUE_LIMIT,
         timezone=rows[0].programme.timezone if rows else DEFAULT_ZONE,
-        recent_days=RECENT_DAYS, statuses=[(s.value, STATUS_WORDS[s]) for s in ESCALATION_LIVE],
-        categories=[(c.value, w) for c, w in CATEGORY_WORDS.items()],
-        severities=[(s.value, w) for s, w in SEVERITY_WORDS.items()])
+        recent_days=RECENT_DAYS, statuses=[(s.value, words.STATUS[s]) for s in ESCALATION_LIVE],
+        categories=[(c.value, w) for c, w in words.CATEGORY.items()],
+        severities=[(s.value, w) for s, w in words.SEVERITY.items()])
 
 
 @dataclass(frozen=True)
@@ -217,13 +175,13 @@ def _page(escalation: Escalation, *, form: str = "", errors: dict | None = None)
         "escalation": escalation, "client": escalation.client,
         "needs": queries.carried_needs(escalation), "events": events,
         "actors": _actors(people - {None}), "timezone": escalation.programme.timezone,
-        "timing": escalation_timing(escalation), "recipient": _recipient(escalation),
+        "timing": escalation_timing(escalation), "recipient": words.recipient_name(escalation),
         "can_act": may_act(current_user, escalation), "can_manage": manager,
         "is_provider": current_user.role == Role.PROVIDER,
         "previous": previous if previous and may_see(current_user, previous) else None,
         "following": [e for e in following if may_see(current_user, e)],
         "choices": _choices(escalation) if manager and escalation.live else [],
-        "outcomes": [(o.value, w) for o, w in OUTCOME_WORDS.items()],
+        "outcomes": [(o.value, w) for o, w in words.OUTCOME.items()],
         "form": form, "errors": errors or {}, "values": request.form if errors else {},
     }
 
@@ -236,15 +194,6 @@ def _actors(ids: set[int]) -> dict[int, str]:
                               .join(Organisation, Organisation.id == User.organisation_id)
                               .where(User.id.in_(ids))).all()
     return {i: f"{name} ({org})" if name else org for i, name, org in rows}
-
-
-def _recipient(escalation: Escalation) -> str:
-    if escalation.contact is not None:
-        relationship = escalation.contact.relationship_to_client or "contact"
-        return f"{escalation.contact.name} ({relationship})"
-    if escalation.organisation_id == escalation.programme.operator_id:
-        return f"The coordinator ({escalation.organisation.name})"
-    return escalation.organisation.name
 
 
 def _choices(escalation: Escalation) -> list[tuple[str, str]]:
@@ -310,7 +259,7 @@ def acknowledge(escalation_id: int):
     """Take ownership in one tap (from the queue or the page); twice is harmless."""
     escalation = get_escalation(current_user, escalation_id, purpose="acknowledge")
     data, errors = validate_form(AcknowledgeForm(), form_data(AcknowledgeForm(), request.form))
-    already = escalation.status == Status.ACKNOWLEDGED
+    already = escalation.status == EscalationStatus.ACKNOWLEDGED
     if not errors:
         errors, _ = _run(lambda: services.acknowledge(current_user, escalation, data["note"]))
     if errors:

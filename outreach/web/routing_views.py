@@ -18,9 +18,10 @@ from outreach.escalations import rules
 from outreach.escalations.models import RoutingRecipient, RoutingRule
 from outreach.escalations.rule_forms import RuleFormIn, recipient_value, split_minutes
 from outreach.escalations.sla import DEFAULTS, describe
+from outreach.escalations.words import CATEGORY, SEVERITY
 from outreach.organisations.models import Organisation
 from outreach.programmes.models import Programme
-from outreach.web.coordination_views import CATEGORY_WORDS, SEVERITY_WORDS, managers_only
+from outreach.web.coordination_views import managers_only
 from outreach.web.forms import form_data, refusal_errors, validate_form
 
 bp = Blueprint("routing", __name__)
@@ -69,7 +70,7 @@ def _sla_words(minutes: int | None, severity: NeedSeverity | None, which: int) -
     if severity is not None:
         return f"within {describe(DEFAULTS[severity][which])} (the default)"
     return "the default: " + ", ".join(
-        f"{describe(DEFAULTS[s][which])} if {SEVERITY_WORDS[s].lower()}" for s in NeedSeverity)
+        f"{describe(DEFAULTS[s][which])} if {SEVERITY[s].lower()}" for s in NeedSeverity)
 
 
 @dataclass
@@ -88,8 +89,8 @@ class RuleRow:
 def _rule_row(rule: RoutingRule) -> RuleRow:
     return RuleRow(
         rule=rule,
-        category=CATEGORY_WORDS[rule.category] if rule.category else "Any concern",
-        severity=SEVERITY_WORDS[rule.severity] if rule.severity else "Any urgency",
+        category=CATEGORY[rule.category] if rule.category else "Any concern",
+        severity=SEVERITY[rule.severity] if rule.severity else "Any urgency",
         first=[_recipient_words(r) for r in rule.recipients if r.tier == 1],
         fallback=[_recipient_words(r) for r in rule.recipients if r.tier == 2],
         acknowledge=_sla_words(rule.acknowledge_minutes, rule.severity, 0),
@@ -136,8 +137,8 @@ def _render_form(programme: Programme, rule: RoutingRule | None, values, errors:
     return render_template(
         "routing/form.html", programme=programme, rule=rule, values=values, errors=errors,
         recipients=_recipient_choices(), units=UNIT_CHOICES,
-        categories=[(c.value, CATEGORY_WORDS[c]) for c in NeedCategory],
-        severities=[(s.value, SEVERITY_WORDS[s]) for s in NeedSeverity]), status
+        categories=[(c.value, CATEGORY[c]) for c in NeedCategory],
+        severities=[(s.value, SEVERITY[s]) for s in NeedSeverity]), status
 
 
 def _save(programme: Programme, rule: RoutingRule | None):

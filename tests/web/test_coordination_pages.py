@@ -216,7 +216,7 @@ def test_routing_page_lists_the_default_rules(app, world, client, login):
     login(world.coordinator)
     page = text_of(client.get(f"/programmes/{world.programme.id}/routing"))
     assert "Any concern · Any urgency" in page
-    assert "Fall · Any urgency" in page and "The client&#39;s designated contacts" in page
+    assert "A fall · Any urgency" in page and "The client&#39;s designated contacts" in page
     assert "The client&#39;s GP practice" in page
     assert "the default: 1 hour if urgent, 1 day if soon, 3 days if routine" in page
     assert "the same day if urgent, 3 days if soon, 14 days if routine" in page
@@ -437,7 +437,7 @@ def test_client_page_shows_the_full_history_newest_first(app, world, client, log
     section = page.split('id="escalations-heading"')[1].split("</section>")[0]
     assert section.index(f"/escalations/{newer_id}") < section.index(f"/escalations/{older_id}")
     assert "Test Food Bank" in section and "overdue by 1 h" in section
-    assert "No help needed" in section and "Resolved" in section
+    assert "Not needed after all" in section and "Resolved" in section
     # The visitor may open the client's page, but not this section.
     page = text_of(as_user(app, world.visitor).get(f"/clients/{world.client_on_round.id}"))
     assert "Concerns and escalations" not in page
