@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from outreach.cli import cli
     from outreach.escalations import feed as escalation_feed
     from outreach.escalations import hooks as _escalations  # noqa: F401 - routes every need
+    from outreach.escalations import webhook_cli as _webhook_cli  # noqa: F401 - webhook-listen
     from outreach.escalations import webhooks as escalation_webhooks
     from outreach.messages import cli as _sms_simulate  # noqa: F401 - registers sms-simulate
     from outreach.messages import outbox

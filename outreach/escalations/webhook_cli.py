@@ -1,0 +1,77 @@
+"""`outreach webhook-listen`: see an organisation's webhooks arrive, on this machine.
+
+For a demonstration or a first integration: it points the organisation's webhook at a small
+receiver on 127.0.0.1, then prints each signed POST as it comes in (checking the signature as a
+receiving system should) until stopped. Refused in production, where webhooks go to the
+organisation's own https system.
+"""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import click
+from flask import current_app
+
+from channels.webhooks import verify
+from outreach.cli import cli
+from outreach.db import db
+from outreach.escalations import webhook_settings
+from outreach.organisations.models import Organisation
+
+PATH = "/outreach-webhook"
+
+
+def describe(payload: dict) -> str:
+    """One line for one delivered event: what happened to which escalation."""
+    escalation = payload.get("escalation") or {}
+    client = escalation.get("client") or {}
+    return (f"{payload.get('kind')}: escalation {escalation.get('id')} "
+            f"({escalation.get('category')}, {escalation.get('severity')}, "
+            f"now {escalation.get('status')}) about {client.get('full_name')}")
+
+
+def _handler(secret: str, echo):
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the name http.server calls
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path != PATH or not verify(body, secret,
+                                               self.headers.get("X-Outreach-Signature")):
+                echo("Refused a POST whose signature did not verify.")
+                self.send_response(401)
+            else:
+                echo(describe(json.loads(body)))
+                self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format, *args):
+            """Quiet: each delivery is printed once, above."""
+
+    return Handler
+
+
+@cli.command("webhook-listen")
+@click.option("--organisation", "name", required=True,
+              help="The organisation's name, e.g. \"Maison Verte Medical Practice\".")
+@click.option("--port", default=8025, show_default=True, type=click.IntRange(1024, 65535))
+def webhook_listen(name: str, port: int) -> None:
+    """Receive and print an organisation's webhooks on 127.0.0.1 (not in production)."""
+    if current_app.config.get("OUTREACH_ENV") == "production":
+        raise click.ClickException("webhook-listen is for development and demonstrations.")
+    organisation = db.session.query(Organisation).filter_by(name=name).one_or_none()
+    if organisation is None:
+        raise click.ClickException(f"No organisation is called {name!r}.")
+    server = HTTPServer(("127.0.0.1", port), None)  # bound first: a busy port fails here
+    url = f"http://127.0.0.1:{server.server_address[1]}{PATH}"
+    secret = webhook_settings.set_url(None, organisation, url)
+    db.session.commit()
+    server.RequestHandlerClass = _handler(secret, click.echo)
+    click.echo(f"{organisation.name}'s webhook now points at {url}.\n"
+               "Waiting for events (Ctrl+C to stop; later events wait for the next URL) ...")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        server.server_close()

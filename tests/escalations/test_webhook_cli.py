@@ -1,0 +1,55 @@
+"""`outreach webhook-listen`: the receiver a demonstration points an organisation's webhook at."""
+
+from __future__ import annotations
+
+import json
+
+from channels.webhooks import sign
+from outreach.escalations.webhook_cli import PATH, _handler, describe
+
+
+def test_describe_names_the_event_and_the_escalation():
+    payload = {"kind": "acknowledged", "escalation": {
+        "id": 7, "category": "pain_or_illness", "severity": "urgent", "status": "acknowledged",
+        "client": {"full_name": "Mary Le Brun"}}}
+    assert describe(payload) == ("acknowledged: escalation 7 (pain_or_illness, urgent, now "
+                                 "acknowledged) about Mary Le Brun")
+
+
+def test_the_listener_prints_signed_posts_and_refuses_others(tmp_path):
+    import threading
+    import urllib.request
+    from http.server import HTTPServer
+
+    printed: list[str] = []
+    server = HTTPServer(("127.0.0.1", 0), _handler("whsec_test", printed.append))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}{PATH}"
+    body = json.dumps({"kind": "created", "escalation": {
+        "id": 3, "category": "fall", "severity": "urgent", "status": "open",
+        "client": {"full_name": "Jo Pallot"}}}).encode()
+
+    def post(signature: str) -> int:
+        request = urllib.request.Request(url, data=body, method="POST", headers={
+            "X-Outreach-Signature": signature, "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310 - loopback
+                return answer.status
+        except urllib.error.HTTPError as refused:
+            return refused.code
+
+    try:
+        assert post(sign(body, "whsec_test")) == 204
+        assert post(sign(body, "another secret")) == 401
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert printed == ["created: escalation 3 (fall, urgent, now open) about Jo Pallot",
+                       "Refused a POST whose signature did not verify."]
+
+
+def test_an_unknown_organisation_is_refused(app):
+    result = app.test_cli_runner().invoke(args=["outreach", "webhook-listen", "--organisation",
+                                                "Nobody At All"])
+    assert result.exit_code != 0 and "No organisation is called" in result.output
