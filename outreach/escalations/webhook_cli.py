@@ -54,7 +54,8 @@ def _handler(secret: str, echo):
 @cli.command("webhook-listen")
 @click.option("--organisation", "name", required=True,
               help="The organisation's name, e.g. \"Maison Verte Medical Practice\".")
-@click.option("--port", default=8025, show_default=True, type=click.IntRange(1024, 65535))
+@click.option("--port", default=8025, show_default=True, type=click.IntRange(0, 65535),
+              help="0: any free port.")
 def webhook_listen(name: str, port: int) -> None:
     """Receive and print an organisation's webhooks on 127.0.0.1 (not in production)."""
     if current_app.config.get("OUTREACH_ENV") == "production":
@@ -66,8 +67,11 @@ def webhook_listen(name: str, port: int) -> None:
     url = f"http://127.0.0.1:{server.server_address[1]}{PATH}"
     secret = webhook_settings.set_url(None, organisation, url)
     db.session.commit()
+    # Let go of the database while serving: an open transaction would lock SQLite for the
+    # web process (even reading the name again after commit would open one).
+    db.session.close()
     server.RequestHandlerClass = _handler(secret, click.echo)
-    click.echo(f"{organisation.name}'s webhook now points at {url}.\n"
+    click.echo(f"{name}'s webhook now points at {url}.\n"
                "Waiting for events (Ctrl+C to stop; later events wait for the next URL) ...")
     try:
         server.serve_forever()

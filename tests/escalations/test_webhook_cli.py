@@ -53,3 +53,28 @@ def test_an_unknown_organisation_is_refused(app):
     result = app.test_cli_runner().invoke(args=["outreach", "webhook-listen", "--organisation",
                                                 "Nobody At All"])
     assert result.exit_code != 0 and "No organisation is called" in result.output
+
+
+def test_the_listener_holds_no_transaction_while_it_waits(app, monkeypatch):
+    """It serves until stopped; meanwhile the web process must be free to write."""
+    from http.server import HTTPServer
+
+    from outreach.db import db
+
+    states = []
+
+    def serve(self):
+        states.append(db.session().in_transaction())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(HTTPServer, "serve_forever", serve)
+    with app.app_context():
+        from tests import factories
+
+        factories.organisation(name="Listening Surgery")
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["outreach", "webhook-listen", "--organisation",
+                                                "Listening Surgery", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert "Listening Surgery's webhook now points at http://127.0.0.1:" in result.output
+    assert states == [False]
