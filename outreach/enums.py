@@ -224,3 +224,36 @@ class EscalationEventKind(StrEnum):
     OVERDUE = "overdue"  # not acknowledged within its SLA: passed to the fallback tier
     RESOLVE_OVERDUE = "resolve_overdue"  # acknowledged but not resolved in time
     MESSAGE = "message"  # a text sent or received about it
+
+
+# --- Digital literacy: workshops, sessions, enrolments, attendance ---------------------------
+
+
+class WorkshopEnrolmentStatus(StrEnum):
+    """A learner's place on a workshop: enrolled, waiting for a place, offered a place that
+    freed up (confirmed by replying YES), or withdrawn."""
+
+    ENROLLED = "enrolled"
+    WAITING = "waiting"
+    OFFERED = "offered"
+    WITHDRAWN = "withdrawn"
+
+
+# Statuses that hold a place (or a claim on one): one such enrolment per learner and workshop.
+WORKSHOP_ENROLMENT_LIVE = (WorkshopEnrolmentStatus.ENROLLED, WorkshopEnrolmentStatus.WAITING,
+                           WorkshopEnrolmentStatus.OFFERED)
+
+
+class EnrolmentSource(StrEnum):
+    """How a learner came to the workshop."""
+
+    COORDINATOR = "coordinator"
+    REFERRAL = "referral"  # a visitor's digital_help need, turned into an invitation
+    SMS = "sms"  # the learner texted the keyword (LEARN, APRENDER, NAUKA, APPRENDRE)
+    WEB = "web"  # the public sign-up form
+
+
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    LATE = "late"
+    NO_SHOW = "no_show"

@@ -1010,6 +1010,13 @@ route("POST", WEBHOOK + "/retry", _with_status(WEBHOOK_CHANGE, 409))
 # [webhooks: rows above this line]
 
 
+# --- Digital literacy --------------------------------------------------------------------------
+
+# [literacy API: rows above this line]
+# [literacy pages: rows above this line]
+# [literacy reports: rows above this line]
+
+
 # --- Running the table ----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

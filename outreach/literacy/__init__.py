@@ -1,0 +1,1 @@
+"""Digital literacy: workshops, their sessions, enrolment, attendance and skills."""
