@@ -19,7 +19,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from outreach import demo_care, demo_escalations
+from outreach import demo_care, demo_escalations, demo_literacy
 from outreach import demo_data as data
 from outreach.cli import cli
 from outreach.db import db
@@ -61,6 +61,14 @@ def seed_demo() -> None:
         demo_escalations.place_in_feed()
         db.session.commit()
         click.echo("Added Call & Check to the demo: "
+                   + ", ".join(f"{n} {what}" for what, n in summary.items()) + ".")
+    elif operator is not None and not demo_literacy.present(operator):
+        # Loaded before the Get Online workshops: add them alone, once.
+        summary = demo_literacy.seed(operator)
+        db.session.commit()
+        demo_escalations.place_in_feed()  # the need it adds is routed like any other
+        db.session.commit()
+        click.echo("Added the Get Online workshops to the demo: "
                    + ", ".join(f"{n} {what}" for what, n in summary.items()) + ".")
     elif operator is not None:
         click.echo(f"The demo is already loaded ({OPERATOR} exists); nothing was changed.")
@@ -163,6 +171,7 @@ def _seed_care(operator) -> dict[str, int]:
     programme = db.session.scalar(select(Programme).where(
         Programme.operator_id == operator.id, Programme.kind == ProgrammeKind.CALL_AND_CHECK))
     summary |= demo_escalations.seed(programme)
+    summary |= demo_literacy.seed(operator)
     plans = db.session.execute(
         select(VisitPlan, Client.preferred_language).join(Client)
         .join(Programme, Programme.id == Client.programme_id)

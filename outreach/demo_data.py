@@ -113,6 +113,9 @@ ORGANISATIONS = {
     "transport": ("Ride Along Community Transport", "community",
                   "bookings@ridealong.example.org"),
     "charity": ("Older Islanders Together", "community", "advice@olderislanders.example.org"),
+    # The Get Online workshops' partner: lends its hall and tells its tenants about them.
+    "housing": ("Rue Verte Housing Association", "community",
+                "tenants@rueverte.example.org"),
 }
 
 PROGRAMMES = {

@@ -25,7 +25,7 @@ JOBS: dict[str, Job] = {}
 # Modules whose import registers jobs; a feature with periodic work adds its module here.
 JOB_MODULES = ["outreach.visits.safety_net", "outreach.messages.dispatch",
                "outreach.messages.jobs", "outreach.escalations.jobs",
-               "outreach.escalations.webhooks"]
+               "outreach.escalations.webhooks", "outreach.literacy.jobs"]
 
 
 def after_commit() -> None:

@@ -1012,8 +1012,263 @@ route("POST", WEBHOOK + "/retry", _with_status(WEBHOOK_CHANGE, 409))
 
 # --- Digital literacy --------------------------------------------------------------------------
 
+# The literacy API (literacy-api). Workshops and sessions name nobody: the operator's staff see
+# them. Learners (enrolments, the register) are seen by admins, the operator's coordinators and
+# the workshop's own tutor; the world's tutor teaches `ws_own`, which has no learner from the
+# world (the client lists above would change), so their own-learner paths are in tests/literacy.
+
+def _literacy_ids(ids: dict) -> None:
+    """Workshops of each operator (one taught by the world's tutor), their sessions, skills,
+    learners and digital_help needs."""
+    from outreach.programmes.models import Programme
+    from tests.literacy import factories as lf
+
+    get = db.session.get
+    own, foreign = get(Programme, ids["extra_programme"]), \
+        get(Programme, ids["other_extra_programme"])
+    tutor = SimpleNamespace(id=ids["tutor_user"])
+    workshops = {"own": lf.workshop(own, tutor), "untaught": lf.workshop(own),
+                 "foreign": lf.workshop(foreign)}
+    for key, made in workshops.items():
+        ids[f"ws_{key}"] = made.id
+        ids[f"sess_{key}"] = lf.session(made).id
+    ids["enr_off"] = lf.enrolment(workshops["untaught"],
+                                  get(Client, ids["client_off_round"])).id
+    ids["enr_foreign"] = lf.enrolment(workshops["foreign"], get(Client, ids["foreign_client"])).id
+    ids["skill_own"], ids["skill_foreign"] = lf.skill(own).id, lf.skill(foreign).id
+    for which, key in (("on", "client_on_round"), ("off", "client_off_round"),
+                       ("foreign", "foreign_client")):
+        ids[f"lit_need_{which}"] = factories.need(get(Client, ids[key]), "digital_help").id
+
+
+WS, SESS, ENR = "workshop_id", "session_id", "enrolment_id"
+#        refs                                   A    C    V    P    T    X    anon
+route("GET", "/api/v1/workshops", [
+    ({},                                        200, 200, 200, 403, 200, 200, 401),
+])
+route("POST", "/api/v1/workshops", [
+    ({"programme": "extra_programme"},          201, 201, 403, 403, 403, 422, 401),
+    ({"programme": "programme"},                422, 422, 403, 403, 403, 422, 401),
+], body=lambda t: {"programme_id": t.ref["programme"], "title": f"Workshop {unique()}"})
+route("GET", "/api/v1/workshops/<int:workshop_id>", [
+    ({WS: "ws_own"},                            200, 200, 200, 403, 200, 404, 401),
+    ({WS: "ws_foreign"},                        200, 404, 404, 403, 404, 200, 401),
+    ({WS: "missing"},                           404, 404, 404, 403, 404, 404, 401),
+])
+route("PATCH", "/api/v1/workshops/<int:workshop_id>", [
+    ({WS: "ws_own"},                            200, 200, 403, 403, 403, 404, 401),
+    ({WS: "ws_foreign"},                        200, 404, 403, 403, 403, 200, 401),
+    ({WS: "missing"},                           404, 404, 403, 403, 403, 404, 401),
+], body=lambda t: {"description": "Changed description"})
+# Tutors keep the sessions of their own workshops; another's is refused (and audited).
+route("POST", "/api/v1/workshops/<int:workshop_id>/sessions", [
+    ({WS: "ws_own"},                            201, 201, 403, 403, 201, 404, 401),
+    ({WS: "ws_untaught"},                       201, 201, 403, 403, 403, 404, 401),
+    ({WS: "ws_foreign"},                        201, 404, 403, 403, 404, 201, 401),
+    ({WS: "missing"},                           404, 404, 403, 403, 404, 404, 401),
+], body=lambda t: {"starts_at": "2030-06-10T10:00:00+01:00",
+                   "ends_at": "2030-06-10T12:00:00+01:00", "capacity": 8})
+route("GET", "/api/v1/sessions", [
+    ({},                                        200, 200, 200, 403, 200, 200, 401),
+])
+route("GET", "/api/v1/sessions/<int:session_id>", [
+    ({SESS: "sess_own"},                        200, 200, 200, 403, 200, 404, 401),
+    ({SESS: "sess_foreign"},                    200, 404, 404, 403, 404, 200, 401),
+    ({SESS: "missing"},                         404, 404, 404, 403, 404, 404, 401),
+])
+SESSION_CHANGE = [
+    ({SESS: "sess_own"},                        200, 200, 403, 403, 200, 404, 401),
+    ({SESS: "sess_untaught"},                   200, 200, 403, 403, 403, 404, 401),
+    ({SESS: "sess_foreign"},                    200, 404, 403, 403, 404, 200, 401),
+    ({SESS: "missing"},                         404, 404, 403, 403, 404, 404, 401),
+]
+route("PATCH", "/api/v1/sessions/<int:session_id>", SESSION_CHANGE,
+      body=lambda t: {"venue": "Parish Hall"})
+route("POST", "/api/v1/sessions/<int:session_id>/cancel", SESSION_CHANGE)
+
+route("GET", "/api/v1/enrolments", [
+    ({},                                        200, 200, 403, 403, 200, 200, 401),
+])
+# By client (coordinators) or from a digital_help need (the visitor's referral). A workshop the
+# caller cannot see is a bad reference (422) before the client is looked at; client_off_round
+# and foreign_client are already on these workshops (409 once access is granted).
+route("POST", "/api/v1/enrolments", [
+    (ON | {"workshop": "ws_untaught"},          201, 201, 403, 403, 403, 422, 401),
+    (OFF | {"workshop": "ws_untaught"},         409, 409, 403, 403, 403, 422, 401),
+    (FOREIGN | {"workshop": "ws_foreign"},      409, 422, 422, 403, 403, 409, 401),
+    (NONE | {"workshop": "ws_untaught"},        404, 404, 404, 403, 403, 422, 401),
+    ({"need": "lit_need_on", "workshop": "ws_untaught"},       201, 201, 201, 403, 403, 422, 401),
+    ({"need": "lit_need_off", "workshop": "ws_own"},           201, 201, 403, 403, 403, 422, 401),
+    ({"need": "lit_need_off", "workshop": "ws_untaught"},      409, 409, 403, 403, 403, 422, 401),
+    ({"need": "lit_need_foreign", "workshop": "ws_foreign"},   409, 422, 422, 403, 403, 409, 401),
+    ({"need": "need_on", "workshop": "ws_untaught"},           422, 422, 422, 403, 403, 422, 401),
+    ({"need": "missing", "workshop": "ws_untaught"},           404, 404, 404, 403, 403, 422, 401),
+], body=lambda t: {"workshop_id": t.ref["workshop"]} | (
+    {"need_id": t.ref["need"]} if "need" in t.ref else {"client_id": t.ref["client_id"]}))
+ENROLMENT_ROWS = [
+    ({ENR: "enr_off"},                          200, 200, 403, 403, 403, 404, 401),
+    ({ENR: "enr_foreign"},                      200, 404, 403, 403, 404, 200, 401),
+    ({ENR: "missing"},                          404, 404, 403, 403, 404, 404, 401),
+]
+route("GET", "/api/v1/enrolments/<int:enrolment_id>", ENROLMENT_ROWS)
+route("POST", "/api/v1/enrolments/<int:enrolment_id>/withdraw", ENROLMENT_ROWS,
+      body=lambda t: {"reason": "Moved away"})
+route("PUT", "/api/v1/enrolments/<int:enrolment_id>/confidence", ENROLMENT_ROWS,
+      body=lambda t: {"before": 3})
+route("PUT", "/api/v1/enrolments/<int:enrolment_id>/skills/<int:skill_id>", [
+    ({ENR: "enr_off", "skill_id": "skill_own"},         200, 200, 403, 403, 403, 404, 401),
+    ({ENR: "enr_foreign", "skill_id": "skill_foreign"}, 200, 404, 403, 403, 404, 200, 401),
+    # Another programme's skill: refused as data.
+    ({ENR: "enr_off", "skill_id": "skill_foreign"},     422, 422, 403, 403, 403, 404, 401),
+    ({ENR: "missing", "skill_id": "skill_own"},         404, 404, 403, 403, 404, 404, 401),
+], body=lambda t: {"shown": True})
+route("GET", "/api/v1/attendance", [
+    ({},                                        200, 200, 403, 403, 200, 200, 401),
+])
+route("POST", "/api/v1/attendance", [
+    ({"session": "sess_untaught", "enrolment": "enr_off"},  200, 200, 403, 403, 403, 422, 401),
+    # A learner of another workshop is not on this register.
+    ({"session": "sess_own", "enrolment": "enr_off"},       422, 422, 403, 403, 422, 422, 401),
+    ({"session": "sess_foreign", "enrolment": "enr_foreign"}, 200, 422, 403, 403, 422, 200, 401),
+    ({"session": "missing", "enrolment": "enr_off"},        422, 422, 403, 403, 422, 422, 401),
+], body=lambda t: {"session_id": t.ref["session"], "enrolment_id": t.ref["enrolment"],
+                   "status": "present"})
+route("GET", "/api/v1/skills", [
+    ({},                                        200, 200, 200, 403, 200, 200, 401),
+])
+route("POST", "/api/v1/skills", [
+    ({"programme": "extra_programme"},          201, 201, 403, 403, 403, 422, 401),
+    ({"programme": "programme"},                422, 422, 403, 403, 403, 422, 401),
+], body=lambda t: {"programme_id": t.ref["programme"], "name": f"Skill {unique()}"})
 # [literacy API: rows above this line]
+# The literacy pages (literacy-pages), on the API's ids above. Visitors and providers have no
+# such pages (403 before any lookup); a workshop that is not the caller's is refused with 403
+# (audited), a missing one is 404. Forms refused by the service come back with their errors
+# (409, 422); an invitation from a need always goes back to the client's page (302).
+# A workshop (or its session) taught by the world's tutor, untaught, the other operator's, none.
+_CAN_TEACH = [
+    ("own",                                     200, 200, 403, 403, 200, 403, LOGIN),
+    ("untaught",                                200, 200, 403, 403, 403, 403, LOGIN),
+    ("foreign",                                 200, 403, 403, 403, 403, 200, LOGIN),
+    ("missing",                                 404, 404, 403, 403, 404, 404, LOGIN),
+]
+
+
+def _teach_rows(key: str, prefix: str, ok: int = 200):
+    """_CAN_TEACH for a route keyed by `key` (ids `<prefix>_own`...), success being `ok`."""
+    return [({key: "missing" if which == "missing" else f"{prefix}_{which}"},
+             *((ok if s == 200 else s) for s in statuses)) for which, *statuses in _CAN_TEACH]
+
+
+_MANAGE_WS = [
+    ({WS: "ws_own"},                            200, 200, 403, 403, 403, 403, LOGIN),
+    ({WS: "ws_foreign"},                        200, 403, 403, 403, 403, 200, LOGIN),
+    ({WS: "missing"},                           404, 404, 403, 403, 403, 404, LOGIN),
+]
+_LEARNER_PAGE = [
+    ({ENR: "enr_off"},                          200, 200, 403, 403, 403, 403, LOGIN),
+    ({ENR: "enr_foreign"},                      200, 403, 403, 403, 403, 200, LOGIN),
+    ({ENR: "missing"},                          404, 404, 403, 403, 404, 404, LOGIN),
+]
+
+
+def _session_form(t) -> dict:
+    return {"day": "2031-07-01", "starts": "10:00", "ends": "12:00", "venue": "Library",
+            "capacity": "8"}
+
+
+#        refs                                   A    C    V    P    T    X    anon
+route("GET", "/tutor/", [
+    ({},                                        200, 200, 403, 403, 200, 200, LOGIN),
+])
+route("GET", "/workshops/", [
+    ({},                                        200, 200, 403, 403, 403, 200, LOGIN),
+])
+route("GET", "/workshops/new", [
+    ({},                                        200, 200, 403, 403, 403, 200, LOGIN),
+])
+route("POST", "/workshops/new", [
+    ({"programme": "extra_programme"},          302, 302, 403, 403, 403, 422, LOGIN),
+    ({"programme": "programme"},                422, 422, 403, 403, 403, 422, LOGIN),
+], body=lambda t: {"programme_id": t.ref["programme"], "title": f"Workshop {unique()}"})
+route("GET", "/workshops/<int:workshop_id>", _teach_rows(WS, "ws"))
+route("GET", "/workshops/<int:workshop_id>/edit", _MANAGE_WS)
+route("POST", "/workshops/<int:workshop_id>/edit", _with_status(_MANAGE_WS, 302),
+      body=lambda t: {"title": "Renamed workshop"})
+# The learner comes in the form, not the address: `learner`, so the client-audit checks (which
+# follow a `client_id` reference) do not apply; the read is audited by get_client all the same.
+route("POST", "/workshops/<int:workshop_id>/enrolments", [
+    ({WS: "ws_untaught", "learner": "client_on_round"},  302, 302, 403, 403, 403, 403, LOGIN),
+    ({WS: "ws_untaught", "learner": "client_off_round"}, 409, 409, 403, 403, 403, 403, LOGIN),
+    ({WS: "ws_own", "learner": "foreign_client"},        302, 403, 403, 403, 403, 403, LOGIN),
+    ({WS: "ws_foreign", "learner": "foreign_client"},    409, 403, 403, 403, 403, 409, LOGIN),
+    ({WS: "missing", "learner": "client_on_round"},      404, 404, 403, 403, 403, 404, LOGIN),
+], body=lambda t: {"client_id": t.ref["learner"]})
+route("POST", "/enrolments/<int:enrolment_id>/withdraw", [
+    ({ENR: "enr_off"},                          302, 302, 403, 403, 403, 403, LOGIN),
+    ({ENR: "enr_foreign"},                      302, 403, 403, 403, 403, 302, LOGIN),
+    ({ENR: "missing"},                          404, 404, 403, 403, 403, 404, LOGIN),
+], body=lambda t: {"reason": "Moved away"})
+route("GET", "/workshops/<int:workshop_id>/sessions/new", _teach_rows(WS, "ws"))
+route("POST", "/workshops/<int:workshop_id>/sessions/new", _teach_rows(WS, "ws", 302),
+      body=_session_form)
+route("GET", "/sessions/<int:session_id>/edit", _teach_rows(SESS, "sess"))
+route("POST", "/sessions/<int:session_id>/edit", _teach_rows(SESS, "sess", 302),
+      body=_session_form)
+route("POST", "/sessions/<int:session_id>/cancel", _teach_rows(SESS, "sess", 302))
+route("GET", "/sessions/<int:session_id>/register", _teach_rows(SESS, "sess"))
+route("POST", "/sessions/<int:session_id>/register", [
+    ({SESS: "sess_untaught", "enrolment": "enr_off"},     302, 302, 403, 403, 403, 403, LOGIN),
+    # A learner of another workshop is not on this register.
+    ({SESS: "sess_own", "enrolment": "enr_off"},          422, 422, 403, 403, 422, 403, LOGIN),
+    ({SESS: "sess_foreign", "enrolment": "enr_foreign"},  302, 403, 403, 403, 403, 302, LOGIN),
+    ({SESS: "missing", "enrolment": "enr_off"},           404, 404, 403, 403, 404, 404, LOGIN),
+], body=lambda t: {"enrolment_id": t.ref["enrolment"], "status": "present"})
+route("GET", "/enrolments/<int:enrolment_id>", _LEARNER_PAGE)
+route("GET", "/enrolments/<int:enrolment_id>/summary", _LEARNER_PAGE)
+route("POST", "/enrolments/<int:enrolment_id>/confidence", _with_status(_LEARNER_PAGE, 302),
+      body=lambda t: {"before": "3"})
+route("POST", "/enrolments/<int:enrolment_id>/skills", [
+    ({ENR: "enr_off", "skill": "skill_own"},            302, 302, 403, 403, 403, 403, LOGIN),
+    ({ENR: "enr_foreign", "skill": "skill_foreign"},    302, 403, 403, 403, 403, 302, LOGIN),
+    ({ENR: "enr_off", "skill": "skill_foreign"},        422, 422, 403, 403, 403, 403, LOGIN),
+    ({ENR: "missing", "skill": "skill_own"},            404, 404, 403, 403, 404, 404, LOGIN),
+], body=lambda t: {"skill_id": t.ref["skill"], "shown": "yes"})
+# Invited or refused (already on it, no such workshop offered), it ends on the client's page.
+route("POST", "/needs/<int:need_id>/invite", [
+    ({"need_id": "lit_need_on"},                302, 302, 403, 403, 403, 403, LOGIN),
+    ({"need_id": "lit_need_off"},               302, 302, 403, 403, 403, 403, LOGIN),
+    ({"need_id": "lit_need_foreign"},           302, 403, 403, 403, 403, 302, LOGIN),
+    ({"need_id": "missing"},                    404, 404, 403, 403, 403, 404, LOGIN),
+], body=lambda t: {"workshop_id": t.ids["ws_untaught"]})
+# The public sign-up form: the same for everyone, logged in or not.
+route("GET", "/learn/", [
+    ({},                                        200, 200, 200, 200, 200, 200, 200),
+])
+route("POST", "/learn/", [
+    ({},                                        302, 302, 302, 302, 302, 302, 302),
+], body=lambda t: {"full_name": "Learner From The Web", "phone": "+447700900555",
+                   "preferred_language": "en", "consent": "yes", "workshop_id": t.ids["ws_own"]})
+route("GET", "/learn/thanks", [
+    ({},                                        302, 302, 302, 302, 302, 302, 302),
+])
 # [literacy pages: rows above this line]
+# The programme report (page, CSV, API): admins and the operator's coordinators only. A Call &
+# Check programme has no such report (404 on the page). The API answers 422 without its
+# programme_id query; its per-programme refusals, and the other operator reading its own report
+# (no digital-literacy programme of theirs here: the programme lists above would change), are in
+# tests/literacy/test_reports.py and tests/web/test_literacy_report_pages.py.
+#        refs                                   A    C    V    P    T    X    anon
+LITERACY_REPORT = [
+    ({"programme_id": "extra_programme"},       200, 200, 403, 403, 403, 403, LOGIN),
+    ({"programme_id": "programme"},             404, 404, 403, 403, 403, 403, LOGIN),
+    ({"programme_id": "missing"},               404, 404, 403, 403, 403, 404, LOGIN),
+]
+route("GET", "/programmes/<int:programme_id>/literacy-report", LITERACY_REPORT)
+route("GET", "/programmes/<int:programme_id>/literacy-report.csv", LITERACY_REPORT)
+route("GET", "/api/v1/reports/literacy", [
+    ({},                                        422, 422, 403, 403, 403, 422, 401),
+])
 # [literacy reports: rows above this line]
 
 
@@ -1106,6 +1361,7 @@ def _ids(world) -> dict:
     _selfreport_ids(ids)
     _escalation_ids(ids)
     _feed_token_ids(ids)
+    _literacy_ids(ids)
     db.session.commit()
     return ids
 

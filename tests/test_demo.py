@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -55,7 +55,7 @@ def test_seed_creates_organisations_programmes_and_staff(seeded):
     for name, kind in kinds.items():
         assert by_name(Organisation, name).kind == kind
     assert Counter(kinds.values()) == {OrganisationKind.OPERATOR: 1, OrganisationKind.HEALTH: 2,
-                                       OrganisationKind.COMMUNITY: 3}
+                                       OrganisationKind.COMMUNITY: 4}
     operator = by_name(Organisation, "Jersey Post Call & Check")
     call, online = by_name(Programme, "Call & Check"), by_name(Programme, "Get Online")
     assert (call.kind, call.operator_id, call.timezone) == (
@@ -389,3 +389,142 @@ def test_concerns_reach_each_partners_queue_and_some_are_overdue(clock, app, api
     assert listed and {e["organisation_id"] for e in listed} == {gp.organisation_id}
     feed = api_as(gp).get("/escalations?since=").get_json()["items"]
     assert feed and {i["escalation"]["organisation_id"] for i in feed} == {gp.organisation_id}
+
+
+# --- Get Online: workshops, learners and the programme report --------------------------------
+
+def _literacy_rows() -> dict:
+    """What the Get Online part made, by names and times, to compare two loads (short codes are
+    random on purpose, so they are left out)."""
+    from outreach.literacy.models import (
+        Attendance,
+        SkillShown,
+        Workshop,
+        WorkshopEnrolment,
+        WorkshopSession,
+    )
+
+    names = dict(db.session.execute(select(Client.id, Client.full_name)).all())
+    enrolments = {e.id: e for e in db.session.scalars(select(WorkshopEnrolment))}
+    sessions = {s.id: s for s in db.session.scalars(select(WorkshopSession))}
+
+    def who(enrolment_id: int) -> tuple:
+        e = enrolments[enrolment_id]
+        return e.workshop.title, names[e.client_id]
+
+    return {
+        "workshops": sorted((w.title, w.tutor.email, w.partner.name, len(w.skills))
+                            for w in db.session.scalars(select(Workshop))),
+        "sessions": sorted((s.workshop.title, s.starts_at, s.venue, s.capacity, s.online)
+                           for s in sessions.values()),
+        "enrolments": sorted((*who(e.id), e.status.value, e.source.value, e.confidence_before,
+                              e.confidence_after, e.follow_up_answer)
+                             for e in enrolments.values()),
+        "attendance": sorted((*who(a.enrolment_id), sessions[a.session_id].starts_at,
+                              a.status.value) for a in db.session.scalars(select(Attendance))),
+        "skills": sorted((*who(s.enrolment_id), s.skill_id)
+                         for s in db.session.scalars(select(SkillShown))),
+    }
+
+
+def test_get_online_workshops_in_the_demo(clock, app):
+    from outreach import demo_literacy
+    from outreach.literacy.models import Attendance, Workshop
+
+    seed(app)
+    online = by_name(Programme, "Get Online")
+    workshops = {w.title: w for w in db.session.scalars(select(Workshop))}
+    assert set(workshops) == {demo_literacy.SERIES, demo_literacy.EARLIER}
+    series, earlier = workshops[demo_literacy.SERIES], workshops[demo_literacy.EARLIER]
+    for workshop in (series, earlier):
+        assert workshop.programme_id == online.id
+        assert workshop.tutor.email == "tutor@demo.example.org"
+        assert workshop.partner.name == "Rue Verte Housing Association"
+        assert workshop.skills and workshop.description
+        assert all(s.venue and s.accessibility_notes for s in workshop.sessions)
+    past = [s for s in series.sessions if s.ends_at <= clock]
+    assert len(past) == 3 and len(series.sessions) == 6
+    assert min(s.starts_at for s in series.sessions if s.starts_at > clock) \
+        < clock + timedelta(days=2)  # the next one tomorrow: its reminders go out today
+    assert any(s.online for s in series.sessions)
+    assert any("Library" in s.venue for s in series.sessions)
+
+    statuses = Counter(e.status.value for e in _enrolments(series))
+    assert statuses == {"enrolled": 8, "waiting": 2, "withdrawn": 1}
+    marks = list(db.session.scalars(select(Attendance)))
+    # Every learner with a place is on the register of every session held so far.
+    assert len([m for m in marks if m.session in past]) == 8 * 3
+    assert Counter(m.status.value for m in marks)["present"] > len(marks) / 2
+    assert all(e.follow_up_sent_at is None for e in _enrolments(series))
+    answered = [e for e in _enrolments(earlier) if e.follow_up_answer]
+    assert answered and all(e.follow_up_sent_at and e.follow_up_answered_at for e in answered)
+    assert all(e.confidence_after >= e.confidence_before for e in _enrolments(earlier)
+               if e.confidence_after)
+
+
+def _enrolments(workshop) -> list:
+    from outreach.literacy.models import WorkshopEnrolment
+
+    return list(db.session.scalars(select(WorkshopEnrolment).where(
+        WorkshopEnrolment.workshop_id == workshop.id)))
+
+
+def test_a_visit_left_a_digital_help_need_to_invite_from(clock, app):
+    from outreach.literacy.models import WorkshopEnrolment
+    from outreach.needs.models import Need
+    from outreach.visits.models import Visit
+
+    seed(app)
+    [need] = db.session.scalars(select(Need).where(Need.category == "digital_help")).all()
+    assert need.status == "open" and need.source == "visit" and need.visit_id
+    visit = db.session.get(Visit, need.visit_id)
+    assert visit.outcome == "seen_concern" and visit.client_id == need.client_id
+    # The learner-to-be is on no workshop yet, so a new user can invite them.
+    assert db.session.scalar(select(func.count(WorkshopEnrolment.id)).where(
+        WorkshopEnrolment.client_id == need.client_id)) == 0
+
+
+def test_the_demo_report_shows_real_figures(clock, app, client, login):
+    from outreach.literacy import reports
+
+    seed(app)
+    online = by_name(Programme, "Get Online")
+    report = reports.build(online)
+    assert report.workshops == 2 and report.learners.enrolled >= 8
+    assert report.learners.waiting and report.learners.withdrawn
+    assert len(report.sessions) == 4 + 3
+    assert report.attendance.present and report.attendance.rate > 50
+    assert 0 < report.completion.completed < report.completion.learners
+    assert sum(s.learners for s in report.skills) > 0
+    assert report.confidence.learners and report.confidence.mean_after \
+        > report.confidence.mean_before
+    assert report.follow_up.asked and sum(report.follow_up.answers.values())
+    login(demo_user("coordinator"), demo.PASSWORD)
+    page = client.get(f"/programmes/{online.id}/literacy-report")
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count('role="img"') == 3
+
+
+def test_workshops_are_added_once_to_an_older_demo(clock, app):
+    from sqlalchemy import delete
+
+    from outreach.literacy.models import (
+        Attendance,
+        SkillShown,
+        Workshop,
+        WorkshopEnrolment,
+        WorkshopSession,
+    )
+
+    seed(app)
+    first = _literacy_rows()
+    # A demo loaded before the workshops has none of this: the command adds it, once.
+    for model in (SkillShown, Attendance, WorkshopEnrolment, WorkshopSession, Workshop):
+        db.session.execute(delete(model))
+    db.session.commit()
+    added = seed(app)
+    assert "Added the Get Online workshops to the demo" in added.output
+    assert _literacy_rows() == first  # the same workshops, learners and registers
+    again = seed(app)
+    assert "already loaded" in again.output
+    assert _literacy_rows() == first

@@ -2,8 +2,8 @@
 
 Admins see everything; coordinators their operator's programmes and the clients in them;
 visitors only the clients on their own rounds; providers only what is routed to their
-organisation; tutors only the learners of their own sessions. Features that add a way for a role
-to reach a client (escalations, workshops) register it with `client_scope`.
+organisation; tutors only the learners on the workshops they teach. Features that add a way
+for a role to reach a client (escalations, workshops) register it with `client_scope`.
 """
 
 from __future__ import annotations
@@ -52,6 +52,17 @@ def _clients_on_own_rounds(user: User) -> ColumnElement[bool]:
     from outreach.visits.schedule import rounds_walked_by
 
     return Client.round_id.in_(rounds_walked_by(user, today()))
+
+
+@client_scope(Role.TUTOR)
+def _learners_of_own_workshops(user: User) -> ColumnElement[bool]:
+    """Learners enrolled (in any status, withdrawn too, for the history) on workshops the tutor
+    teaches."""
+    from outreach.literacy.models import Workshop, WorkshopEnrolment
+
+    return Client.id.in_(select(WorkshopEnrolment.client_id).join(
+        Workshop, Workshop.id == WorkshopEnrolment.workshop_id).where(
+        Workshop.tutor_id == user.id))
 
 
 def today():

@@ -231,7 +231,8 @@ def enrol(actor: User | None, workshop: Workshop, client: Client,
     """A place for the learner if one is free, else a turn on the waiting list."""
     now = now or utcnow()
     if actor is not None:
-        _require(may_teach(actor, workshop) or access.can_manage_client(actor, client), "enrol",
+        _require(may_teach(actor, workshop) or access.can_manage_client(actor, client)
+                 or _may_refer(actor, workshop, client, source, need_id), "enrol",
                  workshop, actor)
     existing = live_enrolment(workshop, client)
     if existing is not None:
@@ -257,6 +258,14 @@ def enrol(actor: User | None, workshop: Workshop, client: Client,
                    "source": enrolment.source.value},
            via=None if actor else "system")
     return enrolment
+
+
+def _may_refer(actor: User, workshop: Workshop, client: Client, source, need_id) -> bool:
+    """A visitor turns a digital_help need of a client they see into an invitation to one of
+    their operator's workshops (the referral)."""
+    return (EnrolmentSource(source) == EnrolmentSource.REFERRAL and need_id is not None
+            and workshop.programme.operator_id == actor.organisation_id
+            and access.can_see_client(actor, client))
 
 
 def _join_programme(client: Client, programme: Programme, now: datetime) -> None:

@@ -4,7 +4,9 @@ The SMS webhook (channels/sms/webhooks.py) calls `receive_text` inside the reque
 and commits before answering, so a text is never acknowledged unless it is stored. A text is
 stored before anything is decided about it, then understood, in order: carrier words (STOP,
 START, HELP), a loop with an automated sender, the same text again within minutes, a number we
-do not know, a digit answering a check-in, need words, and anything else for a person to read.
+do not know, workshop texts (a session's code, LEARN, yes to a place offered: see
+outreach/literacy/sms.py), a digit answering a check-in (else a workshop's follow-up), need words,
+and anything else for a person to read. A YES also takes a workshop place offered.
 Replies go back in the webhook's answer (TwiML) and are logged here.
 """
 
@@ -34,6 +36,7 @@ from outreach.enums import (
     NeedSource,
     NeedStatus,
 )
+from outreach.literacy import sms as workshops  # also texts the places the waiting list frees
 from outreach.messages import keywords, numbers
 from outreach.messages.models import Message
 from outreach.messages.outbox import cost_of
@@ -235,7 +238,8 @@ def _understand(message: Message, who: Sender, now: datetime) -> str | None:
     if first is not None and first.need_id is not None and not _still_open(first.need_id):
         first = None  # the need was closed since: a new report, not a repeat
     if carrier is not None:
-        answer = _carrier_word(message, carrier, folded, who.language, now)
+        answer = _offer_taken(message, who, carrier, folded, was_opted_out, now) \
+            or _carrier_word(message, carrier, folded, who.language, now)
     elif loop is not None:
         message.meaning = InboundMeaning.LOOP
         answer = None
@@ -246,8 +250,12 @@ def _understand(message: Message, who: Sender, now: datetime) -> str | None:
     elif not who.known:
         message.meaning = InboundMeaning.UNKNOWN_SENDER
         answer = render("reply_unknown_sender", Language.ENGLISH)
+    elif (workshop_answer := workshops.understand(message, who, folded, now)) is not None:
+        answer = workshop_answer  # a session code, LEARN, or yes to a place (not need words)
     elif digit is not None and (check_in := pending_check_in(who, now)) is not None:
         answer = _check_in_answer(message, check_in, digit, who.language, now)
+    elif digit is not None and (asked := workshops.pending_follow_up(who, now)) is not None:
+        answer = workshops.follow_up_answer(message, asked, digit, now)
     elif who.contacts and keywords.acknowledgement(folded) and _takes_on(message, who):
         answer = render("reply_contact_ok", who.language)
     else:
@@ -260,6 +268,15 @@ def _understand(message: Message, who: Sender, now: datetime) -> str | None:
     if first is not None and window.replies >= REPLIES_PER_WINDOW:
         return None
     return answer
+
+
+def _offer_taken(message: Message, who: Sender, carrier: InboundMeaning, folded: str,
+                 was_opted_out: bool, now: datetime) -> str | None:
+    """YES from a learner offered a workshop place takes it (the reply says so); from a number
+    that had opted out, or with no offer waiting, YES is the carriers' opt-in word."""
+    if carrier != InboundMeaning.OPT_IN or folded != "yes" or was_opted_out or not who.known:
+        return None
+    return workshops.accept_offer_by_text(message, who, now)
 
 
 def _takes_on(message: Message, who: Sender) -> bool:

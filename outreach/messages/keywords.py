@@ -178,6 +178,24 @@ def acknowledgement(folded: str) -> bool:
     return folded in ACKNOWLEDGEMENTS
 
 
+# Asking for a place on a digital-skills workshop: the word alone, as the carrier words are (a
+# sentence mentioning learning is for a person to read).
+LEARN_WORDS = frozenset({"learn", "aprender", "nauka", "apprendre"})
+# Taking a workshop place offered from the waiting list: YES (also the carriers' opt-in word) or
+# yes in each of our languages.
+YES_WORDS = frozenset({"yes", "sim", "tak", "oui"})
+
+
+def learn_keyword(folded: str) -> bool:
+    """Whether the whole (folded) text asks to join a workshop (LEARN, APRENDER, NAUKA...)."""
+    return folded in LEARN_WORDS
+
+
+def says_yes(folded: str) -> bool:
+    """Whether the whole (folded) text is yes, in any of our languages."""
+    return folded in YES_WORDS
+
+
 @dataclass(frozen=True)
 class _Vocabulary:
     exact: frozenset[str]

@@ -71,10 +71,15 @@ def possible_duplicates(programme_id: int, full_name: str, date_of_birth, phone:
     return matches
 
 
-def create_client(actor: User, data: dict, *, contacts: list[dict] = (),
+def create_client(actor: User | None, data: dict, *, contacts: list[dict] = (),
                   force: bool = False) -> Client:
-    """Enrol a new client in a programme, refusing a likely duplicate unless forced."""
-    programme = managed_programme(actor, data["programme_id"])
+    """Enrol a new client in a programme, refusing a likely duplicate unless forced.
+    `actor` None: the person signed themselves up (the public workshop sign-up form)."""
+    programme = managed_programme(actor, data["programme_id"]) if actor is not None \
+        else db.session.get(Programme, data["programme_id"])
+    if programme is None:
+        raise ValidationFailed("No such programme.",
+                               fields={"programme_id": ["No such programme."]})
     _check_references(programme, data)
     if not force:
         matches = possible_duplicates(programme.id, data["full_name"], data.get("date_of_birth"),

@@ -35,6 +35,13 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(coordination_views.bp)
     app.register_blueprint(routing_views.bp)
+    from outreach.web import literacy_report_views
+
+    app.register_blueprint(literacy_report_views.bp)
+    from outreach.web import literacy_views, signup_views, tutor_views, workshop_views
+
+    for module in (literacy_views, workshop_views, tutor_views, signup_views):
+        app.register_blueprint(module.bp)
     from outreach.web.forms import field_label
 
     app.jinja_env.filters["phone"] = phones.display

@@ -69,12 +69,14 @@ def home():
 
 def start_page() -> str:
     """Where the logged-in user starts: visitors their round, staff the dashboard, providers
-    their queue of escalations (a pharmacy reaches its prescriptions from the menu), everyone
-    else the client list."""
+    their queue of escalations (a pharmacy reaches its prescriptions from the menu), tutors
+    their sessions, everyone else the client list."""
     if current_user.role == Role.VISITOR:
         return url_for("visitor.today")
     if current_user.role in (Role.ADMIN, Role.COORDINATOR):
         return url_for("dashboard.index")
     if current_user.role == Role.PROVIDER:
         return url_for("escalations.queue")
+    if current_user.role == Role.TUTOR:
+        return url_for("tutor.sessions")
     return url_for("clients.index")

@@ -16,7 +16,9 @@ OUTBOUND = sorted(outbound.TEXTS)
 # Sent to the client's own phone; the rest go to designated contacts.
 CLIENT_FACING = {"check_in", "appointment_day_before", "appointment_soon",
                  "prescription_on_its_way", "prescription_on_its_way_unnamed",
-                 "workshop_reminder", "outcome", "outcome_unnamed"}
+                 "workshop_reminder", "outcome", "outcome_unnamed", "workshop_reminder_today",
+                 "workshop_place_offered", "workshop_no_show", "workshop_no_show_last",
+                 "workshop_follow_up"}
 
 
 def test_every_text_the_jobs_and_notices_send_is_there():

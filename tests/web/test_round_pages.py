@@ -201,7 +201,7 @@ def test_home_sends_each_person_to_their_starting_page(world, client, login, app
         db.session.commit()
     expected = [(world.visitor, "/round/"), (world.coordinator, "/dashboard/"),
                 (world.admin, "/dashboard/"), (pharmacist, "/provider/"),
-                (community, "/provider/"), (world.tutor, "/clients/")]
+                (community, "/provider/"), (world.tutor, "/tutor/")]
     for user, target in expected:
         with client.session_transaction() as session:
             session.clear()

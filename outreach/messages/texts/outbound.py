@@ -189,7 +189,7 @@ TEXTS: dict[str, dict[Language, str]] = {
         FR: "Bonjour {first_name}, ici Call & Check. Ce dont vous nous avez parlé a été traité "
             "par {who}. Écrivez-nous si besoin.",
     },
-    # --- Workshops (the workshop feature comes later; the text is ready) ----------------------
+    # --- Workshops: reminders the day before, offers, no-shows, the follow-up ---------------
     "workshop_reminder": {
         EN: "Hello {first_name}, a reminder: {workshop} is on {day} at {time}, {place}. "
             "See you there!",
@@ -198,6 +198,60 @@ TEXTS: dict[str, dict[Language, str]] = {
             "Do zobaczenia!",
         FR: "Bonjour {first_name}, rappel : {workshop} le {day} à {time}, {place}. Nous vous "
             "attendons !",
+    },
+    # The morning of the session (08:30, or 2 hours before an early one): outreach/literacy/jobs
+    "workshop_reminder_today": {
+        EN: "Hello {first_name}, a reminder: {workshop} is today at {time}, {place}. "
+            "See you there!",
+        PT: "Olá {first_name}, lembrete: {workshop} é hoje, às {time}, {place}. Até já!",
+        PL: "Dzień dobry {first_name}, przypomnienie: {workshop}, dziś o {time}, {place}. "
+            "Do zobaczenia!",
+        FR: "Bonjour {first_name}, rappel : {workshop} aujourd'hui à {time}, {place}. Nous vous "
+            "attendons !",
+    },
+    # A place freed up for someone on the waiting list. YES (or SIM, TAK, OUI) takes it; the
+    # 48 hours are literacy.services.OFFER_HOURS.
+    "workshop_place_offered": {
+        EN: "Hello {first_name}, a place is free on {workshop} starting {day} at {time}. "
+            "Reply YES within 48 hours to take it.",
+        PT: "Olá {first_name}, há uma vaga em {workshop}, a começar {day}, às {time}. "
+            "Responda SIM em 48 horas.",
+        PL: "{first_name}, jest wolne miejsce: {workshop}, start {day} o {time}. Odpisz TAK "
+            "w ciągu 48 godzin.",
+        FR: "Bonjour {first_name}, une place s'est libérée pour {workshop}, qui commence le "
+            "{day} à {time}. Répondez OUI sous 48 heures pour la prendre.",
+    },
+    # Nobody marked them at a session: a friendly word and the next session, or none planned.
+    "workshop_no_show": {
+        EN: "Hello {first_name}, we missed you at {workshop}. The next session is on {day} at "
+            "{time}, {place}. We hope to see you!",
+        PT: "Olá {first_name}, sentimos a sua falta em {workshop}. Próxima sessão: {day}, às "
+            "{time}, {place}.",
+        PL: "{first_name}, szkoda, że nie było Cię: {workshop}. Następne zajęcia: {day} o "
+            "{time}, {place}.",
+        FR: "Bonjour {first_name}, vous nous avez manqué à {workshop}. Prochaine séance le "
+            "{day} à {time}, {place}. Au plaisir de vous voir !",
+    },
+    "workshop_no_show_last": {
+        EN: "Hello {first_name}, we missed you at {workshop}. We will be in touch about "
+            "another session.",
+        PT: "Olá {first_name}, sentimos a sua falta em {workshop}. Vamos contactar para outra "
+            "sessão.",
+        PL: "{first_name}, szkoda, że nie było Cię: {workshop}. Odezwiemy się w sprawie innych "
+            "zajęć.",
+        FR: "Bonjour {first_name}, vous nous avez manqué à {workshop}. Nous vous recontacterons "
+            "pour une autre séance.",
+    },
+    # Four weeks after the workshop's last session; the digit is stored on the enrolment.
+    "workshop_follow_up": {
+        EN: "Hello {first_name}, it's 4 weeks since {workshop}. Have you used an online service "
+            "since? Reply 1 yes, on my own; 2 yes, with help; 3 not yet",
+        PT: "{first_name}, já usou um serviço online desde {workshop}? Responda 1 sim, "
+            "sozinho(a); 2 sim, com ajuda; 3 ainda não",
+        PL: "{first_name}, czy po kursie {workshop} korzystasz z usług online? Odpisz 1 tak, "
+            "sam(a); 2 tak, z pomocą; 3 jeszcze nie",
+        FR: "Bonjour {first_name}, depuis {workshop}, avez-vous utilisé un service en ligne ? "
+            "Répondez 1 oui, seul(e) ; 2 oui, avec de l'aide ; 3 pas encore",
     },
     # --- The web self-report form: a per-client link (outreach/selfreport) --------------------
     "self_report_link": {

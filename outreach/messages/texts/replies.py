@@ -87,6 +87,115 @@ TEXTS: dict[str, dict[Language, str]] = {
         PL: "Dziękujemy za wiadomość. Przekazaliśmy ją zespołowi Call & Check.",
         FR: "Merci pour votre message. Il a été transmis à l'équipe de Call & Check.",
     },
+    # --- Digital-literacy workshops (outreach/literacy/sms.py) --------------------------------
+    # LEARN (APRENDER, NAUKA, APPRENDRE): booked, on the waiting list, or nothing planned.
+    "reply_learn_enrolled": {
+        EN: "Thank you {first_name}, you are booked on {workshop}. Your first session: {day} "
+            "at {time}, {place}.",
+        PT: "Obrigado {first_name}, tem lugar em {workshop}. Primeira sessão: {day}, às {time}, "
+            "{place}.",
+        PL: "Dziękujemy {first_name}, masz miejsce: {workshop}. Pierwsze zajęcia: {day} "
+            "o {time}, {place}.",
+        FR: "Merci {first_name}, votre place est réservée pour {workshop}. Première séance le "
+            "{day} à {time}, {place}.",
+    },
+    "reply_learn_waiting": {
+        EN: "Thank you {first_name}. {workshop} is full, so you are on its waiting list. We "
+            "will text you when a place is free.",
+        PT: "Obrigado {first_name}. {workshop} está cheio; ficou na lista de espera. Avisamos "
+            "quando houver vaga.",
+        PL: "Dziękujemy {first_name}. {workshop}: brak miejsc, jesteś na liście oczekujących. "
+            "Napiszemy, gdy zwolni się miejsce.",
+        FR: "Merci {first_name}. {workshop} est complet : vous voilà sur la liste d'attente. "
+            "Nous vous écrirons dès qu'une place se libère.",
+    },
+    "reply_learn_none_planned": {
+        EN: "Thank you {first_name}. No workshop is planned just now; we will be in touch.",
+        PT: "Obrigado {first_name}. De momento não há sessões marcadas; diremos algo em breve.",
+        PL: "Dziękujemy {first_name}. Na razie nie ma zaplanowanych zajęć; odezwiemy się.",
+        FR: "Merci {first_name}. Aucun atelier n'est prévu pour l'instant ; nous vous "
+            "recontacterons.",
+    },
+    "reply_learn_already_enrolled": {
+        EN: "You are already booked on {workshop}. Next session: {day} at {time}, {place}.",
+        PT: "Já tem lugar em {workshop}. Próxima sessão: {day}, às {time}, {place}.",
+        PL: "Masz już miejsce: {workshop}. Następne zajęcia: {day} o {time}, {place}.",
+        FR: "Vous avez déjà une place pour {workshop}. Prochaine séance le {day} à {time}, "
+            "{place}.",
+    },
+    "reply_learn_already_waiting": {
+        EN: "You are already on the waiting list for {workshop}. We will text you when a place "
+            "is free.",
+        PT: "Já está na lista de espera de {workshop}. Avisamos quando houver vaga.",
+        PL: "Jesteś już na liście oczekujących: {workshop}. Napiszemy, gdy zwolni się miejsce.",
+        FR: "Vous figurez déjà sur la liste d'attente pour {workshop}. Nous vous écrirons dès "
+            "qu'une place se libère.",
+    },
+    "reply_learn_already_offered": {
+        EN: "A place on {workshop} is waiting for you: reply YES to take it.",
+        PT: "Há uma vaga para si em {workshop}: responda SIM para a aceitar.",
+        PL: "Czeka na Ciebie miejsce: {workshop}. Odpisz TAK, by je zająć.",
+        FR: "Une place vous attend pour {workshop} : répondez OUI pour la prendre.",
+    },
+    # A session's short code, texted on arrival.
+    "reply_session_welcome": {
+        EN: "Welcome {first_name}, you are on the register for {workshop}. Enjoy the session!",
+        PT: "Bem-vindo(a) {first_name}, presença registada em {workshop}. Boa sessão!",
+        PL: "Witaj {first_name}, jesteś na liście obecności: {workshop}. Miłych zajęć!",
+        FR: "Bienvenue {first_name}, votre présence à {workshop} est notée. Bonne séance !",
+    },
+    "reply_session_not_started": {
+        EN: "{workshop} starts on {day} at {time}. Text the code again when you arrive.",
+        PT: "{workshop} começa {day}, às {time}. Envie o código quando chegar.",
+        PL: "{workshop}: początek {day} o {time}. Wyślij kod po przyjściu.",
+        FR: "{workshop} commence le {day} à {time}. Renvoyez le code à votre arrivée.",
+    },
+    "reply_session_over": {
+        EN: "That session of {workshop} has ended, so we could not sign you in. Please speak "
+            "to your tutor.",
+        PT: "Essa sessão de {workshop} já terminou. Fale com o formador.",
+        PL: "Te zajęcia już się skończyły: {workshop}. Porozmawiaj z prowadzącym.",
+        FR: "Cette séance de {workshop} est terminée. Parlez-en à votre formateur.",
+    },
+    "reply_session_cancelled": {
+        EN: "Sorry, that session of {workshop} was cancelled. We will be in touch.",
+        PT: "Lamentamos, essa sessão de {workshop} foi cancelada. Entraremos em contacto.",
+        PL: "Przepraszamy, te zajęcia zostały odwołane: {workshop}. Odezwiemy się.",
+        FR: "Désolés, cette séance de {workshop} a été annulée. Nous vous recontacterons.",
+    },
+    "reply_session_not_enrolled": {
+        EN: "You are not booked on {workshop}, so we could not sign you in. Please speak to "
+            "the tutor.",
+        PT: "Não tem lugar em {workshop}. Fale com o formador.",
+        PL: "Nie masz miejsca: {workshop}. Porozmawiaj z prowadzącym.",
+        FR: "Vous n'avez pas de place pour {workshop}. Parlez-en au formateur.",
+    },
+    # YES to a place offered from the waiting list.
+    "reply_offer_accepted": {
+        EN: "Thank you {first_name}, the place is yours: {workshop}, first session {day} at "
+            "{time}, {place}.",
+        PT: "Obrigado {first_name}, a vaga é sua: {workshop}, primeira sessão {day}, às {time}, "
+            "{place}.",
+        PL: "Dziękujemy {first_name}, miejsce jest Twoje: {workshop}, pierwsze zajęcia {day} "
+            "o {time}, {place}.",
+        FR: "Merci {first_name}, la place est à vous : {workshop}, première séance le {day} "
+            "à {time}, {place}.",
+    },
+    "reply_offer_expired": {
+        EN: "Sorry, the time to take the place on {workshop} has run out. You are still on the "
+            "waiting list.",
+        PT: "Lamentamos, o prazo para a vaga em {workshop} terminou. Continua na lista de espera.",
+        PL: "Przepraszamy, minął czas na zajęcie miejsca: {workshop}. Nadal czekasz na liście.",
+        FR: "Désolés, le délai pour la place à {workshop} est passé. Vous restez sur la liste "
+            "d'attente.",
+    },
+    # The digit answering the four-week follow-up.
+    "reply_follow_up_thanks": {
+        EN: "Thank you for your answer. It helps us improve the workshops.",
+        PT: "Obrigado pela resposta. Ajuda-nos a melhorar as sessões.",
+        PL: "Dziękujemy za odpowiedź. Pomoże nam ulepszyć zajęcia.",
+        FR: "Merci pour votre réponse. Elle nous aide à améliorer les ateliers.",
+    },
 }
 
 WHAT: dict[NeedCategory, dict[Language, str]] = {

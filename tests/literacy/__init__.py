@@ -1,0 +1,1 @@
+"""Tests of the digital-literacy programme: workshops, sessions, enrolment, the register."""
