@@ -183,9 +183,21 @@ def _fill_session(session: WorkshopSession, data: dict) -> None:
 def _new_code() -> str:
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if _means_something(code):
+            continue
         if db.session.scalar(select(WorkshopSession.id).where(
                 WorkshopSession.short_code == code)) is None:
             return code
+
+
+def _means_something(code: str) -> bool:
+    """A code that spells a word we act on by text (CARE, a need; OK) would be ambiguous."""
+    from outreach.messages import keywords
+
+    folded = keywords.fold(code)
+    return (keywords.need_in(code) is not None or keywords.carrier_meaning(folded) is not None
+            or keywords.learn_keyword(folded) or keywords.acknowledgement(folded)
+            or keywords.says_yes(folded))
 
 
 def session_by_code(code: str) -> WorkshopSession | None:

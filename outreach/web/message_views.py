@@ -64,6 +64,7 @@ MEANING_WORDS = {
     InboundMeaning.REPEAT: "The same text again",
     InboundMeaning.LOOP: "An automatic sender: not answered",
     InboundMeaning.UNKNOWN_SENDER: "From a number we do not know",
+    InboundMeaning.ACKNOWLEDGEMENT: "Said OK or YES to what we asked",
 }
 DIRECTIONS = [(MessageDirection.OUTBOUND.value, "Sent by us"),
               (MessageDirection.INBOUND.value, "Received")]

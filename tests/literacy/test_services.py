@@ -278,3 +278,12 @@ def test_the_default_checklist_is_made_once(w):
     made = services.ensure_skills(fresh)
     assert [s.name for s in made] == services.DEFAULT_SKILLS
     assert [s.id for s in services.ensure_skills(fresh)] == [s.id for s in made]
+
+
+def test_session_codes_never_spell_a_word_we_act_on_by_text(ctx, monkeypatch):
+    from outreach.literacy import services
+
+    # The first draws spell a need word and a carrier word; then a clean one.
+    draws = iter("CAREHELPKM7D")
+    monkeypatch.setattr(services.secrets, "choice", lambda alphabet: next(draws))
+    assert services._new_code() == "KM7D"
