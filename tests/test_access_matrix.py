@@ -1252,6 +1252,22 @@ route("POST", "/learn/", [
 route("GET", "/learn/thanks", [
     ({},                                        302, 302, 302, 302, 302, 302, 302),
 ])
+# The skills checklist page: coordinators of the programme's operator; not a Call & Check one.
+#        refs                                   A    C    V    P    T    X    anon
+SKILLS_PAGE = [
+    ({"programme_id": "extra_programme"},       200, 200, 403, 403, 403, 403, LOGIN),
+    ({"programme_id": "programme"},             404, 404, 403, 403, 403, 404, LOGIN),
+    ({"programme_id": "missing"},               404, 404, 403, 403, 403, 404, LOGIN),
+]
+route("GET", "/programmes/<int:programme_id>/skills", SKILLS_PAGE)
+route("POST", "/programmes/<int:programme_id>/skills", _with_status(SKILLS_PAGE, 302),
+      body=lambda t: {"name": "Read my test results online"})
+route("POST", "/skills/<int:skill_id>/active", [
+    ({"skill_id": "skill_own"},                 302, 302, 403, 403, 403, 403, LOGIN),
+    ({"skill_id": "skill_foreign"},             404, 404, 403, 403, 403, 404, LOGIN),
+    ({"skill_id": "missing"},                   404, 404, 403, 403, 403, 404, LOGIN),
+], body=lambda t: {"active": "0"})
+
 # [literacy pages: rows above this line]
 # The programme report (page, CSV, API): admins and the operator's coordinators only. A Call &
 # Check programme has no such report (404 on the page). The API answers 422 without its

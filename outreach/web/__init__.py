@@ -38,9 +38,15 @@ def init_app(app: Flask) -> None:
     from outreach.web import literacy_report_views
 
     app.register_blueprint(literacy_report_views.bp)
-    from outreach.web import literacy_views, signup_views, tutor_views, workshop_views
+    from outreach.web import (
+        literacy_views,
+        signup_views,
+        skill_views,
+        tutor_views,
+        workshop_views,
+    )
 
-    for module in (literacy_views, workshop_views, tutor_views, signup_views):
+    for module in (literacy_views, workshop_views, tutor_views, signup_views, skill_views):
         app.register_blueprint(module.bp)
     from outreach.web.forms import field_label
 

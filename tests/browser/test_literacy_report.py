@@ -1,5 +1,5 @@
-"""The coordinator finds a digital-literacy programme's report from the workshops page and reads
-it on a 360 px phone: charts with their tables, checked with axe-core and for sideways scrolling."""
+"""The coordinator finds a digital-literacy programme's report and its skills checklist from the
+workshops page, on a 360 px phone: checked with axe-core and for sideways scrolling."""
 
 from __future__ import annotations
 
@@ -52,4 +52,16 @@ def test_the_report_is_found_from_the_workshops_page_and_reads_on_a_phone(
     expect(page.get_by_role("heading", level=1)).to_have_text("Report: Get Online Reports")
     expect(page.locator("svg")).to_have_count(3)
     expect(page.get_by_role("table").first).to_be_visible()
+    assert_accessible(page, axe)
+
+
+def test_the_skills_checklist_takes_a_new_skill_on_a_phone(page, coordinator_email, expect, axe):
+    log_in(page, coordinator_email)
+    page.goto("/workshops/")
+    page.get_by_role("link", name="Skills checklist").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Skills checklist")
+    assert_accessible(page, axe)
+    page.get_by_label("What the learner can do").fill("Read my test results online")
+    page.get_by_role("button", name="Add to the checklist").click()
+    expect(page.get_by_text("Read my test results online", exact=True)).to_be_visible()
     assert_accessible(page, axe)
