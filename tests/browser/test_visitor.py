@@ -110,8 +110,13 @@ def record(page, name: str, outcome: str) -> None:
         page.get_by_role("heading", level=1, name=name).wait_for(timeout=3 * TIMEOUT_MS)
     except Exception as exc:  # say what the phone showed instead, to tell a slow page from a gap
         shown = page.locator("body").inner_text()[:500]
-        raise AssertionError(f"no form for {name} at {page.url}; the page showed: {shown}") \
-            from exc
+        kept = page.evaluate("""async () => {
+            const cache = await caches.open('visitor-pages');
+            return (await cache.keys()).map(r => r.url);
+        }""")
+        online = page.evaluate("navigator.onLine")
+        raise AssertionError(f"no form for {name} at {page.url} (navigator.onLine={online}); "
+                             f"the page showed: {shown}; the phone kept: {kept}") from exc
     page.get_by_label(outcome).check()
     page.get_by_role("button", name="Save visit").click()
     page.wait_for_url(re.compile(r"/round/$"))
