@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import select
 
 from outreach.audit.models import AuditEvent
 from outreach.db import db
+from outreach.errors import Forbidden
 
 
 def record(actor, action: str, *, subject=None, client_id: int | None = None,
@@ -32,6 +35,15 @@ def record(actor, action: str, *, subject=None, client_id: int | None = None,
     )
     db.session.add(event)
     return event
+
+
+def refuse(actor, action: str, message: str, *, subject=None, client_id: int | None = None,
+           detail: dict | None = None) -> NoReturn:
+    """Refuse with 403: nothing of the request is kept but the audited record of the attempt."""
+    db.session.rollback()
+    record(actor, action, subject=subject, client_id=client_id, detail=detail)
+    db.session.commit()
+    raise Forbidden(message)
 
 
 def record_listing(actor, clients, *, purpose: str = "list") -> None:

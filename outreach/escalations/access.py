@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, select, true
 
-from outreach.audit.services import record
+from outreach.audit.services import record, refuse
 from outreach.auth.access import operator_programme_ids
 from outreach.auth.models import User
 from outreach.db import db
 from outreach.enums import Role
-from outreach.errors import Forbidden, NotFound
+from outreach.errors import NotFound
 from outreach.escalations.models import Escalation
 
 
@@ -46,12 +46,9 @@ def may_manage(user: User, escalation: Escalation) -> bool:
 
 def deny(actor: User | None, escalation: Escalation, action: str) -> None:
     """Refuse, keeping a record of the attempt even though nothing else is kept."""
-    escalation_id, client_id = escalation.id, escalation.client_id
-    db.session.rollback()
-    record(actor, "escalation.denied", client_id=client_id,
-           detail={"escalation_id": escalation_id, "action": action})
-    db.session.commit()
-    raise Forbidden("This escalation is not for you.")
+    refuse(actor, "escalation.denied", "This escalation is not for you.",
+           client_id=escalation.client_id,
+           detail={"escalation_id": escalation.id, "action": action})
 
 
 def get_escalation(actor: User, escalation_id: int, *, purpose: str = "read") -> Escalation:

@@ -14,12 +14,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import exists, or_, select, update
 
-from outreach.audit.services import record
+from outreach.audit.services import record, refuse
 from outreach.auth.access import operator_programme_ids
 from outreach.auth.models import User
 from outreach.db import db, utcnow
 from outreach.enums import Role
-from outreach.errors import Conflict, Forbidden, NotFound
+from outreach.errors import Conflict, NotFound
 from outreach.escalations.models import (
     Escalation,
     RoutingRecipient,
@@ -74,12 +74,9 @@ def get_organisation(actor: User, organisation_id: int, *, purpose: str) -> Orga
         raise NotFound("No such organisation.")
     allowed = may_read if purpose == "read" else may_change
     if not allowed(actor, organisation):
-        db.session.rollback()  # nothing of the refused request is kept, but the refusal
-        record(actor, "webhook.denied", subject=organisation,
+        refuse(actor, "webhook.denied", "This organisation's webhook is not yours to "
+               + ("see." if purpose == "read" else "change."), subject=organisation,
                detail={"organisation_id": organisation_id, "action": purpose})
-        db.session.commit()
-        raise Forbidden("This organisation's webhook is not yours to "
-                        + ("see." if purpose == "read" else "change."))
     return organisation
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, select, true
 
-from outreach.audit.services import record
+from outreach.audit.services import record, refuse
 from outreach.auth import access
 from outreach.auth.models import User
 from outreach.db import db
 from outreach.enums import ProgrammeKind, Role
-from outreach.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from outreach.errors import Conflict, NotFound, ValidationFailed
 from outreach.literacy import services
 from outreach.literacy.models import Skill, Workshop, WorkshopEnrolment, WorkshopSession
 from outreach.people.services import read_client
@@ -49,12 +49,8 @@ def enrolment_filter(user: User) -> ColumnElement[bool]:
 
 def deny(actor: User, workshop: Workshop, action: str, client_id: int | None = None) -> None:
     """Refuse a change to a workshop that is not the actor's, keeping a record of the attempt."""
-    workshop_id = workshop.id
-    db.session.rollback()  # nothing else of the request is kept
-    record(actor, "workshop.denied", client_id=client_id,
-           detail={"workshop_id": workshop_id, "action": action})
-    db.session.commit()
-    raise Forbidden("This workshop is not yours to change.")
+    refuse(actor, "workshop.denied", "This workshop is not yours to change.",
+           client_id=client_id, detail={"workshop_id": workshop.id, "action": action})
 
 
 def may_see(user: User, workshop: Workshop | None) -> bool:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import Select, and_, func, or_, select
 
-from outreach.audit.services import record
+from outreach.audit.services import record, refuse
 from outreach.auth import access
 from outreach.auth.models import User
 from outreach.db import db, utcnow
 from outreach.enums import EnrolmentStatus, OrganisationKind
-from outreach.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from outreach.errors import Conflict, NotFound, ValidationFailed
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client, Contact, ProgrammeEnrolment
 from outreach.programmes.models import Programme
@@ -144,10 +144,8 @@ def read_client(actor: User, client: Client, purpose: str, **detail) -> Client:
 
 def deny(actor: User, client: Client, purpose: str) -> None:
     """Refuse access to a client, keeping a record of the attempt even though nothing else is."""
-    db.session.rollback()
-    record(actor, "client.denied", client_id=client.id, detail={"for": purpose})
-    db.session.commit()
-    raise Forbidden("You do not have access to this client.")
+    refuse(actor, "client.denied", "You do not have access to this client.",
+           client_id=client.id, detail={"for": purpose})
 
 
 def client_for_change(actor: User, client_id: int) -> Client:

@@ -11,11 +11,12 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from outreach.audit.services import record, record_listing
+from outreach.audit.services import record_listing
+from outreach.audit.services import refuse as refuse_audited
 from outreach.auth import access
 from outreach.db import db, utcnow
 from outreach.enums import EnrolmentSource, NeedCategory, NeedStatus, ProgrammeKind, Role
-from outreach.errors import APIError, Forbidden
+from outreach.errors import APIError
 from outreach.literacy import services
 from outreach.literacy.forms import InviteForm
 from outreach.literacy.models import Workshop, WorkshopEnrolment, WorkshopSession
@@ -49,10 +50,8 @@ def require_role(*roles: Role) -> None:
 
 def refuse(workshop: Workshop, action: str) -> None:
     """Refuse a workshop that is not the user's, keeping the audited refusal."""
-    db.session.rollback()
-    record(current_user, "workshop.denied", detail={"workshop_id": workshop.id, "action": action})
-    db.session.commit()
-    raise Forbidden("This workshop is not yours.")
+    refuse_audited(current_user, "workshop.denied", "This workshop is not yours.",
+                   detail={"workshop_id": workshop.id, "action": action})
 
 
 def teachable(workshop: Workshop, action: str) -> Workshop:
