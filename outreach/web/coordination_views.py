@@ -30,6 +30,7 @@ from outreach.organisations.models import Organisation
 from outreach.people.models import Client
 from outreach.programmes.models import Programme
 from outreach.schemas import MAX_ID
+from outreach.web.dashboard_views import ago
 
 bp = Blueprint("coordination", __name__)
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
@@ -67,14 +68,9 @@ class Row:
 
 
 def span(delta: timedelta) -> str:
-    """How long, as a coordinator says it: 45 min, 2 h, 2 h 5 min, 3 days."""
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    if minutes >= 48 * 60:
-        return f"{minutes // (24 * 60)} days"
-    hours, minutes = divmod(minutes, 60)
-    if not hours:
-        return f"{minutes} min"
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    """How long, as a coordinator says it: 45 min, 2 h, 2 h 5 min, 3 days (the dashboard's
+    words, without a trailing "0 min")."""
+    return ago(delta).removesuffix(" 0 min")
 
 
 def lateness(escalation: Escalation, now: datetime) -> str | None:
