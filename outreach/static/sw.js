@@ -51,6 +51,23 @@ function networkFirst(request, cacheName) {
   });
 }
 
+// The round's page asks for the day's forms to be kept. One at a time: each is a small request,
+// and a burst would compete with the visitor's own taps for the database. Pages already kept are
+// left alone: each page served is refreshed by networkFirst.
+self.addEventListener("message", function (event) {
+  var urls = event.data && event.data.keep;
+  if (!Array.isArray(urls)) { return; }
+  event.waitUntil(caches.open(PAGES).then(function (cache) {
+    return urls.reduce(function (chain, url) {
+      return chain.then(function () {
+        return cache.match(url, { ignoreVary: true }).then(function (kept) {
+          return kept ? null : cache.add(new Request(url, { credentials: "same-origin" }));
+        });
+      }).catch(function () { return null; });
+    }, Promise.resolve());
+  }));
+});
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") { return; }  // visits are queued by the page, not here

@@ -8,7 +8,6 @@
   if (!root) { return; }
   var DB_NAME = "outreach-visitor";
   var STORE = "outbox";
-  var PAGES = "visitor-pages";
   var SEEN = ["seen_well", "seen_concern"];
   var syncing = false;
 
@@ -149,23 +148,16 @@
     });
   }
 
-  function keepPagesForOffline() {
-    // The day's forms, so a visit can be recorded with no signal at the door.
-    if (!("caches" in window) || !navigator.onLine) { return; }
+  function keepPagesForOffline(registration) {
+    // The day's forms, so a visit can be recorded with no signal at the door. The service
+    // worker keeps them: a download it makes survives the visitor tapping on to the next page,
+    // where one made by this page would be cut off, and its half-kept form lost.
+    if (!("caches" in window) || !navigator.onLine || !registration.active) { return; }
     var links = Array.prototype.map.call(document.querySelectorAll("a.visit-link"),
-      function (a) { return a.getAttribute("href"); });
-    // One at a time: each page is a small request, and a burst would compete with the
-    // visitor's own taps for the database.
-    // Pages already kept are left alone: the service worker refreshes each page it serves.
-    caches.open(PAGES).then(function (cache) {
-      return [root.dataset.scope].concat(links).reduce(function (chain, url) {
-        return chain.then(function () {
-          return cache.match(url, { ignoreVary: true }).then(function (kept) {
-            return kept ? null : cache.add(url);
-          });
-        });
-      }, Promise.resolve());
-    }).catch(function () { return null; });
+      function (a) { return new URL(a.getAttribute("href"), window.location.href).href; });
+    registration.active.postMessage({
+      keep: [new URL(root.dataset.scope, window.location.href).href].concat(links)
+    });
   }
 
   if ("serviceWorker" in navigator) {
