@@ -8,6 +8,7 @@ def load_all() -> None:
     from outreach.care import models as _care  # noqa: F401
     from outreach.consent import models as _consent  # noqa: F401
     from outreach.escalations import models as _escalations  # noqa: F401
+    from outreach.evaluation import models as _evaluation  # noqa: F401
     from outreach.literacy import models as _literacy  # noqa: F401
     from outreach.messages import models as _messages  # noqa: F401
     from outreach.needs import models as _needs  # noqa: F401

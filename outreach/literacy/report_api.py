@@ -7,7 +7,8 @@ from marshmallow import fields, validate
 from outreach.api import endpoint
 from outreach.enums import Role
 from outreach.literacy import reports
-from outreach.literacy.reports import FOLLOW_UP_ANSWERS, ReportRangeIn
+from outreach.literacy.reports import FOLLOW_UP_ANSWERS
+from outreach.reports.ranges import ReportRangeIn
 from outreach.schemas import MAX_ID, Output
 
 

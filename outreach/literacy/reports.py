@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from marshmallow import ValidationError, fields, validates_schema
 from sqlalchemy import Select, and_, case, distinct, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -31,7 +30,7 @@ from outreach.literacy.models import (
 )
 from outreach.literacy.services import may_manage
 from outreach.programmes.models import Programme
-from outreach.schemas import Input
+from outreach.reports.ranges import percent
 
 Status = WorkshopEnrolmentStatus
 Session = WorkshopSession
@@ -42,43 +41,9 @@ COMPLETION = (3, 4)
 COMPLETION_RULE = ("A learner has completed a workshop when they came (on time or late) to at "
                    "least 75% of its sessions that have ended. Cancelled sessions do not count.")
 FOLLOW_UP_ANSWERS = {1: "Yes, on my own", 2: "Yes, with help", 3: "Not yet"}
-# Dates outside this span are typing mistakes, and far enough out they would overflow.
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 
-
-class DayOrBlank(fields.Date):
-    """A date (YYYY-MM-DD); blank means none, as an empty box on a form does."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) and not value.strip():
-            return None
-        day = super()._deserialize(value, attr, data, **kwargs)
-        if not EARLIEST <= day <= LATEST:
-            raise ValidationError(f"Choose a date from {EARLIEST.year} to {LATEST.year}.")
-        return day
-
-
-class ReportRangeIn(Input):
-    """The dates a report covers (both optional, both included)."""
-
-    start = DayOrBlank(data_key="from", load_default=None, allow_none=True,
-                       metadata={"description": "First day (YYYY-MM-DD), programme time"})
-    end = DayOrBlank(data_key="to", load_default=None, allow_none=True,
-                     metadata={"description": "Last day (YYYY-MM-DD), included"})
-
-    @validates_schema
-    def _in_order(self, data, **kwargs):
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise ValidationError("Must be on or after the first day.", field_name="to")
-
-
 # --- The figures --------------------------------------------------------------------------
-
-
-def percent(part: int, whole: int) -> float | None:
-    """part of whole as a percentage with one decimal (None when there is nothing to divide)."""
-    return round(100 * part / whole, 1) if whole else None
 
 
 @dataclass(frozen=True)

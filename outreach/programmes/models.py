@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import time
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.db import TimestampMixin, db
@@ -30,5 +31,8 @@ class Programme(TimestampMixin, db.Model):
     quiet_hours_end: Mapped[time] = mapped_column(default=time(8, 0))
     # The number this programme texts from; blank: the deployment's TWILIO_FROM_NUMBER.
     sms_number: Mapped[str] = mapped_column(String(32), default="")
+    # What one visit costs the programme (staff time, travel), for the dashboard's cost per
+    # visit; in the operator's currency (the example, £6.75, by default).
+    cost_per_visit: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal("6.75"))
 
     operator: Mapped[Organisation] = relationship()

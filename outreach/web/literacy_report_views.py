@@ -1,32 +1,30 @@
 """The report of a digital-literacy programme, as a page with charts and as a CSV file.
 
 Coordinators of the programme's operator and admins read it; the figures come from
-`outreach.literacy.reports`, the charts from `outreach.literacy.charts`.
+`outreach.literacy.reports`, the charts from `outreach.reports.charts`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from outreach.enums import Role
 from outreach.errors import NotFound, ValidationFailed
-from outreach.literacy import charts, reports
-from outreach.literacy.reports import FOLLOW_UP_ANSWERS, Report, ReportRangeIn, SessionMarks
+from outreach.literacy import reports
+from outreach.literacy.reports import FOLLOW_UP_ANSWERS, Report, SessionMarks
 from outreach.programmes.models import Programme
+from outreach.reports import charts
+from outreach.reports.ranges import ReportRangeIn
+from outreach.reports.spreadsheet import Sections, csv_download, slug
 
 bp = Blueprint("literacy_report", __name__)
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 CONFIDENCE_WORDS = {1: "1 (not at all)", 2: "2", 3: "3", 4: "4", 5: "5 (very)"}
-# A cell starting with one of these is a formula to a spreadsheet: shown as text instead.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.before_request
@@ -139,27 +137,15 @@ def download(programme_id: int):
     if errors:
         raise ValidationFailed("The dates are not valid.", fields=errors)
     report = reports.build(programme, dates["start"], dates["end"])
-    name = re.sub(r"[^a-z0-9]+", "-", programme.name.lower()).strip("-") or "programme"
-    return Response("\ufeff" + as_csv(report), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{name}-report.csv"'})
-
-
-def _cell(value) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
+    return csv_download(as_csv(report), f"{slug(programme.name)}-report.csv")
 
 
 def as_csv(report: Report) -> str:
     """The report as CSV text (the csv module quotes commas, quotes and line breaks)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    sheet = Sections()
 
     def section(title: str, header: list[str], rows) -> None:
-        writer.writerow([title])
-        writer.writerow(header)
-        writer.writerows([_cell(v) for v in row] for row in rows)
-        writer.writerow([])
+        sheet.table(header, rows, title)
 
     zone = report.programme.timezone
     section("Report", ["Programme", "From", "To", "Workshops", "Made at"], [[
@@ -197,4 +183,4 @@ def as_csv(report: Report) -> str:
     follow_up = report.follow_up
     section("Follow-up", ["Asked", *FOLLOW_UP_ANSWERS.values(), "No answer"],
             [[follow_up.asked, *follow_up.answers.values(), follow_up.no_answer]])
-    return out.getvalue()
+    return sheet.text()

@@ -1,0 +1,1 @@
+"""Outcome measures collected in the normal workflow: loneliness, wellbeing, satisfaction."""

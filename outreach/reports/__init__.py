@@ -1,0 +1,1 @@
+"""How a programme measures itself: the evaluation dashboard, partner reports, exports."""
