@@ -1288,6 +1288,21 @@ route("GET", "/api/v1/reports/literacy", [
 # [literacy reports: rows above this line]
 
 
+# --- Evaluation: outcome measures ------------------------------------------------------------
+
+# [outcome measures: rows above this line]
+
+
+# --- Evaluation: the programme dashboard and its API ----------------------------------------
+
+# [evaluation dashboard: rows above this line]
+
+
+# --- Evaluation: partner reports and the anonymised extract ---------------------------------
+
+# [partner reports and extract: rows above this line]
+
+
 # --- Running the table ----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -1378,6 +1393,7 @@ def _ids(world) -> dict:
     _escalation_ids(ids)
     _feed_token_ids(ids)
     _literacy_ids(ids)
+    # [evaluation ids: calls above this line]
     db.session.commit()
     return ids
 
