@@ -156,6 +156,7 @@ class MessageKind(StrEnum):
     REPLY = "reply"  # the answer to an inbound text, sent as TwiML
     FREE_TEXT = "free_text"  # written by a coordinator
     OUTCOME = "outcome"  # what came of a need the client told us about
+    SURVEY = "survey"  # an outcome-measure question: wellbeing, loneliness, satisfaction
 
 
 class InboundMeaning(StrEnum):
@@ -170,6 +171,7 @@ class InboundMeaning(StrEnum):
     LOOP = "loop"  # an automated sender answering our answers: not answered again
     UNKNOWN_SENDER = "unknown_sender"
     ACKNOWLEDGEMENT = "acknowledgement"  # a contact's OK to an alert: they are dealing with it
+    SURVEY_ANSWER = "survey_answer"  # a number in reply to an outcome-measure question
 
 
 class EscalationStatus(StrEnum):
