@@ -68,6 +68,8 @@ def create_app(config: dict | None = None) -> Flask:
     from outreach.messages import outbox
     from outreach.messages import template_cli as _sms_cli  # noqa: F401 - registers sms-templates
     from outreach.people import cli as _people_cli  # noqa: F401 - registers data commands
+    from outreach.reports import cli as _report_cli  # noqa: F401 - partner-report, extract
+    from outreach.retention import cli as _retention_cli  # noqa: F401 - registers retention
     from outreach.selfreport import views as selfreport_views
 
     app.after_request(outbox.after_request)

@@ -13,13 +13,15 @@ import statistics
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import column, func, insert, select, text
+from sqlalchemy import table as table_clause
 
 ORGANISATIONS = 50
 HEALTH = 20  # the first 20 are GP practices; the others community organisations
 ESCALATIONS = 100_000
 NEEDS = 200_000
 VISITS = 1_000_000
+NO_PASSWORD = "!"  # noqa: S105 - no argon2 hash is "!": no one logs in as a bench user  # nosec B105
 JOIN_EVERY = 5  # every fifth escalation has a repeat report joined to it
 PROVIDER_NAME = "Bench provider {:02d} (generated)"
 COORDINATOR_EMAIL = "bench-coordinator@example.org"
@@ -239,12 +241,13 @@ def build(db, now: datetime) -> None:
         for i, name in enumerate(_names())]
     provider_ids = [session.execute(insert(User).returning(User.id), {
         "email": f"bench-provider-{i}@example.org", "full_name": f"Provider {i}",
-        "password_hash": "!", "role": "provider", "organisation_id": org_id,
+        "password_hash": NO_PASSWORD, "role": "provider", "organisation_id": org_id,
         "session_token": f"benchprov{i}", **stamps}).scalar_one()
         for i, org_id in enumerate(org_ids)]
     session.execute(insert(User), {
-        "email": COORDINATOR_EMAIL, "full_name": "Bench Coordinator", "password_hash": "!",
-        "role": "coordinator", "organisation_id": operator_id, "session_token": "benchcoord",
+        "email": COORDINATOR_EMAIL, "full_name": "Bench Coordinator",
+        "password_hash": NO_PASSWORD, "role": "coordinator", "organisation_id": operator_id,
+        "session_token": f"benchcoord{operator_id}",
         **stamps})
     run = session.execute
     run(text("SELECT setseed(0.5)"))
@@ -285,8 +288,9 @@ def build(db, now: datetime) -> None:
                            "day": datetime.combine(BENCH_DAY, datetime.min.time(),
                                                    tzinfo=now.tzinfo) + timedelta(hours=9)})
     for table in ("needs", "escalations", "escalation_events", "escalation_needs"):
-        run(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                 f"(SELECT max(id) FROM {table}))"))  # our own table names
+        highest = select(func.max(column("id"))).select_from(table_clause(table))
+        run(select(func.setval(func.pg_get_serial_sequence(table, "id"),
+                               highest.scalar_subquery())))
     session.commit()
     # Vacuumed and analysed, as autovacuum would leave a real database: without it the planner
     # guesses at the new tables and index-only scans find no page marked all-visible.
@@ -384,7 +388,7 @@ def queue_and_feed_figures(bench) -> list:
         cursors = {org: middle_cursor(db, org) for org, _ in providers}
         now = utcnow()
         samples = [p for _ in range(ROUNDS) for p in providers]
-        random.Random(5).shuffle(samples)  # noqa: S311 - a repeatable order, not a secret
+        random.Random(5).shuffle(samples)  # noqa: S311 - a repeatable order, not a secret  # nosec B311
         for org, user_id in providers[:5]:  # warm the pool, the statement and schema caches
             _queue_time(db, user_id, now)
             _feed_time(db, user_id, cursors[org], True)

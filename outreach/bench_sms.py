@@ -29,6 +29,10 @@ AUTH_TOKEN = "bench-auth-token-" + "0" * 16
 ACCOUNT_SID = "AC" + "0" * 32
 OUTBOUND_TEXTS = int(os.environ.get("BENCH_SMS_TEXTS", "6000"))
 DISPATCHERS = int(os.environ.get("BENCH_SMS_DISPATCHERS", "4"))
+# Twilio sends from a short code at 100 messages a second (its default throughput for short
+# codes, against 1 a second for a long code); the target is ten times that.
+TWILIO_SHORT_CODE_RATE = 100.0
+DISPATCH_TARGET = 10 * TWILIO_SHORT_CODE_RATE
 LIMITED_RATE = 200.0
 LIMITED_TEXTS = 1000
 TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thank you, we have '
@@ -126,12 +130,15 @@ def inbound_figures(bench) -> list:
         bare = load(port, text_in)
     with served("outreach:create_app()", env) as port:
         real = load(port, text_in)
+    versus = "bare TwiML route"
     return [
         Row("bare Flask TwiML route (reference)", bare["rps"], "req/s"),
-        Row("inbound text (POST /sms/inbound)", real["rps"], "req/s"),
-        Row("inbound text, p99 latency", real["p99"], "ms"),
-        Row("inbound text / bare TwiML route", real["rps"] / bare["rps"], "ratio"),
-        Row("inbound text, non-2xx answers", real["errors"], "count"),
+        Row("bare Flask TwiML route, p99 latency (reference)", bare["p99"], "ms"),
+        Row("inbound text (POST /sms/inbound)", real["rps"], "req/s", reference=bare["rps"],
+            versus=versus, higher_is_better=True),
+        Row("inbound text, p99 latency", real["p99"], "ms", reference=bare["p99"],
+            versus=versus),
+        Row("inbound text, non-2xx answers", real["errors"], "count", 0),
     ]
 
 
@@ -225,8 +232,9 @@ def outbound_figures(bench) -> list:
     off_by = abs(limited - LIMITED_RATE) / LIMITED_RATE * 100
     return [
         Row(f"texts dispatched to a fake Twilio, {DISPATCHERS} processes", flat_out,
-            "texts/s"),
-        Row("texts dispatched / 1,000 a second target", flat_out / 1000, "ratio"),
-        Row(f"SMS_SEND_RATE={LIMITED_RATE:.0f}: rate reached", limited, "texts/s"),
+            "texts/s", DISPATCH_TARGET, reference=TWILIO_SHORT_CODE_RATE,
+            versus="Twilio short code, 100/s", higher_is_better=True),
+        Row(f"SMS_SEND_RATE={LIMITED_RATE:.0f}: rate reached", limited, "texts/s",
+            reference=LIMITED_RATE, versus="configured rate"),
         Row("rate reached vs configured", off_by, "% off", 5),
     ]

@@ -11,7 +11,11 @@ log = logging.getLogger(__name__)
 
 # Our number on a laptop with the console backend: Ofcom's drama range, never anyone's.
 CONSOLE_FROM_NUMBER = "+447700900000"
-DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused in production, see check()
+# An API token's lifetime unless TOKEN_LIFETIME_DAYS says otherwise.
+DEFAULT_TOKEN_LIFETIME_DAYS = 90
+# No value until the environment gives one (a secret is never written here).
+NOT_SET = ""
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused in production, see check()  # nosec B105
 
 # Every setting the application understands, with its default. Values from the environment are
 # converted to the type of the default.
@@ -22,7 +26,7 @@ DEFAULTS: dict[str, object] = {
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "SMS_BACKEND": "console",
     "TWILIO_ACCOUNT_SID": "",
-    "TWILIO_AUTH_TOKEN": "",
+    "TWILIO_AUTH_TOKEN": NOT_SET,
     "TWILIO_FROM_NUMBER": "",
     "TWILIO_MESSAGING_SERVICE_SID": "",
     "TWILIO_API_BASE": "https://api.twilio.com",
@@ -51,7 +55,7 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "API_PAGE_SIZE": 50,
     "API_MAX_PAGE_SIZE": 200,
-    "TOKEN_LIFETIME_DAYS": 90,
+    "TOKEN_LIFETIME_DAYS": DEFAULT_TOKEN_LIFETIME_DAYS,
     # Provider webhooks (outreach.escalations.webhooks). After each commit the new deliveries
     # are handed over without blocking the request: `auto` is a Celery task when
     # CELERY_BROKER_URL is set, else a background thread of this process; `thread` and `celery`
@@ -62,6 +66,14 @@ DEFAULTS: dict[str, object] = {
     "WEBHOOK_RETRY_MAX_SECONDS": 3600,  # ...up to this; a delivery is never given up
     # Shown as failing once it has failed this long (or its oldest delivery 3 times running).
     "WEBHOOK_FAILING_AFTER_MINUTES": 15,
+    # Mixed with SECRET_KEY into the key of the anonymised extract's pseudonyms: the same key
+    # gives a client the same pseudonym in every extract; a new salt starts an unlinkable set.
+    "EXTRACT_PSEUDONYM_SALT": "outreach-extract-1",
+    # Data retention (outreach/retention), in days; 0 keeps the records for ever.
+    "RETENTION_MESSAGE_BODY_DAYS": 0,  # blank the words of texts older than this
+    "RETENTION_CLIENT_AFTER_LEAVING_DAYS": 0,  # anonymise clients who left longer ago
+    "RETENTION_AUDIT_DAYS": 0,  # delete audit events older than this
+    "RETENTION_UNKNOWN_SENDER_DAYS": 0,  # delete texts from numbers of no client or contact
 }
 
 # Flask and extension settings that may be passed to create_app() directly.
@@ -76,7 +88,7 @@ PASSTHROUGH = {
     "SESSION_COOKIE_SECURE",
 }
 
-ENV_PREFIXES = ("OUTREACH_", "TWILIO_", "SMS_", "WEBHOOK_")
+ENV_PREFIXES = ("OUTREACH_", "TWILIO_", "SMS_", "WEBHOOK_", "RETENTION_")
 # Read by the scripts, not by the application.
 SCRIPT_VARIABLES = {"OUTREACH_VENV"}
 
@@ -113,6 +125,10 @@ def load(overrides: dict | None, instance_path: str) -> dict:
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = database_uri(str(config["DATABASE_URL"]), instance_path)
     config.setdefault("SESSION_COOKIE_SECURE", str(config["PUBLIC_BASE_URL"]).startswith("https"))
+    # A pooled connection the database dropped (a restart, a failover) is noticed and replaced
+    # before use, rather than failing the first request after it.
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
+                                           **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
     config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

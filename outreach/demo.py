@@ -19,7 +19,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from outreach import demo_care, demo_escalations, demo_literacy
+from outreach import demo_care, demo_escalations, demo_history, demo_literacy
 from outreach import demo_data as data
 from outreach.cli import cli
 from outreach.db import db
@@ -28,10 +28,11 @@ from outreach.people.models import Client
 from outreach.programmes.models import Programme
 
 OPERATOR = data.ORGANISATIONS["operator"][0]
-PASSWORD = "demo-password-2026"  # noqa: S105 - a published demo password, printed on purpose
+PASSWORD = "demo-password-2026"  # noqa: S105 - a published demo password, printed on purpose  # nosec B105
 DOMAIN = "demo.example.org"
 SEED = 2026  # a fixed seed: the same demo on every machine
-# Enrolments and consents fall in a fixed window in the past, so they never depend on today.
+# Enrolments and consents first fall in a fixed window in the past; demo_history then dates
+# them from the day the demo is loaded, so a year of history always has joiners in it.
 ENROLMENT_START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 ENROLMENT_DAYS = 330
 
@@ -63,12 +64,23 @@ def seed_demo() -> None:
         click.echo("Added Call & Check to the demo: "
                    + ", ".join(f"{n} {what}" for what, n in summary.items()) + ".")
     elif operator is not None and not demo_literacy.present(operator):
-        # Loaded before the Get Online workshops: add them alone, once.
+        # Loaded before the Get Online workshops: add them, once (and the year of history,
+        # which came later still, after them: workshops are for the clients still enrolled).
         summary = demo_literacy.seed(operator)
+        if not demo_history.present(operator):
+            summary |= demo_history.seed(operator)
         db.session.commit()
         demo_escalations.place_in_feed()  # the need it adds is routed like any other
         db.session.commit()
         click.echo("Added the Get Online workshops to the demo: "
+                   + ", ".join(f"{n} {what}" for what, n in summary.items()) + ".")
+    elif operator is not None and not demo_history.present(operator):
+        # Loaded before the year of history: add it alone, once.
+        summary = demo_history.seed(operator)
+        db.session.commit()
+        demo_escalations.place_in_feed()  # the year's concerns were routed like any other
+        db.session.commit()
+        click.echo("Added a year of history to the demo: "
                    + ", ".join(f"{n} {what}" for what, n in summary.items()) + ".")
     elif operator is not None:
         click.echo(f"The demo is already loaded ({OPERATOR} exists); nothing was changed.")
@@ -77,7 +89,7 @@ def seed_demo() -> None:
                        "below will not work in this database.", err=True)
     else:
         try:
-            summary = _seed(random.Random(SEED))
+            summary = _seed(random.Random(SEED))  # a repeatable demo, not a secret  # nosec B311
         except APIError as exc:
             db.session.rollback()
             raise click.ClickException(f"Could not load the demo: {exc.message} "
@@ -183,7 +195,10 @@ def _seed_care(operator) -> dict[str, int]:
             plan.sms_check_ins = True
             chosen[language] = chosen.get(language, 0) + 1
     db.session.flush()
-    return {**summary, "clients with check-in texts": sum(chosen.values())}
+    summary["clients with check-in texts"] = sum(chosen.values())
+    if not demo_history.present(operator):
+        summary |= demo_history.seed(operator)  # the year before the recent weeks
+    return summary
 
 
 def _phone_numbers(rng: random.Random) -> Iterator[str]:
@@ -226,7 +241,8 @@ def _users(orgs: dict, numbers: Iterator[str]) -> dict:
 def _people(rng: random.Random) -> list[dict]:
     """Forty older islanders with distinct names, languages mixed as in data.LANGUAGE_MIX."""
     languages = [lang for lang, count in data.LANGUAGE_MIX.items() for _ in range(count)]
-    assert len(languages) == sum(size for *_, size in data.ROUNDS)
+    # A check of our own fixed demo data, not of anything from outside.
+    assert len(languages) == sum(size for *_, size in data.ROUNDS)  # nosec B101
     rng.shuffle(languages)
     people, taken = [], set()
     for language in languages:

@@ -20,6 +20,7 @@ from outreach import demo_data as data
 from outreach.care.models import Appointment, Prescription
 from outreach.db import db, utcnow
 from outreach.enums import (
+    EnrolmentStatus,
     NeedCategory,
     NeedSeverity,
     NeedSource,
@@ -30,7 +31,7 @@ from outreach.enums import (
 )
 from outreach.needs.models import Need
 from outreach.organisations.models import Organisation
-from outreach.people.models import Client
+from outreach.people.models import Client, ProgrammeEnrolment
 from outreach.programmes.models import Programme
 from outreach.rounds.models import Round
 from outreach.visits.models import Visit, VisitPause, VisitPlan
@@ -49,11 +50,14 @@ def present(operator: Organisation) -> bool:
 
 def seed(operator: Organisation) -> dict[str, int]:
     """Add plans, pauses, appointments, prescriptions and recent visits to the demo clients."""
-    rng = random.Random(SEED)  # noqa: S311 - a repeatable demo, not a secret
+    rng = random.Random(SEED)  # noqa: S311 - a repeatable demo, not a secret  # nosec B311
     programme = db.session.scalar(select(Programme).where(
         Programme.operator_id == operator.id, Programme.kind == "call_and_check"))
-    clients = db.session.scalars(select(Client).where(Client.programme_id == programme.id)
-                                 .order_by(Client.id)).all()
+    # Only the clients still enrolled: former ones (demo_history) have no plans or queues.
+    clients = db.session.scalars(select(Client).where(
+        Client.programme_id == programme.id, Client.enrolments.any(
+            (ProgrammeEnrolment.programme_id == programme.id)
+            & (ProgrammeEnrolment.status == EnrolmentStatus.ACTIVE))).order_by(Client.id)).all()
     rounds = {r.id: r for r in db.session.scalars(select(Round).where(
         Round.programme_id == programme.id))}
     pharmacy = db.session.scalar(select(Organisation).where(

@@ -193,3 +193,68 @@ CONCERNS = [
 
 VISIT_NOTES = ["", "", "", "Cheerful, was in the garden.", "Daughter visiting today.",
                "Reminded about the appointment.", "Asked to pass on thanks to the pharmacy."]
+
+# --- A year of history (demo_history) --------------------------------------------------------
+
+# Former clients, who left during the year: (full name, language, sex, parish, date of birth,
+# days before the demo's load they enrolled and left, why they left, whether they got
+# check-in texts). Invented like the rest; their numbers are in the drama range too.
+FORMER_CLIENTS = [
+    ("Winifred Le Marquand", "en", "f", "St Helier", "1931-04-17", 610, 250,
+     "Moved into residential care", True),
+    ("Albert Querée", "en", "m", "Trinity", "1933-09-02", 540, 120, "Died", False),
+    ("Filomena Jardim", "pt", "f", "St Brelade", "1940-02-11", 480, 70,
+     "No longer wanted visits", True),
+    ("Raymond Syvret", "en", "m", "St Helier", "1936-06-23", 700, 300,
+     "Moved to live with family in England", False),
+]
+
+# Concerns passed on at the door over the year: (category, severity, what the visitor wrote).
+YEAR_CONCERNS = [
+    ("fall", "urgent", "Found on the floor in the hall; helped up, says nothing hurts."),
+    ("fall", "soon", "Tripped on the back step last week; knee still swollen."),
+    ("pain_or_illness", "soon", "Chesty cough and short of breath on the stairs."),
+    ("pain_or_illness", "routine", "Sore hip, sleeping badly; would like the GP to ring."),
+    ("medication", "soon", "Tablets from two old packs mixed up in the dosette box."),
+    ("medication", "routine", "Running low on eye drops; repeat not ordered."),
+    ("food_or_shopping", "soon", "Cupboards almost bare; son away for work."),
+    ("food_or_shopping", "routine", "Finds the big shop hard since giving up the car."),
+    ("transport", "routine", "Needs a lift to the hospital for a scan next week."),
+    ("home_or_heating", "soon", "Boiler keeps cutting out; the house is cold."),
+    ("home_or_heating", "routine", "Bathroom light broken; cannot reach to change it."),
+    ("money", "routine", "Worried about the winter fuel bill; unsure what help there is."),
+    ("loneliness", "routine", "Has not been out of the house for a fortnight."),
+    ("loneliness", "routine", "Misses the lunch club since it moved."),
+    ("personal_care", "soon", "Struggling to get in and out of the bath."),
+    ("safeguarding", "soon", "A stranger has called twice offering to do the roof for cash."),
+    ("other", "routine", "Hearing aid needs new batteries; asked who supplies them."),
+]
+
+# Needs told by text over the year, in the client's words: (category, severity, what was said).
+YEAR_TEXTS = [
+    ("medication", "soon", "No tablets left for tomorrow"),
+    ("food_or_shopping", "soon", "Can someone get me milk and bread"),
+    ("transport", "routine", "Need a lift to the clinic Thursday"),
+    ("pain_or_illness", "soon", "Back very bad today"),
+    ("loneliness", "routine", "Feeling low, nobody has rung this week"),
+    ("home_or_heating", "urgent", "No heating and it is freezing"),
+    ("money", "routine", "Letter about my pension I do not understand"),
+]
+
+# What each recipient wrote when they closed a year's escalation, by need category.
+YEAR_OUTCOMES = {
+    "fall": "Seen by the practice nurse; a falls assessment booked.",
+    "pain_or_illness": "GP rang and arranged an appointment.",
+    "medication": "Pharmacist sorted the tablets into a new blister pack.",
+    "food_or_shopping": "Food parcel delivered and a weekly delivery set up.",
+    "transport": "Lift booked there and back.",
+    "home_or_heating": "Landlord's engineer fixed it the next day.",
+    "money": "Benefits check done; a heating grant applied for.",
+    "loneliness": "Introduced to the Tuesday lunch club; a befriender calls weekly.",
+    "personal_care": "Occupational therapist visited; a bath seat fitted.",
+    "safeguarding": "Spoke to the client and her son; the police were told.",
+    "other": "Sorted out on the telephone.",
+    "no_answer": "Daughter called round: she was fine, had been asleep.",
+    "no_response": "Rang her: she had left the phone upstairs.",
+    "missed_visit": "The visitor was off sick; a colleague called the next day.",
+}

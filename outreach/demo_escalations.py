@@ -18,14 +18,14 @@ from outreach import demo_data as data
 from outreach.auth.models import User
 from outreach.consent.services import may_share_with, record_consent
 from outreach.db import clock_setting, db, set_clock, utcnow
-from outreach.enums import ConsentPurpose, EscalationOutcome, NeedStatus
+from outreach.enums import ConsentPurpose, EnrolmentStatus, EscalationOutcome, NeedStatus
 from outreach.escalations import feed, services
 from outreach.escalations.jobs import watch_slas
 from outreach.escalations.models import Escalation
 from outreach.escalations.routing import install_defaults
 from outreach.needs.models import Need
 from outreach.organisations.models import Organisation
-from outreach.people.models import Client
+from outreach.people.models import Client, ProgrammeEnrolment
 from outreach.programmes.models import Programme
 
 SEED = 5
@@ -59,12 +59,15 @@ TOLD = [
 
 def seed(programme: Programme) -> dict[str, int]:
     """Route the demo programme's needs and play their escalations forward to now."""
-    rng = random.Random(SEED)  # noqa: S311 - a repeatable demo, not a secret
+    rng = random.Random(SEED)  # noqa: S311 - a repeatable demo, not a secret  # nosec B311
     orgs = {key: db.session.scalar(select(Organisation).where(Organisation.name == name))
             for key, (name, *_) in data.ORGANISATIONS.items()}
     install_defaults(programme, food=orgs["food_bank"], transport=orgs["transport"])
-    clients = db.session.scalars(select(Client).where(Client.programme_id == programme.id)
-                                 .order_by(Client.id)).all()
+    # Only the clients still enrolled: former ones (demo_history) have no plans or queues.
+    clients = db.session.scalars(select(Client).where(
+        Client.programme_id == programme.id, Client.enrolments.any(
+            (ProgrammeEnrolment.programme_id == programme.id)
+            & (ProgrammeEnrolment.status == EnrolmentStatus.ACTIVE))).order_by(Client.id)).all()
     _share_with_partners(rng, clients, orgs)
     staff = {user.organisation_id: user for user in db.session.scalars(
         select(User).where(User.email.in_([f"{local}@{DOMAIN}" for local in

@@ -77,7 +77,7 @@ def seed(operator: Organisation) -> dict[str, int]:
         need = _digital_help_need(operator)
         if present(operator):
             return {"digital-help needs": int(need is not None)}
-        rng = random.Random(SEED)  # noqa: S311 - a repeatable demo, not a secret
+        rng = random.Random(SEED)  # noqa: S311 - a repeatable demo, not a secret  # nosec B311
         return {"digital-help needs": int(need is not None), **_workshops(operator, rng, now)}
     finally:
         set_clock(fixed)

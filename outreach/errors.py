@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,27 @@ def register(app: Flask) -> None:
     def handle_http_error(error: HTTPException):
         code = (error.name or "error").lower().replace(" ", "_").replace("'", "")
         return _error_response(error.code or 500, code, error.description or error.name)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def handle_database_unavailable(error: Exception):
+        # The database went away (a restart, a failover): nothing was stored, so say "try
+        # again shortly" rather than report a fault; the pool reconnects once it is back.
+        from outreach.db import db
+
+        log.warning("Database unavailable on %s %s (%s)", request.method, request.path,
+                    type(getattr(error, "orig", error)).__name__)
+        with contextlib.suppress(Exception):  # the connection is gone; the pool drops it
+            db.session.rollback()
+        message = "The service is briefly unavailable. Please try again shortly."
+        if wants_json():
+            response = jsonify({"error": {"code": "database_unavailable", "message": message,
+                                          "fields": {}}})
+        else:  # no page template: drawing one may need the database that is missing
+            response = app.make_response((message, 503, {"Content-Type": "text/plain"}))
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -59,13 +59,19 @@ class Phone(fields.String):
 
 
 class Email(fields.String):
-    """An email address, lower-cased; blank means none."""
+    """An email address, lower-cased; blank means none (refused when `blank=False`)."""
 
     _check = validate.Email(error="Not a valid email address.")
+
+    def __init__(self, *, blank: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.blank = blank
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not text:
+            if not self.blank:
+                raise ValidationError("Give an email address.")
             return None
         if len(text) > 320 or _CONTROL.search(text):
             raise ValidationError("Not a valid email address.")

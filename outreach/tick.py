@@ -25,7 +25,8 @@ JOBS: dict[str, Job] = {}
 # Modules whose import registers jobs; a feature with periodic work adds its module here.
 JOB_MODULES = ["outreach.visits.safety_net", "outreach.messages.dispatch",
                "outreach.messages.jobs", "outreach.escalations.jobs",
-               "outreach.escalations.webhooks", "outreach.literacy.jobs"]
+               "outreach.escalations.webhooks", "outreach.literacy.jobs",
+               "outreach.evaluation.jobs", "outreach.retention.jobs"]
 
 
 def after_commit() -> None:
@@ -67,19 +68,21 @@ class JobResult:
 def run_jobs(now: datetime | None = None) -> list[JobResult]:
     """Run every registered job once as of `now`, each committed (or rolled back) on its own."""
     now = now or utcnow()
-    results = []
-    for name, job in load_jobs().items():
-        try:
-            summary = job(now)
-            db.session.commit()
-            after_commit()
-        except Exception as exc:  # one broken job must not stop the safety net's other jobs
-            db.session.rollback()
-            log.exception("Periodic job %s failed", name)
-            results.append(JobResult(name, False, f"failed ({type(exc).__name__})"))
-        else:
-            results.append(JobResult(name, True, summary))
-    return results
+    return [run_job(name, now) for name in load_jobs()]
+
+
+def run_job(name: str, now: datetime | None = None) -> JobResult:
+    """Run the job registered as `name` once, in its own transaction (Celery beat's unit)."""
+    job = load_jobs()[name]
+    try:
+        summary = job(now or utcnow())
+        db.session.commit()
+        after_commit()
+    except Exception as exc:  # one broken job must not stop the safety net's other jobs
+        db.session.rollback()
+        log.exception("Periodic job %s failed", name)
+        return JobResult(name, False, f"failed ({type(exc).__name__})")
+    return JobResult(name, True, summary)
 
 
 def _parse_moment(ctx, param, value: str | None) -> datetime | None:

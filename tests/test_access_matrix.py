@@ -1290,16 +1290,70 @@ route("GET", "/api/v1/reports/literacy", [
 
 # --- Evaluation: outcome measures ------------------------------------------------------------
 
+# The answers are for programme staff: admins and the operator's coordinators read and record
+# them; the round's visitor asks them with the visit (the visit routes above) but reads none.
+route("GET", "/api/v1/clients/<int:client_id>/measures", CLIENT_CHANGE)
+route("POST", "/api/v1/clients/<int:client_id>/measures", _with_status(CLIENT_CHANGE, 201),
+      body=lambda t: {"kind": "wellbeing", "answers": {"ons_happy": 7}})
+route("POST", "/clients/<int:client_id>/measures", _with_status(PAGE_CHANGE, 302),
+      body=lambda t: {"kind": "wellbeing", "answer-ucla_left_out": "2"})
 # [outcome measures: rows above this line]
 
 
 # --- Evaluation: the programme dashboard and its API ----------------------------------------
 
+# The dashboard shows totals only (no client), to admins and coordinators; with no programme
+# chosen it shows the caller's first one (the other operator's coordinator sees their own).
+# Filters, bad dates (422) and other programmes are tried in tests/web/test_evaluation_pages.py
+# and tests/reports/test_api.py.
+#        refs                                   A    C    V    P    T    X    anon
+route("GET", "/evaluation/", [
+    ({},                                        200, 200, 403, 403, 403, 200, LOGIN),
+])
+route("GET", "/evaluation/<name>.csv", [
+    ({"name": "table_clients"},                 200, 200, 403, 403, 403, 200, LOGIN),
+    ({"name": "table_missing"},                 404, 404, 403, 403, 403, 404, LOGIN),
+])
+route("POST", "/evaluation/programmes/<int:programme_id>/cost-per-visit", [
+    ({"programme_id": "programme"},             302, 302, 403, 403, 403, 403, LOGIN),
+    ({"programme_id": "other_programme"},       302, 403, 403, 403, 403, 302, LOGIN),
+    ({"programme_id": "missing"},               404, 404, 403, 403, 403, 404, LOGIN),
+], body=lambda t: {"cost_per_visit": "7.25"})
+route("GET", "/api/v1/reports/summary", [
+    ({},                                        422, 422, 403, 403, 403, 422, 401),
+])
 # [evaluation dashboard: rows above this line]
 
 
 # --- Evaluation: partner reports and the anonymised extract ---------------------------------
 
+# A partner's monthly report: admins and coordinators read any partner's (counting their own
+# programmes), but not another operator's own queue; a provider only its own organisation's.
+# The list sends a provider to its own report. The extract needs a programme_id (422 without);
+# its per-programme refusals are in tests/reports/test_extract.py.
+def _partner_report_ids(ids: dict) -> None:
+    ids["month:2026-03"], ids["month:bad"] = "2026-03", "2026-13"
+
+
+ORG = "organisation_id"
+#        refs                                   A    C    V    P    T    X    anon
+PARTNER_REPORT = [
+    ({ORG: "gp", "month": "month:2026-03"},     200, 200, 403, 200, 403, 200, LOGIN),
+    ({ORG: "food_bank", "month": "month:2026-03"}, 200, 200, 403, 403, 403, 200, LOGIN),
+    ({ORG: "operator", "month": "month:2026-03"}, 200, 200, 403, 403, 403, 403, LOGIN),
+    ({ORG: "other_operator", "month": "month:2026-03"}, 200, 403, 403, 403, 403, 200, LOGIN),
+    ({ORG: "missing", "month": "month:2026-03"}, 404, 404, 403, 404, 403, 404, LOGIN),
+    ({ORG: "gp", "month": "month:bad"},         404, 404, 403, 404, 403, 404, LOGIN),
+]
+route("GET", "/evaluation/partners", [
+    ({},                                        200, 200, 403, 302, 403, 200, LOGIN),
+])
+route("GET", "/evaluation/partners/<int:organisation_id>/<month>", PARTNER_REPORT)
+route("GET", "/evaluation/partners/<int:organisation_id>/<month>.pdf", PARTNER_REPORT)
+route("GET", "/evaluation/partners/<int:organisation_id>/<month>.csv", PARTNER_REPORT)
+route("GET", "/evaluation/extract.zip", [
+    ({},                                        422, 422, 403, 403, 403, 422, LOGIN),
+])
 # [partner reports and extract: rows above this line]
 
 
@@ -1393,9 +1447,16 @@ def _ids(world) -> dict:
     _escalation_ids(ids)
     _feed_token_ids(ids)
     _literacy_ids(ids)
+    _evaluation_ids(ids)
+    _partner_report_ids(ids)
     # [evaluation ids: calls above this line]
     db.session.commit()
     return ids
+
+
+def _evaluation_ids(ids: dict) -> None:
+    """The dashboard's tables, by the names in their CSV addresses."""
+    ids["table_clients"], ids["table_missing"] = "clients", "no-such-table"
 
 
 def _gate(rule: str, method: str):

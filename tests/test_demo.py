@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from outreach import demo, demo_escalations
+from outreach import demo, demo_escalations, demo_history
 from outreach.audit.models import AuditEvent
 from outreach.auth.models import User
 from outreach.auth.services import authenticate
@@ -29,6 +30,25 @@ def _app_context(app):
     """Tests here read the database directly, as the command does, in one application context."""
     with app.app_context():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _short_history(monkeypatch):
+    """A week of history instead of a year keeps the many seeds here quick; the tests of the
+    year itself ask for `full_year`."""
+    monkeypatch.setattr(demo_history, "DAYS", 21)
+
+
+@pytest.fixture
+def full_year(monkeypatch):
+    monkeypatch.setattr(demo_history, "DAYS", 365)
+
+
+def current_clients() -> list[Client]:
+    """The 40 clients still enrolled in Call & Check (former ones left during the year)."""
+    return list(db.session.scalars(select(Client).join(ProgrammeEnrolment).where(
+        ProgrammeEnrolment.programme_id == Client.programme_id,
+        ProgrammeEnrolment.status == "active").order_by(Client.id)))
 
 
 def seed(app):
@@ -81,8 +101,11 @@ def test_seed_creates_rounds_with_clients_in_walking_order(seeded):
     assert {r.visitor.role for r in rounds.values()} == {Role.VISITOR}
     assert len({r.visitor_id for r in rounds.values()}) == 3
 
-    clients = list(db.session.scalars(select(Client)))
+    clients = current_clients()
     assert len(clients) == 40
+    former = set(db.session.scalars(select(Client)).all()) - set(clients)
+    assert len(former) == len(demo.data.FORMER_CLIENTS)
+    assert all(c.round_id is None and c.enrolments[0].status == "left" for c in former)
     gp = by_name(Organisation, "Maison Verte Medical Practice")
     for round_ in rounds.values():
         on_round = [c for c in clients if c.round_id == round_.id]
@@ -155,10 +178,22 @@ def counts() -> dict:
     return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in models}
 
 
+def history_counts() -> dict:
+    """The rows the year of history adds besides those `counts` covers."""
+    from outreach.escalations.models import Escalation, EscalationEvent
+    from outreach.evaluation.models import OutcomeMeasure
+    from outreach.messages.models import Message, MessageEvent, SmsNumber
+    from outreach.visits.models import MissedVisit
+
+    models = (Escalation, EscalationEvent, OutcomeMeasure, Message, MessageEvent, SmsNumber,
+              MissedVisit)
+    return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in models}
+
+
 def test_running_twice_changes_nothing(app, seeded):
-    before = counts()
+    before = counts() | history_counts()
     again = seed(app)
-    assert counts() == before
+    assert counts() | history_counts() == before
     assert "already loaded" in again.output
     table = seeded.output[seeded.output.index("Demo logins"):]
     assert again.output.endswith(table)
@@ -193,8 +228,9 @@ def all_clients(api) -> list[dict]:
 
 def test_coordinator_sees_every_client_through_the_api(seeded, api_as):
     items = all_clients(api_as(demo_user("coordinator")))
-    assert len(items) == 40
-    assert len({c["id"] for c in items}) == 40
+    everyone = 40 + len(demo.data.FORMER_CLIENTS)  # former clients' records are kept
+    assert len(items) == everyone
+    assert len({c["id"] for c in items}) == everyone
 
 
 def test_visitor_sees_only_the_clients_on_their_round(seeded, api_as):
@@ -248,14 +284,18 @@ def test_every_client_has_a_plan_in_the_stated_mix(clock, app):
     from outreach.visits.models import VisitPause, VisitPlan
 
     seed(app)
-    plans = list(db.session.scalars(select(VisitPlan)))
-    clients = list(db.session.scalars(select(Client)))
+    clients = current_clients()
+    plans = list(db.session.scalars(select(VisitPlan).where(
+        VisitPlan.client_id.in_([c.id for c in clients]))))
     assert {p.client_id for p in plans} == {c.id for c in clients}
     assert Counter(p.frequency.value for p in plans) == demo.data.PLAN_MIX
     rounds = {r.id: r for r in db.session.scalars(select(Round))}
     by_client = {c.id: c for c in clients}
     for plan in plans:
-        assert plan.starts_on == date(2025, 1, 6)
+        # Visits began the day the client joined, whenever that was.
+        joined = by_client[plan.client_id].enrolments[0].enrolled_at
+        assert plan.starts_on == joined.astimezone(ZoneInfo("Europe/Jersey")).date()
+        assert plan.ends_on is None
         days = rounds[by_client[plan.client_id].round_id].weekday_list
         assert set(plan.weekday_list) <= set(days)  # visited only on days the round runs
         allowed = {"daily": {0}, "weekdays": {2, 3}, "weekly": {1}, "fortnightly": {1}}
@@ -298,15 +338,22 @@ def test_two_weeks_of_visits_with_concerns_and_a_no_answer(clock, app):
 
     seed(app)
     today = date(2026, 3, 11)
-    visits = list(db.session.scalars(select(Visit)))
+    # The two recent weeks, after the year of history (tested below).
+    visits = list(db.session.scalars(select(Visit).where(
+        Visit.visited_on >= today - timedelta(days=14))))
     assert len(visits) > 150
-    assert all(today - timedelta(days=14) <= v.visited_on < today for v in visits)
+    assert all(v.visited_on < today for v in visits)
     outcomes = Counter(v.outcome.value for v in visits)
     assert outcomes["no_answer"] == 1 and outcomes["seen_concern"] == len(demo.data.CONCERNS)
     assert outcomes["seen_well"] == len(visits) - 1 - len(demo.data.CONCERNS)
     no_answer = next(v for v in visits if v.outcome == "no_answer")
     assert no_answer.visited_on >= today - timedelta(days=3)
-    needs = list(db.session.scalars(select(Need)))
+    recent = {v.id for v in visits}
+    # Leaving out what the check-in texts of these weeks raised (tested with the year's texts).
+    by_check_in = {"no_response", "other"}
+    needs = [n for n in db.session.scalars(select(Need)) if n.visit_id in recent or (
+        n.visit_id is None and n.category not in by_check_in and n.source != "system"
+        and n.created_at.date() >= today - timedelta(days=14))]
     concern_visits = {v.id for v in visits if v.outcome == "seen_concern"}
     seen = [n for n in needs if n.visit_id is not None]
     assert {n.visit_id for n in seen if n.category != "no_answer"} == concern_visits
@@ -322,7 +369,7 @@ def test_two_weeks_of_visits_with_concerns_and_a_no_answer(clock, app):
         assert visit.visitor_id == round_.visitor_id
         assert visit.client.round_id == round_.id
     delivered = list(db.session.scalars(select(Prescription).where(
-        Prescription.status == "delivered")))
+        Prescription.status == "delivered", Prescription.visit_id.in_(recent))))
     assert len(delivered) == 4
     assert all(p.visit_id and db.session.get(Visit, p.visit_id).prescription_delivered
                for p in delivered)
@@ -338,10 +385,19 @@ def test_call_and_check_part_is_added_once_to_an_older_demo(clock, app):
     seed(app)
     first = _care_rows()
     before = counts()
-    # A demo loaded before visits were planned has none of this: the command adds it, once.
-    for model in (Need, Prescription, Appointment, Visit, VisitPause, VisitPlan):
+    # A demo loaded before visits were planned has none of this (nor the year of history made
+    # from it): the command adds it, once.
+    from outreach.evaluation.models import OutcomeMeasure
+    from outreach.messages.models import Message, SmsNumber
+    from outreach.visits.models import MissedVisit
+
+    former = set(db.session.scalars(select(Client.id))) - {c.id for c in current_clients()}
+    for model in (OutcomeMeasure, Message, SmsNumber, MissedVisit, Need, Prescription,
+                  Appointment, Visit, VisitPause, VisitPlan):
         db.session.execute(delete(model))
+    db.session.execute(delete(Client).where(Client.id.in_(former)))
     db.session.commit()
+    db.session.expunge_all()  # their ids may be used again (SQLite)
     added = seed(app)
     assert "Added Call & Check to the demo" in added.output
     assert _care_rows() == first  # the same plans, visits and all: deterministic
@@ -361,7 +417,8 @@ def test_the_no_answer_protocol_is_at_work_in_the_demo(clock, app):
     ticked = app.test_cli_runner().invoke(args=["outreach", "tick"])
     assert ticked.exit_code == 0, ticked.output
     assert "1 flagged to the coordinator" in ticked.output
-    [protocol] = db.session.scalars(select(Need).where(Need.category == "no_answer")).all()
+    [protocol] = db.session.scalars(select(Need).where(Need.category == "no_answer",
+                                                       Need.status == "open")).all()
     db.session.refresh(protocol)
     assert protocol.flagged_at is not None and protocol.status == "open"
 
@@ -505,7 +562,7 @@ def test_the_demo_report_shows_real_figures(clock, app, client, login):
     assert page.get_data(as_text=True).count('role="img"') == 3
 
 
-def test_workshops_are_added_once_to_an_older_demo(clock, app):
+def test_workshops_are_added_once_to_an_older_demo(clock, app, monkeypatch):
     from sqlalchemy import delete
 
     from outreach.literacy.models import (
@@ -516,7 +573,9 @@ def test_workshops_are_added_once_to_an_older_demo(clock, app):
         WorkshopSession,
     )
 
-    seed(app)
+    with monkeypatch.context() as older:
+        older.setattr(demo_history, "seed", lambda operator: {})  # older still: no year
+        seed(app)
     first = _literacy_rows()
     # A demo loaded before the workshops has none of this: the command adds it, once.
     for model in (SkillShown, Attendance, WorkshopEnrolment, WorkshopSession, Workshop):
@@ -524,7 +583,219 @@ def test_workshops_are_added_once_to_an_older_demo(clock, app):
     db.session.commit()
     added = seed(app)
     assert "Added the Get Online workshops to the demo" in added.output
+    assert "days of history" in added.output
     assert _literacy_rows() == first  # the same workshops, learners and registers
     again = seed(app)
     assert "already loaded" in again.output
     assert _literacy_rows() == first
+
+
+# --- A year of history: what the programme dashboard and reports are drawn from ---------------
+
+# Each check below needs a whole year loaded, which takes a while: two loads share them.
+
+def test_a_year_of_visits_enrolments_needs_and_escalations(clock, full_year, app):
+    seed(app)
+    _year_of_visits_with_joiners_and_leavers(clock)
+    _year_of_needs_and_how_their_escalations_went(clock)
+
+
+def test_a_year_of_texts_and_outcome_measures(clock, full_year, app):
+    seed(app)
+    _year_of_texts_and_opt_outs(clock)
+    _year_of_wellbeing_and_satisfaction(clock)
+
+
+def _year_of_visits_with_joiners_and_leavers(clock):
+    from outreach.visits.models import MissedVisit, Visit, VisitPlan
+
+    today = date(2026, 3, 11)
+    visits = list(db.session.scalars(select(Visit)))
+    days = [v.visited_on for v in visits]
+    assert min(days) <= today - timedelta(days=360) and max(days) < today
+    # The year and the two recent weeks join: one visit per client and day at most.
+    assert len({(v.client_id, v.visited_on) for v in visits}) == len(visits)
+    outcomes = Counter(v.outcome.value for v in visits)
+    assert outcomes["seen_well"] > 0.9 * len(visits)
+    assert all(outcomes[o] > 0 for o in ("seen_concern", "no_answer", "away", "declined"))
+    assert sum(v.prescription_delivered for v in visits) > 50
+    assert sum(v.appointment_reminded for v in visits) > 20
+
+    call = by_name(Programme, "Call & Check")
+    enrolments = list(db.session.scalars(select(ProgrammeEnrolment).where(
+        ProgrammeEnrolment.programme_id == call.id)))
+    year_ago = clock - timedelta(days=365)
+    joined = [e for e in enrolments if e.enrolled_at >= year_ago]
+    left = [e for e in enrolments if e.status == "left"]
+    assert len(joined) == demo_history.JOINERS
+    assert len(left) == len(demo.data.FORMER_CLIENTS)
+    assert sum(e.status == "active" for e in enrolments) == 40
+    assert {e.leaving_reason for e in left} >= {"Died", "Moved into residential care"}
+    plans = {p.client_id: p for p in db.session.scalars(select(VisitPlan))}
+    for enrolment in enrolments:
+        mine = [v for v in visits if v.client_id == enrolment.client_id]
+        assert mine and min(v.visited_at for v in mine) >= enrolment.enrolled_at
+        if enrolment.status == "left":
+            assert year_ago < enrolment.left_at < clock and enrolment.leaving_reason
+            assert max(v.visited_at for v in mine) < enrolment.left_at
+            assert plans[enrolment.client_id].ends_on < enrolment.left_at.date()
+    # Consents moved with the enrolment they were given at.
+    for consent in db.session.scalars(select(Consent)):
+        assert consent.given_at <= clock
+        assert consent.withdrawn_at is None or consent.given_at < consent.withdrawn_at < clock
+
+    missed = list(db.session.scalars(select(MissedVisit)))
+    assert missed and all(today - timedelta(days=366) <= m.due_on < today for m in missed)
+    assert not {(m.client_id, m.due_on) for m in missed} & set(zip(
+        [v.client_id for v in visits], days, strict=True))
+
+
+def _year_of_needs_and_how_their_escalations_went(clock):
+    from outreach.escalations.models import Escalation
+    from outreach.needs.models import Need
+
+    needs = list(db.session.scalars(select(Need).where(
+        Need.created_at < clock - timedelta(days=15))))
+    told = [n for n in needs if n.source in ("visit", "sms")]
+    assert len({n.category for n in told}) >= 10
+    assert {n.severity.value for n in told} == {"urgent", "soon", "routine"}
+    assert {n.source.value for n in needs} == {"visit", "sms", "system"}
+    assert all(n.status == "resolved" and n.resolved_at <= clock for n in needs)
+    # Doors and texts not answered ended in each of the ways the safety net knows.
+    unanswered = [n for n in needs if n.category in ("no_answer", "no_response")]
+    assert any(n.resolution.startswith("Seen on") for n in unanswered)
+    assert any(n.flagged_at is not None for n in unanswered)
+    by_contact = db.session.scalars(select(Escalation).where(
+        Escalation.need_id.in_([n.id for n in unanswered]), Escalation.contact_id.is_not(None),
+        Escalation.acknowledged_at.is_not(None))).all()
+    assert by_contact
+
+    escalations = list(db.session.scalars(select(Escalation).where(
+        Escalation.created_at < clock - timedelta(days=15))))
+    assert len(escalations) > 150
+    assert all(e.status in ("resolved", "reassigned") for e in escalations)
+    for e in escalations:
+        assert e.created_at <= (e.acknowledged_at or e.resolved_at) <= e.resolved_at < clock
+    partners = Counter(e.organisation.name for e in escalations if e.organisation)
+    assert {"Maison Verte Medical Practice", "Island Larder Food Bank",
+            "Ride Along Community Transport", demo.OPERATOR} <= set(partners)
+    rated = [e.usefulness for e in escalations if e.usefulness is not None]
+    assert len(rated) > 20 and set(rated) <= {1, 2, 3, 4, 5}
+    taken = [e for e in escalations if e.acknowledged_at]  # others closed with their need
+    assert any(e.acknowledged_at > e.due_at for e in taken)  # some late
+    assert any(e.acknowledged_at <= e.due_at for e in taken)
+    assert any(e.resolved_at > e.resolve_due_at for e in escalations)
+    assert any(e.tier > 1 for e in escalations)  # passed on by the SLA watch
+
+
+def _year_of_texts_and_opt_outs(clock):
+    from outreach.messages.models import Message, SmsNumber
+    from outreach.messages.outbox import cost_of
+
+    texts = list(db.session.scalars(select(Message).where(
+        Message.created_at < clock - timedelta(days=15))))
+    assert all(t.phone.startswith(DRAMA_PREFIX) for t in texts)
+    check_ins = [t for t in texts if t.kind == "check_in"]
+    statuses = Counter(t.status.value for t in check_ins)
+    assert statuses["delivered"] > 300 and statuses["undelivered"] and statuses["failed"]
+    assert {t.status.value for t in texts} <= {"delivered", "undelivered", "failed",
+                                               "received", "cancelled"}
+    for text in texts:
+        if text.direction == "outbound":
+            assert text.segments >= 1 and text.cost_estimate == cost_of(text.segments)
+            assert text.created_at < text.sent_at < clock
+        if text.status == "delivered":
+            assert text.sent_at <= text.delivered_at
+    # Check-in texts run up to yesterday, on the days nobody called at the door.
+    from outreach.visits.models import Visit
+
+    every = list(db.session.scalars(select(Message).where(Message.kind == "check_in")))
+    assert max(t.created_at for t in every) > clock - timedelta(days=2)
+    visited = set(db.session.execute(select(Visit.client_id, Visit.visited_on)).tuples())
+    jersey = ZoneInfo("Europe/Jersey")
+    assert not [t for t in every if (t.client_id, t.created_at.astimezone(jersey).date())
+                in visited]
+    steps = [e.status.value for e in check_ins[0].events]
+    assert steps[0] == "queued" and steps[-1] == check_ins[0].status.value
+    replies = [t for t in texts if t.meaning == "check_in_answer"]
+    assert len(replies) > 0.7 * statuses["delivered"]
+    asked = {t.id: t for t in check_ins}
+    assert all(asked[r.in_reply_to_id].answered_at == r.created_at for r in replies)
+    assert any(t.kind == "appointment_reminder" for t in texts)
+    assert any(t.meaning == "need" and t.need_id for t in texts)
+    assert sum(t.encoding == "UCS-2" for t in check_ins) > 0  # Polish and Portuguese
+
+    opted_out = list(db.session.scalars(select(SmsNumber).where(
+        SmsNumber.opted_out_at.is_not(None))))
+    assert len(opted_out) == 3
+    stops = [t for t in texts if t.meaning == "opt_out"]
+    assert {t.phone for t in stops} == {n.phone for n in opted_out}
+    for number in opted_out:
+        assert not [t for t in check_ins if t.phone == number.phone
+                    and t.created_at > number.opted_out_at]
+    # Nothing of the year waits to be sent: `outreach tick` sends no old text.
+    assert not db.session.scalar(select(func.count(Message.id)).where(
+        Message.status == "queued", Message.created_at < clock - timedelta(days=15)))
+
+
+def _year_of_wellbeing_and_satisfaction(clock):
+    from outreach.evaluation.models import OutcomeMeasure
+    from outreach.visits.models import Visit
+
+    measures = list(db.session.scalars(select(OutcomeMeasure).order_by(OutcomeMeasure.asked_at)))
+    wellbeing = [m for m in measures if m.kind == "wellbeing"]
+    enrolments = db.session.scalars(select(ProgrammeEnrolment).where(
+        ProgrammeEnrolment.programme_id == by_name(Programme, "Call & Check").id)).all()
+    first, last = {}, {}
+    for enrolment in enrolments:
+        mine = [m for m in wellbeing if m.client_id == enrolment.client_id]
+        baseline = mine[0]
+        assert timedelta(0) < baseline.asked_at - enrolment.enrolled_at < timedelta(days=7)
+        assert all(m.asked_at < (enrolment.left_at or clock) for m in mine)
+        if enrolment.enrolled_at < clock - timedelta(days=100):
+            assert any(m.asked_at - baseline.asked_at >= timedelta(days=84) for m in mine)
+        done = [m for m in mine if m.completed_at]
+        first[enrolment.client_id], last[enrolment.client_id] = done[0], done[-1]
+    followed = [c for c in first if first[c] is not last[c]]
+    lonelier = [c for c in followed if last[c].ucla_total > first[c].ucla_total]
+    assert 0 < len(lonelier) < len(followed) / 2  # most a little less lonely, a few worse
+
+    def mean(rows, attribute):
+        return sum(getattr(r, attribute) for r in rows) / len(rows)
+
+    firsts, lasts = [first[c] for c in followed], [last[c] for c in followed]
+    assert mean(lasts, "ucla_total") < mean(firsts, "ucla_total")
+    assert mean(lasts, "ons_life_satisfaction") > mean(firsts, "ons_life_satisfaction")
+    assert mean(lasts, "ons_anxious") < mean(firsts, "ons_anxious")
+    assert {m.source.value for m in wellbeing} == {"visit", "sms"}
+    declined = [m for m in wellbeing if m.declined]
+    half = [m for m in wellbeing if not m.declined and m.completed_at is None]
+    assert declined and all(m.ucla_companionship is None for m in declined)
+    assert half and all(m.ucla_total and m.ons_happy is None for m in half)
+    for m in wellbeing:
+        if m.visit_id:
+            visit = db.session.get(Visit, m.visit_id)
+            assert visit.client_id == m.client_id and visit.outcome.value.startswith("seen")
+    satisfaction = [m.satisfaction for m in measures if m.kind == "satisfaction"]
+    assert len(satisfaction) > 100 and sum(satisfaction) / len(satisfaction) > 3.8
+
+
+def test_the_year_is_added_once_to_an_older_demo(clock, app, monkeypatch):
+    from outreach.visits.models import Visit
+
+    with monkeypatch.context() as older:
+        # The demo as it was loaded before the year of history existed.
+        older.setattr(demo_history, "seed", lambda operator: {})
+        seed(app)
+    assert len(current_clients()) == db.session.scalar(select(func.count(Client.id))) == 40
+    added = seed(app)
+    assert "Added a year of history to the demo" in added.output
+    assert len(db.session.scalars(select(Client)).all()) == 40 + len(demo.data.FORMER_CLIENTS)
+    oldest = db.session.scalar(select(func.min(Visit.visited_on)))
+    assert oldest <= clock.date() - timedelta(days=demo_history.DAYS - 1)
+    visits = db.session.execute(select(Visit.client_id, Visit.visited_on)).all()
+    assert len(set(visits)) == len(visits)
+    before = counts() | history_counts()
+    again = seed(app)
+    assert "already loaded" in again.output
+    assert counts() | history_counts() == before

@@ -56,13 +56,15 @@ class SendFailed(Exception):  # noqa: N818 - reads as what happened: raise SendF
     """
 
     def __init__(self, reason: str, *, code: int | None = None, http_status: int | None = None,
-                 retryable: bool = False, ambiguous: bool = False):
+                 retryable: bool = False, ambiguous: bool = False,
+                 retry_after: float | None = None):
         super().__init__(reason)
         self.reason = reason
         self.code = code
         self.http_status = http_status
         self.retryable = retryable
         self.ambiguous = ambiguous
+        self.retry_after = retry_after  # seconds the provider asked us to wait (Retry-After)
 
 
 class SmsBackend(Protocol):

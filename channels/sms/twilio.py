@@ -102,7 +102,7 @@ class TwilioBackend:
         self.from_number = from_number
         self.messaging_service_sid = messaging_service_sid
         # No retries inside the client: the domain decides when and whether to try again.
-        self._http = TwilioHttpClient(timeout=timeout, max_retries=0, logger=_http_log)
+        self._http = _HttpClient(timeout=timeout, max_retries=0, logger=_http_log)
         # Proxies and .netrc from the environment play no part: the API base is all that
         # decides where texts go (and reading them costs more than the request on loopback).
         self._http.session.trust_env = False
@@ -148,7 +148,10 @@ class TwilioBackend:
         try:
             message = self._client.messages.create(**params)
         except _ERRORS as exc:
-            raise _failure(exc) from None
+            failure = _failure(exc)
+            if failure.http_status == 429:
+                failure.retry_after = _retry_after(self._http.last_headers)
+            raise failure from None
         except ValueError:
             # A 2xx answer we cannot read: Twilio has most likely taken the text.
             raise SendFailed("Twilio's answer could not be read; will check before trying again",
@@ -232,6 +235,28 @@ def _http_failure(status: int, code: int | None) -> SendFailed:
         return SendFailed(f"Twilio did not accept our account details ({status}); check the "
                           "Twilio settings", http_status=status)
     return SendFailed(f"Twilio refused the text ({status})", http_status=status)
+
+
+class _HttpClient(TwilioHttpClient):
+    """The twilio client's HTTP client, keeping the last answer's headers: a 429's Retry-After
+    is read from there (the client's errors do not carry headers)."""
+
+    last_headers: Mapping[str, str] = {}
+
+    def request(self, *args, **kwargs) -> Response:
+        response = super().request(*args, **kwargs)
+        self.last_headers = response.headers or {}
+        return response
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """The seconds a 429 answer's Retry-After header asks for (a number; dates are rare)."""
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0 <= seconds < 86400 else None
 
 
 def _code_in(text: str) -> int | None:

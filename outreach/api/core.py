@@ -126,7 +126,7 @@ def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag:
     returns a domain object (or a Page when `many`). The request is one transaction, committed
     here once the view succeeds.
     """
-    methods = tuple(methods)
+    methods, rate_limits = tuple(methods), tuple(rate_limits)
     allowed = frozenset(roles) if roles else None
 
     def decorate(view):
@@ -166,6 +166,7 @@ def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag:
                 "status": status, "auth": auth,
                 "roles": sorted(allowed) if allowed else None,
                 "doc": (view.__doc__ or "").strip(), "name": view.__name__,
+                "rate_limited": bool(rate_limits),
             }))
         registered = wrapper
         for limit in rate_limits:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from decimal import Decimal
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -60,6 +62,7 @@ def build() -> dict:
             op["description"] += f"\n\nRoles: {', '.join(meta['roles'])}."
         if meta["query"] is not None:
             op["parameters"].append({"in": "query", "schema": meta["query"]})
+            op["responses"]["422"] = _error("Invalid query parameters")
         elif meta["many"]:
             op["parameters"] += [
                 {"in": "query", "name": "cursor", "schema": {"type": "string"}},
@@ -70,6 +73,9 @@ def build() -> dict:
                 "schema": meta["body"]}}}
             op["responses"]["422"] = _error("Invalid input")
             op["responses"]["415"] = _error("Not JSON")
+            op["responses"]["413"] = _error("Body larger than the server accepts")
+        if meta.get("rate_limited"):
+            op["responses"]["429"] = _error("Too many attempts; try again later")
         response = meta["response"]
         if response is None:
             op["responses"]["204"] = {"description": "Done"}
@@ -92,7 +98,15 @@ def build() -> dict:
     for path, operations in paths.items():
         operations.pop("parameters")
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    # Through JSON so that numbers apispec copies from validators (e.g. a Decimal field's
+    # bounds) are JSON numbers, not the strings Flask would make of them.
+    return json.loads(json.dumps(spec.to_dict(), default=_number))
+
+
+def _number(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} in the OpenAPI document")
 
 
 def register_spec_route(app: Flask) -> None:

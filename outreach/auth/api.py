@@ -14,6 +14,7 @@ from outreach.enums import Role
 from outreach.errors import NotFound, Unauthorized
 
 STAFF = (Role.ADMIN, Role.COORDINATOR)
+SCHEME = "Bearer"  # how the token is sent: Authorization: Bearer <token>
 
 
 @endpoint("/auth/token", methods=["POST"], summary="Exchange email and password for a token",
@@ -26,7 +27,7 @@ def issue_token(data):
         raise Unauthorized("Wrong email or password.")
     raw, token = tokens.issue(user, data["name"])
     record(user, "token.issue", subject=token, via="api")
-    return {"token": raw, "token_type": "Bearer", "expires_at": token.expires_at,
+    return {"token": raw, "token_type": SCHEME, "expires_at": token.expires_at,
             "user_id": user.id, "role": user.role.value}
 
 

@@ -5,7 +5,7 @@ from outreach.schemas import Email, Id, Input, Output, Phone, Text, choice
 
 
 class TokenRequest(Input):
-    email = Email(required=True)
+    email = Email(required=True, blank=False)
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
     name = Text(load_default="", max_length=100)
 
@@ -19,7 +19,7 @@ class TokenOut(Output):
 
 
 class UserIn(Input):
-    email = Email(required=True)
+    email = Email(required=True, blank=False)  # a user logs in with it
     password = fields.String(required=True, load_only=True,
                              validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=choice(Role))

@@ -36,7 +36,7 @@ from outreach.escalations.webhooks import (
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client
 
-SECRET_PREFIX = "whsec_"  # noqa: S105 - marks a signing secret, is none itself
+SECRET_PREFIX = "whsec_"  # noqa: S105 - marks a signing secret, is none itself  # nosec B105
 
 
 def routes_to(user: User, organisation_id: int) -> bool:

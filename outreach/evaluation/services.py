@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from outreach.audit.services import record
+from outreach.auth import access
 from outreach.auth.models import User
 from outreach.db import db
+from outreach.enums import VisitOutcome
 from outreach.errors import ValidationFailed
 from outreach.evaluation.models import (
     ITEM_RANGES,
@@ -25,10 +27,12 @@ from outreach.evaluation.models import (
     OutcomeMeasure,
 )
 from outreach.people.models import Client
+from outreach.people.services import deny, get_client
 
 # Three months, a little short so that a quarterly visit on the same weekday is never a day
 # early for it.
 EVERY = {MeasureKind.WELLBEING: timedelta(days=84), MeasureKind.SATISFACTION: timedelta(days=84)}
+SEEN = (VisitOutcome.SEEN_WELL, VisitOutcome.SEEN_CONCERN)  # the doorstep outcomes that ask
 ITEMS = {MeasureKind.WELLBEING: WELLBEING_ITEMS, MeasureKind.SATISFACTION: ("satisfaction",)}
 
 
@@ -105,3 +109,44 @@ def set_answer(measure: OutcomeMeasure, item: str, value: int, now: datetime) ->
         measure.awaiting = ""
     db.session.flush()
     return measure.completed_at is not None
+
+
+def next_due(client: Client, kind: MeasureKind | str, now: datetime) -> datetime:
+    """When the client is next due this kind of measure (`now` when due already)."""
+    asked = last_asked([client.id], kind).get(client.id)
+    if asked is None:
+        return now
+    return max(now, asked + EVERY[MeasureKind(kind)])
+
+
+def record_from_visit(actor: User, client: Client, visit, measures: Mapping | None):
+    """Store the wellbeing answers given on the doorstep with the visit, if any were asked.
+
+    Nothing is stored when the section was left untouched (not asked) or the client was not
+    seen; a refusal or some answers count as an asking, dated when the visit was made.
+    """
+    if not measures or VisitOutcome(visit.outcome) not in SEEN:
+        return None
+    answers = {k: v for k, v in (measures.get("answers") or {}).items() if v is not None}
+    declined = bool(measures.get("declined"))
+    if not declined and not answers:
+        return None
+    return record_measure(actor, client, MeasureKind.WELLBEING, MeasureSource.VISIT,
+                          {} if declined else answers, visit.visited_at, declined=declined,
+                          visit=visit)
+
+
+def client_for_measures(actor: User, client_id: int) -> Client:
+    """The client, if `actor` manages them: the answers are for the programme's staff only."""
+    client = get_client(actor, client_id, purpose="measures")
+    if not access.can_manage_client(actor, client):
+        deny(actor, client, "measures")
+    return client
+
+
+def measures_of(client: Client, kind: MeasureKind | str | None = None) -> Select:
+    """A query for the client's measures, optionally of one kind."""
+    query = select(OutcomeMeasure).where(OutcomeMeasure.client_id == client.id)
+    if kind is not None:
+        query = query.where(OutcomeMeasure.kind == MeasureKind(kind))
+    return query

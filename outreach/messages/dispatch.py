@@ -89,11 +89,19 @@ class SharedRateLimiter(RateLimiter):
 
         super().__init__(rate)
         self.key = key
-        self.book = redis.Redis.from_url(url).register_script(_BOOK_SLOT)
+        self.unavailable = redis.RedisError
+        self.book = redis.Redis.from_url(url, socket_connect_timeout=1.0,
+                                         socket_timeout=2.0).register_script(_BOOK_SLOT)
 
     def delay(self) -> float:
-        return float(self.book(keys=[self.key],
-                               args=[f"{self.interval:.6f}", f"{self.CATCH_UP:.3f}"]))
+        try:
+            return float(self.book(keys=[self.key],
+                                   args=[f"{self.interval:.6f}", f"{self.CATCH_UP:.3f}"]))
+        except self.unavailable:
+            # Redis is away: pace by this process alone rather than fail texts already
+            # marked `sending` (they would wait for a person as `unknown`).
+            log.warning("The shared SMS rate limiter is unavailable; pacing this process alone")
+            return super().delay()
 
 
 def backend() -> SmsBackend:
@@ -207,15 +215,49 @@ def dispatch_many(ids: list[int] | None = None, now: datetime | None = None,
     for start in range(0, len(outgoing), RESULTS_EVERY):
         chunk = outgoing[start:start + RESULTS_EVERY]
         results: dict[int, SendResult | SendFailed] = {}
+        busy: SendFailed | None = None
         for message_id, text in chunk:
             pace.wait()
             try:
                 results[message_id] = chosen.send(text, status_callback_url(message_id))
             except SendFailed as failure:
                 results[message_id] = failure
+                if failure.http_status == 429:
+                    busy = failure
+                    break
         settled.update(_record(results, chosen, utcnow()))
+        if busy is not None:
+            # Told to slow down: the rest of the batch waits too, rather than meeting 429s.
+            untried = [message_id for message_id, _ in outgoing[start:]
+                       if message_id not in results]
+            settled.update(_back_off(untried, busy, utcnow()))
+            db.session.commit()
+            break
         db.session.commit()
     return settled
+
+
+def _back_off(ids: list[int], busy: SendFailed, now: datetime) -> dict[int, MessageStatus]:
+    """Put texts claimed but not tried back in the queue until the provider's pause is over;
+    not tried, so the attempt claiming counted is handed back."""
+    pause = _retry_delay(busy, 1)
+    settled = {}
+    for message in db.session.scalars(select(Message).where(Message.id.in_(ids))):
+        message.attempts -= 1
+        message.send_at = now + timedelta(seconds=pause)
+        message.held_reason = f"Waiting: {busy.reason}"[:200]
+        set_status(message, MessageStatus.QUEUED, now,
+                   f"Not tried: the provider asked us to slow down; try in {pause:g} s")
+        settled[message.id] = message.status
+    return settled
+
+
+def _retry_delay(failure: SendFailed, attempts: int) -> float:
+    """Seconds before the next try: the provider's Retry-After when it gave one (never less
+    than a second), else SMS_RETRY_BASE_SECONDS doubling with each try."""
+    if failure.retry_after is not None:
+        return max(1.0, failure.retry_after)
+    return current_app.config["SMS_RETRY_BASE_SECONDS"] * 2 ** (attempts - 1)
 
 
 def _record(results: dict[int, SendResult | SendFailed], chosen: SmsBackend,
@@ -292,11 +334,11 @@ def _failed(message: Message, failure: SendFailed, chosen: SmsBackend, now: date
     message.error_code = failure.code
     message.error_reason = failure.reason[:500]
     if failure.retryable and message.attempts < current_app.config["SMS_MAX_ATTEMPTS"]:
-        delay = current_app.config["SMS_RETRY_BASE_SECONDS"] * 2 ** (message.attempts - 1)
+        delay = _retry_delay(failure, message.attempts)
         message.send_at = now + timedelta(seconds=delay)
         message.held_reason = f"Trying again after a failure ({failure.reason})"[:200]
         set_status(message, MessageStatus.QUEUED, now,
-                   f"{failure.reason}; try {message.attempts + 1} in {delay} s", failure.code)
+                   f"{failure.reason}; try {message.attempts + 1} in {delay:g} s", failure.code)
         return
     gave_up = f"Gave up after {message.attempts} tries: " if failure.retryable else ""
     set_status(message, MessageStatus.FAILED, now, gave_up + failure.reason, failure.code)
@@ -353,7 +395,9 @@ def send_due_texts(now: datetime) -> str:
         while True:
             batch = dispatch_many(now=now)
             sent += len(batch)
-            if len(batch) < BATCH:
+            # A text queued again means the provider is failing or busy: leave the rest for
+            # the next tick rather than claiming batch after batch only to put it back.
+            if len(batch) < BATCH or MessageStatus.QUEUED in batch.values():
                 break
     return (f"{sent} text(s) handed over, {adopted} interrupted send(s) found at the provider, "
             f"{unknown} marked unknown")

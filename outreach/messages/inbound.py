@@ -6,7 +6,10 @@ stored before anything is decided about it, then understood, in order: carrier w
 START, HELP), a loop with an automated sender, the same text again within minutes, a number we
 do not know, workshop texts (a session's code, LEARN, yes to a place offered: see
 outreach/literacy/sms.py), a digit answering a check-in (else a workshop's follow-up), need words,
-and anything else for a person to read. A YES also takes a workshop place offered.
+and anything else for a person to read. A YES also takes a workshop place offered. A number or
+SKIP answering an outcome-measure question (outreach/evaluation/sms.py) comes before repeats:
+the same answer to the next question is no repeat; of it and a check-in or follow-up waiting
+for a 1, 2 or 3, the question asked last takes the digit.
 Replies go back in the webhook's answer (TwiML) and are logged here.
 """
 
@@ -36,6 +39,7 @@ from outreach.enums import (
     NeedSource,
     NeedStatus,
 )
+from outreach.evaluation import sms as surveys
 from outreach.literacy import sms as workshops  # also texts the places the waiting list frees
 from outreach.messages import keywords, numbers
 from outreach.messages.models import Message
@@ -200,7 +204,10 @@ class _Window:
 
     def loop(self, folded: str) -> str | None:
         """Why this text looks like an automated sender answering us, or None."""
-        if len(self.texts) + 1 >= current_app.config["SMS_LOOP_LIMIT"]:
+        # A person answering a run of questions sends many texts in minutes (a few at most).
+        answers = sum(t.meaning == InboundMeaning.SURVEY_ANSWER for t in self.texts)
+        counted = len(self.texts) - min(answers, surveys.ANSWERS_IN_A_RUN)
+        if counted + 1 >= current_app.config["SMS_LOOP_LIMIT"]:
             return "too many texts"
         if folded and folded in self.ours:
             return "echoes our text"
@@ -243,6 +250,10 @@ def _understand(message: Message, who: Sender, now: datetime) -> str | None:
     elif loop is not None:
         message.meaning = InboundMeaning.LOOP
         answer = None
+    elif (survey_answer := surveys.understand(
+            message, who, folded, now, rival_at=_digit_asked_at(who, digit, now))) is not None:
+        answer = survey_answer
+        first = None  # "3" to the next question is an answer, not a repeat of the last "3"
     elif first is not None:
         message.meaning = InboundMeaning.REPEAT
         message.need_id = first.need_id
@@ -328,6 +339,18 @@ def pending_check_in(who: Sender, now: datetime) -> Message | None:
     if (latest.sent_at or latest.created_at) < now - CHECK_IN_ANSWERABLE:
         return None
     return latest
+
+
+def _digit_asked_at(who: Sender, digit: str | None, now: datetime) -> datetime | None:
+    """When the check-in or workshop follow-up that a lone 1, 2 or 3 could answer was sent."""
+    if digit is None:
+        return None
+    moments = []
+    if (check_in := pending_check_in(who, now)) is not None:
+        moments.append(check_in.sent_at or check_in.created_at)
+    if (asked := workshops.pending_follow_up(who, now)) is not None:
+        moments.append(asked.follow_up_sent_at)
+    return max(moments, default=None)
 
 
 def _check_in_answer(message: Message, check_in: Message, digit: str, language: Language,

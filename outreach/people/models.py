@@ -32,6 +32,8 @@ class Client(TimestampMixin, db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
     walk_order: Mapped[int | None]
+    # Set by the retention job once the client's personal details are removed (outreach/retention).
+    anonymised_at: Mapped[datetime | None]
 
     programme: Mapped[Programme] = relationship()
     gp_practice: Mapped[Organisation | None] = relationship()

@@ -1,9 +1,26 @@
-from marshmallow import fields, validate
+from decimal import Decimal
+
+from marshmallow import ValidationError, fields, validate
 
 from outreach.enums import ProgrammeKind
 from outreach.schemas import Id, Input, Output, Phone, Text, choice, timezone_name
 
 MINUTES = validate.Range(min=5, max=7 * 24 * 60)
+
+
+def _pounds(value: Decimal) -> None:
+    # Checked here rather than with validate.Range, which would document its bounds as strings.
+    if not 0 <= value <= 1000:
+        raise ValidationError("Must be greater than or equal to 0 and less than or equal to "
+                              "1000.")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError("Give pounds and pence: at most 2 decimals.")
+
+
+# What one visit costs the programme, for the evaluation dashboard (pounds, 0 to 1000).
+COST_PER_VISIT = fields.Decimal(validate=_pounds, metadata={
+    "description": "Cost of one visit in pounds (0 to 1000, 2 decimals), e.g. 6.75",
+    "minimum": 0, "maximum": 1000})
 
 
 class ProgrammeIn(Input):
@@ -19,6 +36,7 @@ class ProgrammeIn(Input):
     quiet_hours_start = fields.Time()
     quiet_hours_end = fields.Time()
     sms_number = Phone()
+    cost_per_visit = COST_PER_VISIT
 
 
 class ProgrammeOut(Output):
@@ -34,4 +52,5 @@ class ProgrammeOut(Output):
     quiet_hours_start = fields.Time(format="%H:%M")
     quiet_hours_end = fields.Time(format="%H:%M")
     sms_number = fields.String()
+    cost_per_visit = fields.Float()
     created_at = fields.AwareDateTime()

@@ -74,13 +74,20 @@ def bar_chart(chart_id: str, title: str, description: str, labels: Sequence[str]
                 y += BAR_HEIGHT + 2
         y += GAP
     height = max(y, LABEL_HEIGHT)
+    return _svg(chart_id, title, description, height, lines)
+
+
+def _svg(chart_id: str, title: str, description: str, height: float, lines: list[str]
+         ) -> Markup:
+    """The drawing, named for screen readers by its title and description."""
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
             f'viewBox="0 0 {WIDTH} {height:g}" width="{WIDTH}" height="{height:g}" role="img" '
             f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
             f'font-family="{FONT}" font-size="12">'
             f'<title id="{escape(chart_id)}-title">{escape(title)}</title>'
             f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>')
-    return Markup(head + "".join(lines) + "</svg>")  # noqa: S704 - every value escaped above
+    drawing = head + "".join(lines) + "</svg>"
+    return Markup(drawing)  # noqa: S704 - every value escaped above  # nosec B704
 
 
 def _legend(series: Sequence[Series]) -> tuple[list[str], float]:
@@ -112,3 +119,59 @@ def _rect(x: float, y: float, width: float, colour: str, tip: str) -> str:
     return (f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{BAR_HEIGHT}" '
             f'fill="{escape(colour)}" stroke="#fff" stroke-width="1">'
             f'<title>{escape(tip)}</title></rect>')
+
+
+LINE_HEIGHT = 150  # the plotting area of a line chart
+LINE_LEFT = 28  # room for the scale's numbers
+
+
+def line_chart(chart_id: str, title: str, description: str, labels: Sequence[str],
+               series: Sequence[Series], values: Sequence[Sequence[float | None]], *,
+               low: float, high: float) -> Markup:
+    """Lines over time on a fixed scale low..high: `values[i][j]` is series j at label i.
+
+    A blank value leaves a gap in its line. Each point carries its number as a tooltip, the
+    lowest and highest of the scale are written on the left, and the labels run underneath
+    (every other one when they would crowd).
+    """
+    lines, top = _legend(series) if len(series) > 1 else ([], 0)
+    room = WIDTH - LINE_LEFT - 8
+    step = room / max(len(labels) - 1, 1)
+    span = (high - low) or 1
+
+    def y_of(value: float) -> float:
+        return top + LINE_HEIGHT * (1 - (value - low) / span)
+
+    bottom = top + LINE_HEIGHT
+    lines.append(f'<line x1="{LINE_LEFT}" y1="{top:g}" x2="{LINE_LEFT}" y2="{bottom:g}" '
+                 f'stroke="{INK}" stroke-width="1"/>')
+    lines.append(f'<line x1="{LINE_LEFT}" y1="{bottom:g}" x2="{WIDTH - 4}" y2="{bottom:g}" '
+                 f'stroke="{INK}" stroke-width="1"/>')
+    lines.append(_text(0, top + 10, f"{high:g}"))
+    lines.append(_text(0, bottom, f"{low:g}"))
+    every = 1 if len(labels) * 48 <= room else 2
+    for index, label in enumerate(labels):
+        if index % every == 0:
+            words = label[:9]
+            wide = len(words) * CHAR_WIDTH  # centred under its point, kept inside the chart
+            x = min(max(LINE_LEFT + index * step - wide / 2, 0), WIDTH - wide)
+            lines.append(_text(x, bottom + 14, words))
+    for number, part in enumerate(series):
+        runs: list[list[tuple[float, float]]] = [[]]
+        for index, row in enumerate(values):
+            value = row[number]
+            if value is None:
+                runs.append([])
+                continue
+            x, y = LINE_LEFT + index * step, y_of(value)
+            runs[-1].append((x, y))
+            lines.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{escape(part.colour)}">'
+                         f'<title>{escape(f"{part.name}, {labels[index]}: {value:g}")}</title>'
+                         f'</circle>')
+        for run in runs:
+            if len(run) > 1:
+                points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                lines.append(f'<polyline points="{points}" fill="none" stroke-width="2" '
+                             f'stroke="{escape(part.colour)}"/>')
+    height = bottom + 22
+    return _svg(chart_id, title, description, height, lines)

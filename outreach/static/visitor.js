@@ -131,7 +131,23 @@
         }
       });
     }
+    var measures = SEEN.indexOf(outcome) >= 0 ? collectMeasures(form) : null;
+    if (measures) { visit.measures = measures; }
     return visit;
+  }
+
+  function collectMeasures(form) {
+    // The wellbeing section (shown when the client is due it): sent only when something was
+    // asked, so an untouched section does not count as asking them.
+    var declined = form.querySelector("#measure-declined");
+    if (declined && declined.checked) { return { declined: true, answers: {} }; }
+    var answers = {};
+    form.querySelectorAll("input[name^='measure-']:checked").forEach(function (input) {
+      if (input.type === "radio") {
+        answers[input.name.slice("measure-".length)] = parseInt(input.value, 10);
+      }
+    });
+    return Object.keys(answers).length ? { declined: false, answers: answers } : null;
   }
 
   var form = document.querySelector("form.visit-form");

@@ -7,6 +7,7 @@ import uuid
 from marshmallow import ValidationError, fields, validate
 
 from outreach.enums import VisitOutcome
+from outreach.evaluation.schemas import VisitMeasuresIn
 from outreach.needs.schemas import NeedOut
 from outreach.schemas import MAX_ID, AwareDateTime, Id, Input, Output, Text, choice
 
@@ -46,6 +47,8 @@ class VisitIn(Input):
     prescription_delivered = fields.Boolean(load_default=False)
     appointment_reminded = fields.Boolean(load_default=False)
     note = Text(load_default="", max_length=2000)
+    # The wellbeing questions, when the form asked them (only kept for a client seen).
+    measures = fields.Nested(VisitMeasuresIn, load_default=None, allow_none=True)
 
 
 class VisitQuery(Input):
@@ -71,6 +74,8 @@ class VisitOut(Output):
     note = fields.String()
     recorded_at = fields.AwareDateTime()
     needs = fields.Method("_needs")
+    # Whether the wellbeing questions were asked at this visit; never the answers themselves.
+    measure_taken = fields.Method("_measure_taken")
 
     def _needs(self, visit) -> list:
         from sqlalchemy import select
@@ -80,3 +85,12 @@ class VisitOut(Output):
 
         return NeedOut(many=True).dump(db.session.scalars(
             select(Need).where(Need.visit_id == visit.id).order_by(Need.id)))
+
+    def _measure_taken(self, visit) -> bool:
+        from sqlalchemy import select
+
+        from outreach.db import db
+        from outreach.evaluation.models import OutcomeMeasure
+
+        return db.session.scalar(select(OutcomeMeasure.id).where(
+            OutcomeMeasure.visit_id == visit.id).limit(1)) is not None

@@ -21,6 +21,7 @@ from outreach.enums import (
 )
 from outreach.errors import Conflict, NotFound, ValidationFailed
 from outreach.escalations import visitor as escalation_outcomes
+from outreach.evaluation import services as measures
 from outreach.messages import notices
 from outreach.needs.services import create_need
 from outreach.people.models import Client
@@ -90,6 +91,7 @@ def record_visit(actor: User, data: dict) -> tuple[Visit, bool]:
     if visit.prescription_delivered:
         _deliver_prescriptions(client, visit)
     _raise_needs(actor, client, visit, questions)
+    measures.record_from_visit(actor, client, visit, data.get("measures"))
     notices.visit_recorded(visit)  # after the needs, so a contact alerted is not told twice
     return visit, True
 

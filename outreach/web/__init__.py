@@ -48,6 +48,15 @@ def init_app(app: Flask) -> None:
 
     for module in (literacy_views, workshop_views, tutor_views, signup_views, skill_views):
         app.register_blueprint(module.bp)
+    from outreach.web import measure_views
+
+    app.register_blueprint(measure_views.bp)
+    from outreach.web import partner_report_views
+
+    app.register_blueprint(partner_report_views.bp)
+    from outreach.web import evaluation_views
+
+    app.register_blueprint(evaluation_views.bp)
     from outreach.web.forms import field_label
 
     app.jinja_env.filters["phone"] = phones.display

@@ -67,6 +67,7 @@ LABELS = {
     "gp_practice_id": "GP practice", "round_id": "Round", "walk_order": "Place on the round",
     "preferred_language": "Language", "access_notes": "Access notes",
     "consent_take_part": "Agreement to take part", "organisation_id": "Organisation",
+    "measures": "How the client is feeling (every 3 months)",
     "contact_id": "Contact", "given_by": "Given by", "visitor_id": "Visitor",
 }
 

@@ -53,7 +53,8 @@ KIND_WORDS = {
     "Appointment reminder", MessageKind.PRESCRIPTION_NOTICE: "Prescription on its way",
     MessageKind.VISIT_REPORT: "Visit report", MessageKind.ALERT: "Alert",
     MessageKind.WORKSHOP_REMINDER: "Workshop reminder", MessageKind.REPLY: "Automatic reply",
-    MessageKind.FREE_TEXT: "Text from staff",
+    MessageKind.FREE_TEXT: "Text from staff", MessageKind.OUTCOME: "What came of a concern",
+    MessageKind.SURVEY: "Wellbeing or satisfaction question",
 }
 MEANING_WORDS = {
     InboundMeaning.CHECK_IN_ANSWER: "Answer to a check-in",
@@ -65,6 +66,7 @@ MEANING_WORDS = {
     InboundMeaning.LOOP: "An automatic sender: not answered",
     InboundMeaning.UNKNOWN_SENDER: "From a number we do not know",
     InboundMeaning.ACKNOWLEDGEMENT: "Said OK or YES to what we asked",
+    InboundMeaning.SURVEY_ANSWER: "Answer to a wellbeing or satisfaction question",
 }
 DIRECTIONS = [(MessageDirection.OUTBOUND.value, "Sent by us"),
               (MessageDirection.INBOUND.value, "Received")]

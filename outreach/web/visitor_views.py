@@ -26,6 +26,9 @@ from outreach.db import db, utcnow
 from outreach.enums import Role, VisitOutcome
 from outreach.errors import APIError, Forbidden, NotFound
 from outreach.escalations import visitor as escalation_outcomes
+from outreach.evaluation import questions as measure_questions
+from outreach.evaluation.models import MeasureKind
+from outreach.evaluation.services import due as measure_due
 from outreach.people.models import Client
 from outreach.people.services import deny
 from outreach.rounds.models import Round
@@ -116,6 +119,9 @@ def _render_form(client: Client, values: dict, errors: dict, status: int = 200):
         questions=questionnaire.current(client.programme), outcomes=OUTCOMES,
         visit_id=values.get("id") or str(uuid.uuid4()),
         since_last_visit=escalation_outcomes.since_last_visit(client),
+        wellbeing=measure_questions.WELLBEING if client.id in measure_due(
+            [client.id], MeasureKind.WELLBEING, utcnow()) else (),
+        intros=measure_questions.INTROS,
     ), status
 
 
@@ -135,7 +141,24 @@ def _form_visit(client: Client) -> dict:
             elif request.form.get(key):
                 answers[question["id"]] = request.form[key]
     data["answers"] = answers
+    measures = _form_measures()
+    if measures is not None and data.get("outcome") in (VisitOutcome.SEEN_WELL,
+                                                        VisitOutcome.SEEN_CONCERN):
+        data["measures"] = measures
     return data
+
+
+def _form_measures() -> dict | None:
+    """The wellbeing section's answers as the API takes them; None when it was left alone."""
+    declined = "measure-declined" in request.form
+    answers = {}
+    for question in measure_questions.WELLBEING:
+        value = request.form.get(f"measure-{question.item}", "")
+        if value:  # text that is not a number is passed on, for the schema to explain
+            answers[question.item] = _int(value) if _int(value) is not None else value
+    if declined:
+        return {"declined": True, "answers": {}}  # their wish wins over any answer ticked
+    return {"declined": False, "answers": answers} if answers else None
 
 
 def _int(text: str | None) -> int | None:

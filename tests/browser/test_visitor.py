@@ -180,3 +180,96 @@ def test_round_form_and_offline_sync(phone, live_server, walk, expect, axe):
         };
     })""") == 0
     assert visits_for(live_server, walk.client_ids) == 4
+
+
+def test_visitor_asks_the_wellbeing_questions_at_360px(page, live_server, expect, axe):
+    """A client never asked is due: the visitor opens the section, records two answers and
+    the visit and its measure are stored together, sent by the phone's queue."""
+    from outreach.evaluation.models import MeasureSource, OutcomeMeasure
+
+    with live_server.app.app_context():
+        operator = factories.organisation(OrganisationKind.OPERATOR, name="Wellbeing Post")
+        programme = factories.programme(operator, name="Wellbeing Call & Check")
+        visitor = factories.user(Role.VISITOR, operator, email="asker@example.org")
+        round_ = factories.round_(programme, visitor, name="Rozel", weekdays="1,2,3,4,5,6,7")
+        person = factories.client(programme, full_name="Édith Romeril", round_id=round_.id,
+                                  walk_order=1)
+        factories.visit_plan(person)
+        db.session.commit()
+        client_id = person.id
+        db.session.remove()
+
+    page.goto("/login")
+    page.get_by_label("Email").fill("asker@example.org")
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/round/$"))
+    page.get_by_role("link", name="Record visit for Édith Romeril").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Édith Romeril")
+    page.get_by_text("Every 3 months: how Édith is feeling").click()
+    lonely = page.get_by_role("group", name="How often do you feel that you lack companionship?")
+    expect(lonely).to_be_visible()
+    assert_accessible(page, axe)
+    often = lonely.locator(".check").filter(has_text="Often")
+    assert often.bounding_box()["height"] >= 44  # a thumb-sized target on the phone
+    page.get_by_label("Seen, all well").check()
+    often.get_by_label("Often").check()
+    page.get_by_role("group", name="Overall, how anxious did you feel yesterday?").get_by_label(
+        "2", exact=True).check()
+    page.get_by_role("button", name="Save visit").click()
+    page.wait_for_url(re.compile(r"/round/$"))
+    expect(page.get_by_text("Done: Seen, all well")).to_be_visible()
+    with live_server.app.app_context():
+        [measure] = db.session.scalars(select(OutcomeMeasure).where(
+            OutcomeMeasure.client_id == client_id)).all()
+        visit = db.session.scalar(select(Visit).where(Visit.client_id == client_id))
+        assert (measure.visit_id, measure.source) == (visit.id, MeasureSource.VISIT)
+        assert (measure.ucla_companionship, measure.ons_anxious) == (3, 2)
+        assert measure.completed_at is None  # two answers of seven
+        db.session.remove()
+    # Asked: the form (fetched afresh, the phone being online) no longer shows the section.
+    page.goto(f"/round/visit/{client_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Édith Romeril")
+    expect(page.get_by_text("Every 3 months")).to_have_count(0)
+
+
+def test_coordinator_sees_the_answers_and_records_by_telephone_at_360px(page, live_server,
+                                                                         expect, axe):
+    """The office's side of the same measures: the panel fits a phone, is axe clean with its
+    table and open form, and a telephone answer is recorded from it."""
+    from outreach.evaluation.models import MeasureSource, OutcomeMeasure
+    from tests.evaluation.factories import outcome_measure
+
+    with live_server.app.app_context():
+        operator = factories.organisation(OrganisationKind.OPERATOR, name="Panel Post")
+        programme = factories.programme(operator, name="Panel Call & Check")
+        coordinator = factories.user(Role.COORDINATOR, operator, email="office@example.org")
+        person = factories.client(programme, full_name="Noël Le Cornu")
+        outcome_measure(person)
+        outcome_measure(person, "satisfaction", "sms", answers={"satisfaction": None},
+                        awaiting="satisfaction")
+        db.session.commit()
+        client_id, coordinator_email = person.id, coordinator.email
+        db.session.remove()
+
+    page.goto("/login")
+    page.get_by_label("Email").fill(coordinator_email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"/clients/{client_id}")
+    panel = page.locator("#measures")
+    expect(panel.get_by_role("heading", name="Loneliness and wellbeing")).to_be_visible()
+    expect(panel.get_by_role("row")).to_have_count(3)  # a header and two askings
+    page.get_by_text("Record loneliness and wellbeing answers taken by telephone").click()
+    assert_accessible(page, axe)
+    form = panel.locator("form").first
+    form.get_by_role("group", name="Overall, how happy did you feel yesterday?").get_by_label(
+        "8", exact=True).check()
+    form.get_by_role("button", name="Record answers").click()
+    expect(page.get_by_text("Answers recorded.")).to_be_visible()
+    expect(panel.get_by_role("row")).to_have_count(4)
+    with live_server.app.app_context():
+        newest = db.session.scalars(select(OutcomeMeasure).where(
+            OutcomeMeasure.client_id == client_id).order_by(OutcomeMeasure.id.desc())).first()
+        assert (newest.source, newest.ons_happy) == (MeasureSource.WEB, 8)
+        db.session.remove()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from outreach.audit.models import AuditEvent
 from outreach.db import db, set_clock
-from outreach.enums import ConsentPurpose
+from outreach.enums import ConsentPurpose, InboundMeaning, MessageKind
 from outreach.messages.models import Message, SmsNumber
 from outreach.people.models import Client
 from tests import factories
@@ -86,6 +86,25 @@ def test_log_shows_statuses_in_words_with_reasons_and_cost(app, world, texts, cl
     assert shown.index("Are you well today?") < shown.index("Your eye clinic")
     listed = {e.client_id for e in audited(app, "client.list", world.coordinator)}
     assert listed == {world.client_on_round.id, world.client_off_round.id}
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    *(("kind", kind.value) for kind in MessageKind),
+    *(("meaning", meaning.value) for meaning in InboundMeaning),
+])
+def test_every_kind_of_text_is_named_in_words(app, world, client, login, column, value):
+    """A new kind of text or reply (outcome, survey, survey answer...) never shows blank."""
+    with app.app_context():
+        direction = "inbound" if column == "meaning" else "outbound"
+        made = factories.message(db.session.get(Client, world.client_on_round.id),
+                                 direction=direction, body="Words test",
+                                 status="received" if direction == "inbound" else "sent",
+                                 **{column: value}).id
+        db.session.commit()
+    login(world.coordinator)
+    shown = page(client, f"/messages/{made}")
+    what = shown.split("What it is</dt><dd>", 1)[1].split("</dd>", 1)[0].strip()
+    assert what and what != "Not yet read", (column, value)
 
 
 def test_log_filters(app, world, texts, client, login):

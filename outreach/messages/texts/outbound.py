@@ -263,6 +263,24 @@ TEXTS: dict[str, dict[Language, str]] = {
         FR: "Bonjour {first_name}, ici Call & Check. Pour nous dire ce dont vous avez besoin : "
             "{link}",
     },
+    # --- Outcome measures by text (outreach/evaluation): each is followed, in the same text,
+    # by the first question (texts.replies.QUESTIONS / SATISFACTION).
+    "survey_wellbeing_start": {
+        EN: "Hello {first_name}, 7 short questions on how you are. Reply with a number, or SKIP "
+            "to stop.",
+        PT: "Olá {first_name}, 7 perguntas curtas sobre como está. Responda com um número, ou "
+            "SALTAR para parar.",
+        PL: "Dzień dobry {first_name}, 7 krótkich pytań o samopoczucie. Odpisz liczbą lub "
+            "POMIŃ, by przerwać.",
+        FR: "Bonjour {first_name}, 7 courtes questions sur votre moral. Répondez par un nombre, "
+            "ou PASSER pour finir.",
+    },
+    "survey_satisfaction_start": {
+        EN: "Hello {first_name}, one quick question.",
+        PT: "Olá {first_name}, uma pergunta rápida.",
+        PL: "Dzień dobry {first_name}, jedno krótkie pytanie.",
+        FR: "Bonjour {first_name}, une petite question.",
+    },
 }
 
 # Words put into a template's fields when the record leaves something blank.

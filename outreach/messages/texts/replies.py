@@ -196,6 +196,34 @@ TEXTS: dict[str, dict[Language, str]] = {
         PL: "Dziękujemy za odpowiedź. Pomoże nam ulepszyć zajęcia.",
         FR: "Merci pour votre réponse. Elle nous aide à améliorer les ateliers.",
     },
+    # --- Outcome measures by text (outreach/evaluation/sms.py) -------------------------------
+    # `question` is one of QUESTIONS (numbered: "2/7 ...") or SATISFACTION below, as written in
+    # the client's language; the wellbeing run's first question goes with its introduction
+    # (outbound `survey_wellbeing_start`).
+    "reply_survey_question": {
+        EN: "{number}/7 {question}",
+        PT: "{number}/7 {question}",
+        PL: "{number}/7 {question}",
+        FR: "{number}/7 {question}",
+    },
+    "reply_survey_again": {
+        EN: "Please reply with a number from {low} to {high}. {question}",
+        PT: "Responda com um número de {low} a {high}. {question}",
+        PL: "Odpisz liczbą od {low} do {high}. {question}",
+        FR: "Répondez par un nombre de {low} à {high}. {question}",
+    },
+    "reply_survey_thanks": {
+        EN: "Thank you, that is very helpful.",
+        PT: "Obrigado, é uma grande ajuda.",
+        PL: "Dziękujemy, to nam bardzo pomaga.",
+        FR: "Merci, cela nous aide beaucoup.",
+    },
+    "reply_survey_declined": {
+        EN: "No problem, we will not ask these questions now. Thank you.",
+        PT: "Sem problema, não fazemos mais perguntas agora. Obrigado.",
+        PL: "Dobrze, na razie nie będziemy więcej pytać. Dziękujemy.",
+        FR: "Pas de souci, nous arrêtons les questions. Merci.",
+    },
 }
 
 WHAT: dict[NeedCategory, dict[Language, str]] = {
@@ -219,4 +247,73 @@ WHAT: dict[NeedCategory, dict[Language, str]] = {
                               FR: "solitude"},
     NeedCategory.DIGITAL_HELP: {EN: "help with computers", PT: "ajuda informática",
                                 PL: "pomoc z komputerem", FR: "aide informatique"},
+}
+
+
+# --- Outcome measures by text: the questions, with how to answer ------------------------------
+# The UCLA 3-item loneliness scale (Hughes et al., 2004) and the ONS-4 personal wellbeing
+# questions in their standard English wording; the translations keep each question's meaning
+# and its answer scale. French avoids ê and ç, which would make the text UCS-2.
+_UCLA = {EN: "Reply 1 hardly ever, 2 some of the time, 3 often",
+         PT: "Responda 1 quase nunca, 2 às vezes, 3 muitas vezes",
+         PL: "Odpisz 1 prawie nigdy, 2 czasami, 3 często",
+         FR: "Répondez 1 presque jamais, 2 parfois, 3 souvent"}
+_ONS = {EN: "Reply 0 (not at all) to 10 (completely)",
+        PT: "Responda de 0 (nada) a 10 (totalmente)",
+        PL: "Odpisz od 0 (wcale) do 10 (całkowicie)",
+        FR: "Répondez de 0 (pas du tout) à 10 (complètement)"}
+_ASKED = {
+    "ucla_companionship": {EN: "How often do you feel that you lack companionship?",
+                           PT: "Com que frequência sente falta de companhia?",
+                           PL: "Jak często brakuje Ci towarzystwa?",
+                           FR: "Vous arrive-t-il de manquer de compagnie ?"},
+    "ucla_left_out": {EN: "How often do you feel left out?",
+                      PT: "Com que frequência se sente posto(a) de parte?",
+                      PL: "Jak często czujesz się pominięty(a)?",
+                      FR: "Vous arrive-t-il de vous sentir exclu(e) ?"},
+    "ucla_isolated": {EN: "How often do you feel isolated from others?",
+                      PT: "Com que frequência se sente isolado(a) dos outros?",
+                      PL: "Jak często czujesz się odizolowany(a) od innych?",
+                      FR: "Vous arrive-t-il de vous sentir isolé(e) des autres ?"},
+    "ons_life_satisfaction": {
+        EN: "Overall, how satisfied are you with your life nowadays?",
+        PT: "De um modo geral, quão satisfeito(a) está com a sua vida hoje em dia?",
+        PL: "Ogólnie, na ile jesteś teraz zadowolony(a) ze swojego życia?",
+        FR: "Dans l'ensemble, votre vie actuelle vous satisfait-elle ?"},
+    "ons_worthwhile": {
+        EN: "Overall, to what extent do you feel that the things you do in your life are "
+            "worthwhile?",
+        PT: "De um modo geral, até que ponto sente que as coisas que faz na vida valem a pena?",
+        PL: "Ogólnie, na ile czujesz, że to, co robisz w życiu, jest wartościowe?",
+        FR: "Dans l'ensemble, ce que vous faites dans la vie vous semble-t-il valoir la peine ?"},
+    "ons_happy": {EN: "Overall, how happy did you feel yesterday?",
+                  PT: "De um modo geral, quão feliz se sentiu ontem?",
+                  PL: "Ogólnie, jak szczęśliwy(a) czułeś(aś) się wczoraj?",
+                  FR: "Dans l'ensemble, hier, vous sentiez-vous heureux(se) ?"},
+    "ons_anxious": {EN: "Overall, how anxious did you feel yesterday?",
+                    PT: "De um modo geral, quão ansioso(a) se sentiu ontem?",
+                    PL: "Ogólnie, jak bardzo niespokojny(a) czułeś(aś) się wczoraj?",
+                    FR: "Dans l'ensemble, hier, vous sentiez-vous anxieux(se) ?"},
+}
+# Each wellbeing question with its answer scale, by item (the outcome_measures column).
+QUESTIONS: dict[str, dict[Language, str]] = {
+    item: {language: f"{text} {(_UCLA if item.startswith('ucla') else _ONS)[language]}"
+           for language, text in by_language.items()}
+    for item, by_language in _ASKED.items()}
+# The quarterly satisfaction question, by programme kind: visits, or workshops for learners.
+SATISFACTION: dict[str, dict[Language, str]] = {
+    "call_and_check": {
+        EN: "How happy are you with your Call & Check visits? Reply 1 (not at all) to 5 "
+            "(very happy)",
+        PT: "Está satisfeito(a) com as visitas do Call & Check? Responda de 1 (nada) a 5 "
+            "(muito)",
+        PL: "Jak bardzo jesteś zadowolony(a) z wizyt Call & Check? Odpisz od 1 (wcale) do 5 "
+            "(bardzo)",
+        FR: "Les visites de Call & Check vous plaisent-elles ? Répondez de 1 (pas du tout) à 5 "
+            "(beaucoup)"},
+    "digital_literacy": {
+        EN: "How happy are you with the workshops? Reply 1 (not at all) to 5 (very happy)",
+        PT: "Está satisfeito(a) com as sessões? Responda de 1 (nada) a 5 (muito)",
+        PL: "Jak bardzo jesteś zadowolony(a) z zajęć? Odpisz od 1 (wcale) do 5 (bardzo)",
+        FR: "Les ateliers vous plaisent-ils ? Répondez de 1 (pas du tout) à 5 (beaucoup)"},
 }

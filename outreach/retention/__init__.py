@@ -1,0 +1,1 @@
+"""Data retention: records past their period are anonymised, blanked or deleted."""
