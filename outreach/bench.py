@@ -21,6 +21,7 @@ from datetime import date
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
+from outreach.bench_dashboard import coordinator_dashboard_figures
 from outreach.bench_escalations import NO_PASSWORD, escalation_data_set, queue_and_feed_figures
 from outreach.bench_evaluation import dashboard_figures
 from outreach.bench_http import visit_recording_figures
@@ -223,7 +224,8 @@ FIGURES: list[Callable[[Bench], list[Row]]] = [escalation_data_set, due_list_fig
                                                outbound_figures, queue_and_feed_figures,
                                                http_figures, webhook_figures,
                                                web_memory_figures, import_figures,
-                                               dashboard_figures]
+                                               dashboard_figures,
+                                               coordinator_dashboard_figures]
 
 
 def print_table(rows: list[Row]) -> None:

@@ -129,6 +129,10 @@ def load(overrides: dict | None, instance_path: str) -> dict:
     # before use, rather than failing the first request after it.
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
                                            **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
+    # With the limits shared in Redis and Redis down, each process counts on its own meanwhile:
+    # logins keep working and are still limited, rather than failing with the store.
+    config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = not str(
+        config["RATELIMIT_STORAGE_URI"]).startswith("memory://")
     config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

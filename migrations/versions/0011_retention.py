@@ -1,7 +1,7 @@
 """data retention: when a client's personal details were removed
 
 Revision ID: 0011_retention
-Revises: 0009_outcome_measures
+Revises: 0010_evaluation_indexes
 Create Date: 2026-11-24 14:55:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_retention'
-down_revision = '0009_outcome_measures'
+down_revision = '0010_evaluation_indexes'
 branch_labels = None
 depends_on = None
 

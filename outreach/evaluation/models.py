@@ -54,6 +54,11 @@ class OutcomeMeasure(db.Model):
         *(_in_range(item) for item in ITEM_RANGES),
         Index("ix_outcome_measures_client_id_kind_asked_at", "client_id", "kind", "asked_at"),
         Index("ix_outcome_measures_programme_id_completed_at", "programme_id", "completed_at"),
+        # The dashboard's first and last measure per client, read in order from the index
+        # alone on PostgreSQL (migration 0010).
+        Index("ix_outcome_measures_programme_id_kind_client_id_completed_at", "programme_id",
+              "kind", "client_id", "completed_at", "id",
+              postgresql_include=["declined", *WELLBEING_ITEMS, "satisfaction"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -90,30 +90,32 @@ def _resolve():
     return seconds_between(Escalation.created_at, Escalation.resolved_at)
 
 
-def _counts(key, scope: Scope, *timing) -> dict:
-    def counted(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+def _counted(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
+
+def _counts(key, scope: Scope, *more) -> dict:
     late = (Escalation.resolve_overdue_at.is_not(None)
             | (Escalation.resolved_at > Escalation.resolve_due_at))
     rows = db.session.execute(select(
         key.label("key"), func.count().label("count"),
-        counted(Escalation.acknowledged_at.is_not(None)).label("acknowledged"),
-        counted(Escalation.resolved_at.is_not(None)).label("resolved"),
-        counted(Escalation.escalated_at.is_not(None)).label("passed_on"),
-        counted(late).label("resolved_late"), *timing,
+        _counted(Escalation.acknowledged_at.is_not(None)).label("acknowledged"),
+        _counted(Escalation.resolved_at.is_not(None)).label("resolved"),
+        _counted(Escalation.escalated_at.is_not(None)).label("passed_on"),
+        _counted(late).label("resolved_late"), *more,
     ).where(*_made(scope)).group_by("key"))
     return {r.key: r for r in rows}
 
 
-def _figures(key, scope: Scope) -> tuple[dict, dict]:
-    """(counts by key, Timing by key): in one query where percentiles are aggregates."""
+def _figures(key, scope: Scope, *more) -> tuple[dict, dict]:
+    """(counts and `more` by key, Timing by key): in one query where percentiles are
+    aggregates."""
     if aggregate_percentiles():
-        counts = _counts(key, scope, *percentile_columns(_acknowledge(), prefix="a"),
+        counts = _counts(key, scope, *more, *percentile_columns(_acknowledge(), prefix="a"),
                          *percentile_columns(_resolve(), prefix="r"))
         return counts, {k: Timing(hours(r.a50), hours(r.a90), hours(r.r50), hours(r.r90))
                         for k, r in counts.items()}
-    return _counts(key, scope), _timings(key, scope)
+    return _counts(key, scope, *more), _timings(key, scope)
 
 
 def _timings(key, scope: Scope) -> dict:
@@ -135,8 +137,9 @@ def _timings(key, scope: Scope) -> dict:
 EMPTY = Timing(None, None, None, None)
 
 
-def escalations(scope: Scope) -> Escalations:
-    """Escalations made in the range, by severity and by recipient."""
+def escalations(scope: Scope) -> tuple[Escalations, list[Usefulness]]:
+    """Escalations made in the range, by severity and by recipient; and how useful each
+    recipient's help was rated, counted in the same pass over the recipients' escalations."""
     counts, timings = _figures(Escalation.severity, scope)
     by_severity = []
     for severity in SEVERITIES:
@@ -145,13 +148,13 @@ def escalations(scope: Scope) -> Escalations:
             str(severity), *((int(getattr(row, f)) if row else 0) for f in (
                 "count", "acknowledged", "resolved", "passed_on", "resolved_late")),
             timings.get(severity, EMPTY)))
-    counts, timings = _figures(_recipient(), scope)
+    counts, timings = _figures(_recipient(), scope, *_ratings())
     names = _names(counts)
     by_recipient = [RecipientRow(
         names[k], int(r.count), int(r.acknowledged), int(r.resolved), int(r.passed_on),
         int(r.resolved_late), timings.get(k, EMPTY)) for k, r in counts.items()]
     by_recipient.sort(key=lambda r: (r.name == CONTACTS, r.name.casefold()))
-    return Escalations(by_severity, by_recipient)
+    return Escalations(by_severity, by_recipient), _usefulness(counts, names)
 
 
 def _names(keys) -> dict[int, str]:
@@ -175,16 +178,16 @@ class Usefulness:
         return sum(self.ratings.values())
 
 
-def usefulness(scope: Scope) -> list[Usefulness]:
-    """How useful each recipient's help was rated (1 to 5), for escalations made in the range."""
-    key = _recipient()
-    rows = db.session.execute(select(
-        key.label("key"),
-        *(func.coalesce(func.sum(case((Escalation.usefulness == n, 1), else_=0)), 0)
-          .label(f"r{n}") for n in RATINGS),
-        func.avg(Escalation.usefulness).label("mean"),
-    ).where(*_made(scope), Escalation.usefulness.is_not(None)).group_by("key")).all()
-    names = _names([r.key for r in rows])
-    made = [Usefulness(names[r.key], {n: int(r._mapping[f"r{n}"]) for n in RATINGS},
-                       round(float(r.mean), 2)) for r in rows]
-    return sorted(made, key=lambda u: (u.name == CONTACTS, u.name.casefold()))
+def _ratings() -> list:
+    """Per recipient: escalations rated 1 to 5, and the mean rating (blank ones left out)."""
+    return [*(_counted(Escalation.usefulness == n).label(f"r{n}") for n in RATINGS),
+            func.avg(Escalation.usefulness).label("mean")]
+
+
+def _usefulness(counts: dict, names: dict[int, str]) -> list[Usefulness]:
+    """The recipients with at least one rating, from counts with `_ratings`' columns."""
+    made = [Usefulness(names[k], {n: int(r._mapping[f"r{n}"]) for n in RATINGS},
+                       None if r.mean is None else round(float(r.mean), 2))
+            for k, r in counts.items()]
+    return sorted((u for u in made if u.rated),
+                  key=lambda u: (u.name == CONTACTS, u.name.casefold()))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Numeric, and_, case, cast, func, select
+from sqlalchemy import Numeric, and_, case, func, select
 
 from outreach.db import db
 from outreach.enums import InboundMeaning, MessageDirection, MessageStatus
@@ -27,7 +27,13 @@ from outreach.messages.models import Message
 from outreach.people.models import ProgrammeEnrolment
 from outreach.reports.dashboard import Scope, per_month
 from outreach.reports.ranges import percent
-from outreach.reports.sql import bucket, local_midnight, month_starts, seconds_between
+from outreach.reports.sql import (
+    bucket,
+    local_midnight,
+    month_starts,
+    on_postgresql,
+    seconds_between,
+)
 
 SENT = (MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.DELIVERED,
         MessageStatus.UNDELIVERED)
@@ -43,6 +49,12 @@ SCORE_NAMES = {"ucla": "Loneliness (UCLA-3, 3–9)",
 
 def _counted(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _average(value):
+    # PostgreSQL's avg of whole numbers is exact numeric already: a cast of every row first
+    # cost a third of the wellbeing query. Typed Numeric so that both databases answer alike.
+    return func.avg(value, type_=Numeric())
 
 
 def _mean(value, places: int = 2) -> float | None:
@@ -72,19 +84,29 @@ def texts(scope: Scope) -> Texts:
     """The programme's texts made during the range."""
     mine = [Message.programme_id == scope.programme.id, *scope.narrow(Message.client_id),
             *scope.during(Message.created_at)]
-    outbound = Message.direction == MessageDirection.OUTBOUND
-    inbound = Message.direction == MessageDirection.INBOUND
-    sent = outbound & Message.status.in_(SENT)
-    delivered = outbound & (Message.status == MessageStatus.DELIVERED)
-    period = bucket(Message.created_at, scope.month_edges())
+    # Counted by month and kind of text first (direction, status, meaning: a few dozen
+    # groups), then the kinds added up: cheaper than testing every text for every figure.
+    kinds = select(
+        bucket(Message.created_at, scope.month_edges()), Message.direction, Message.status,
+        Message.meaning, func.count().label("n"), func.sum(Message.segments).label("segments"),
+        func.sum(Message.cost_estimate).label("cost"),
+    ).where(*mine).group_by("period", Message.direction, Message.status, Message.meaning
+                            ).subquery()
+    outbound = kinds.c.direction == MessageDirection.OUTBOUND
+    inbound = kinds.c.direction == MessageDirection.INBOUND
+    sent = outbound & kinds.c.status.in_(SENT)
+    delivered = outbound & (kinds.c.status == MessageStatus.DELIVERED)
+
+    def added(condition, column=kinds.c.n):
+        return func.coalesce(func.sum(case((condition, column), else_=0)), 0)
+
     rows = db.session.execute(select(
-        period, _counted(sent).label("sent"), _counted(delivered).label("delivered"),
-        _counted(outbound & (Message.status == MessageStatus.FAILED)).label("failed"),
-        _counted(inbound).label("replies"),
-        _counted(inbound & (Message.meaning == InboundMeaning.OPT_OUT)).label("opt_outs"),
-        func.coalesce(func.sum(case((sent, Message.segments), else_=0)), 0).label("segments"),
-        func.coalesce(func.sum(case((sent, Message.cost_estimate), else_=0)), 0).label("cost"),
-    ).where(*mine).group_by("period")).all()
+        kinds.c.period, added(sent).label("sent"), added(delivered).label("delivered"),
+        added(outbound & (kinds.c.status == MessageStatus.FAILED)).label("failed"),
+        added(inbound).label("replies"),
+        added(inbound & (kinds.c.meaning == InboundMeaning.OPT_OUT)).label("opt_outs"),
+        added(sent, kinds.c.segments).label("segments"), added(sent, kinds.c.cost).label("cost"),
+    ).group_by(kinds.c.period)).all()
 
     def total(name):
         return sum(getattr(r, name) for r in rows)
@@ -149,7 +171,7 @@ def wellbeing(scope: Scope) -> Wellbeing:
                                                   for q in quarters])
     rows = {r[0]: r for r in db.session.execute(select(
         period, func.count().label("n"),
-        *(func.avg(cast(_score(s), Numeric)).label(s) for s in SCORES),
+        *(_average(_score(s)).label(s) for s in SCORES),
     ).where(*_wellbeing_done(scope), *scope.during(OutcomeMeasure.completed_at))
         .group_by("period"))}
     by_quarter = []
@@ -163,34 +185,17 @@ def wellbeing(scope: Scope) -> Wellbeing:
 
 
 def _before_after(scope: Scope) -> tuple[int, list[Change]]:
-    # In one ordered pass over each client's measures up to the end of the range: the first is
-    # "before"; the last is "after" when it falls in the range at least 84 days after the first
-    # (if the last does not, no earlier one can).
+    # Each client's first completed wellbeing measure up to the end of the range is "before";
+    # the last is "after" when it falls in the range at least 84 days after the first (if the
+    # last does not, no earlier one can).
     m = OutcomeMeasure
     enrolled_by = local_midnight(_months_before(scope.end, ENROLLED_MONTHS), scope.zone)
     long_enough = select(ProgrammeEnrolment.client_id).where(
         ProgrammeEnrolment.programme_id == scope.programme.id,
         ProgrammeEnrolment.enrolled_at < enrolled_by)
-    in_order = {"partition_by": m.client_id, "order_by": (m.completed_at, m.id)}
-    # Both over the one window, so the database sorts once: the first row, and the last one
-    # (with nothing after it).
-    ranked = select(
-        m.client_id, m.completed_at, *(_score(s).label(s) for s in SCORES),
-        func.row_number().over(**in_order).label("rank"),
-        func.lead(m.id).over(**in_order).label("next_id"),
-    ).where(*_wellbeing_done(scope), m.completed_at < scope.end_at,
-            m.client_id.in_(long_enough)).subquery()
-    first, last = ranked.c.rank == 1, ranked.c.next_id.is_(None)
-
-    def at(condition, column):
-        return func.max(case((condition, column)))
-
-    per_client = select(
-        at(first, ranked.c.completed_at).label("first_at"),
-        at(last, ranked.c.completed_at).label("last_at"),
-        *(at(first, ranked.c[s]).label(f"b_{s}") for s in SCORES),
-        *(at(last, ranked.c[s]).label(f"a_{s}") for s in SCORES),
-    ).group_by(ranked.c.client_id).subquery()
+    measured = [*_wellbeing_done(scope), m.completed_at < scope.end_at,
+                m.client_id.in_(long_enough)]
+    per_client = (_ends_distinct_on if on_postgresql() else _ends_window)(measured)
     pairs = select(per_client).where(
         per_client.c.last_at >= scope.start_at,
         seconds_between(per_client.c.first_at, per_client.c.last_at) >= AFTER_DAYS * 86400
@@ -200,8 +205,8 @@ def _before_after(scope: Scope) -> tuple[int, list[Change]]:
         b, a = pairs.c[f"b_{s}"], pairs.c[f"a_{s}"]
         better, worse = (a < b, a > b) if s in LOWER_IS_BETTER else (a > b, a < b)
         both = and_(a.is_not(None), b.is_not(None))
-        columns += [func.avg(case((both, cast(b, Numeric)))).label(f"mb_{s}"),
-                    func.avg(case((both, cast(a, Numeric)))).label(f"ma_{s}"),
+        columns += [_average(case((both, b))).label(f"mb_{s}"),
+                    _average(case((both, a))).label(f"ma_{s}"),
                     _counted(both & better).label(f"better_{s}"),
                     _counted(both & (a == b)).label(f"same_{s}"),
                     _counted(both & worse).label(f"worse_{s}")]
@@ -209,6 +214,50 @@ def _before_after(scope: Scope) -> tuple[int, list[Change]]:
     return int(row["n"]), [Change(s, _mean(row[f"mb_{s}"]), _mean(row[f"ma_{s}"]),
                                   int(row[f"better_{s}"]), int(row[f"same_{s}"]),
                                   int(row[f"worse_{s}"])) for s in SCORES]
+
+
+def _ends_window(measured: list):
+    """Per client: first_at, last_at and the scores then (b_*, a_*), in one ordered pass with
+    window functions (SQLite: no DISTINCT ON)."""
+    m = OutcomeMeasure
+    in_order = {"partition_by": m.client_id, "order_by": (m.completed_at, m.id)}
+    # Both over the one window, so the database sorts once: the first row, and the last one
+    # (with nothing after it).
+    ranked = select(
+        m.client_id, m.completed_at, *(_score(s).label(s) for s in SCORES),
+        func.row_number().over(**in_order).label("rank"),
+        func.lead(m.id).over(**in_order).label("next_id"),
+    ).where(*measured).subquery()
+    first, last = ranked.c.rank == 1, ranked.c.next_id.is_(None)
+
+    def at(condition, column):
+        return func.max(case((condition, column)))
+
+    return select(
+        at(first, ranked.c.completed_at).label("first_at"),
+        at(last, ranked.c.completed_at).label("last_at"),
+        *(at(first, ranked.c[s]).label(f"b_{s}") for s in SCORES),
+        *(at(last, ranked.c[s]).label(f"a_{s}") for s in SCORES),
+    ).where(first | last).group_by(ranked.c.client_id).subquery()  # middle ones left out
+
+
+def _ends_distinct_on(measured: list):
+    """The same as `_ends_window` on PostgreSQL: DISTINCT ON reads each client's first (and,
+    backwards, last) measure straight off the index of migration 0010, with no sort or window:
+    a fifth cheaper."""
+    m = OutcomeMeasure
+
+    def end(*order):
+        return select(m.client_id, m.completed_at, *(_score(s).label(s) for s in SCORES)).where(
+            *measured).distinct(m.client_id).order_by(*order).subquery()
+
+    first = end(m.client_id, m.completed_at, m.id)
+    last = end(m.client_id.desc(), m.completed_at.desc(), m.id.desc())
+    return select(
+        first.c.completed_at.label("first_at"), last.c.completed_at.label("last_at"),
+        *(first.c[s].label(f"b_{s}") for s in SCORES),
+        *(last.c[s].label(f"a_{s}") for s in SCORES),
+    ).join_from(first, last, first.c.client_id == last.c.client_id).subquery()
 
 
 def _months_before(day: date, months: int) -> date:
@@ -241,7 +290,7 @@ def satisfaction(scope: Scope) -> Satisfaction:
     m = OutcomeMeasure
     row = db.session.execute(select(
         *(_counted(m.satisfaction == n).label(f"s{n}") for n in range(1, 6)),
-        func.avg(cast(m.satisfaction, Numeric)).label("mean"),
+        _average(m.satisfaction).label("mean"),
     ).where(m.programme_id == scope.programme.id, *scope.narrow(m.client_id),
             m.kind == MeasureKind.SATISFACTION, m.satisfaction.is_not(None),
             *scope.during(m.completed_at))).one()

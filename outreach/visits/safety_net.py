@@ -12,10 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from outreach.audit.services import record
-from outreach.auth.models import User
 from outreach.db import db
 from outreach.enums import (
     NeedCategory,
@@ -252,13 +251,14 @@ def flag_not_seen(now: datetime) -> str:
 # --- Today's progress, for the dashboard ----------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class RoundProgress:
     """One round on one programme-local day: who walks it, how many are due and done."""
 
-    round: Round
+    round: Round  # or a row with the same columns: see round_progress
     on: date
-    visitor: User | None
+    runs: bool  # whether the round runs on that day of the week
+    visitor_id: int | None
     covered: bool
     due: int
     done: int
@@ -268,39 +268,100 @@ class RoundProgress:
         return self.due - self.done
 
 
-def round_progress(rounds: list[Round], now: datetime) -> list[RoundProgress]:
-    """Progress of each round today (in its programme's time zone), in a few bulk queries."""
+def _days(text: str) -> list[int]:
+    """ISO weekdays written "1,3,5", as a round's or a plan's days are stored."""
+    return [int(d) for d in text.split(",") if d]
+
+
+@dataclass(frozen=True)
+class _PlanShape:
+    """The parts of a visit plan `is_due` reads, shared by every client on the same plan."""
+
+    frequency: VisitFrequency
+    weekdays: str
+    starts_on: date
+    ends_on: date | None
+
+    @property
+    def weekday_list(self) -> list[int]:
+        return _days(self.weekdays)
+
+
+def _rounds_of(programme_ids: list[int]):
+    """The ids of the programmes' rounds, as a subquery."""
+    return select(Round.id).where(Round.programme_id.in_(programme_ids))
+
+
+def _due_and_done(programme_ids: list[int], on: date):
+    """(round id, frequency, days, start, clients, clients visited on `on`) for the plans on
+    the programmes' rounds that may be due, counted in the database: a national operator has
+    100,000 plans.
+
+    The filter is a superset of `is_due` (dates, pauses, and the day of the week as a digit in
+    the plan's days); `is_due` then decides each group exactly. The start date only matters
+    to a fortnightly plan's week and to a plan without days, so only they are grouped by it."""
+    visited = select(Visit.client_id).where(Visit.visited_on == on).distinct().subquery()
+    paused = select(VisitPause.id).where(VisitPause.client_id == Client.id,
+                                         VisitPause.starts_on <= on, VisitPause.ends_on >= on)
+    start = case(((VisitPlan.frequency == VisitFrequency.FORTNIGHTLY)
+                  | (VisitPlan.weekdays == ""), VisitPlan.starts_on))
+    shape = (Client.round_id, VisitPlan.frequency, VisitPlan.weekdays, start)
+    # Read as a stream of plain rows: thousands of them, none needed after it is counted.
+    return db.session.connection().execute(
+        select(*shape, func.count(), func.count(visited.c.client_id))
+        .join(VisitPlan, VisitPlan.client_id == Client.id)
+        .outerjoin(visited, visited.c.client_id == Client.id)
+        .where(Client.round_id.in_(_rounds_of(programme_ids)), VisitPlan.starts_on <= on,
+               VisitPlan.ends_on.is_(None) | (VisitPlan.ends_on >= on),
+               (VisitPlan.frequency == VisitFrequency.DAILY) | (VisitPlan.weekdays == "")
+               | VisitPlan.weekdays.contains(str(on.isoweekday())),
+               ~paused.exists())
+        .group_by(*shape))
+
+
+def round_progress(rounds: list, now: datetime) -> list[RoundProgress]:
+    """Progress of each round today (in its programme's time zone), in a few bulk queries.
+
+    `rounds` are Round objects or, lighter for thousands of them, rows of Round's columns
+    (at least id, programme_id, weekdays and visitor_id)."""
     if not rounds:
         return []
-    by_id = {r.id: r for r in rounds}
-    today = {r.id: local_date(now, r.programme.timezone) for r in rounds}
-    days = set(today.values())
-    ids = list(today)
-    rows = db.session.execute(select(Client.id, Client.round_id, VisitPlan)
-                              .join(VisitPlan, VisitPlan.client_id == Client.id)
-                              .where(Client.round_id.in_(ids))).all()
-    on_rounds = select(Client.id).where(Client.round_id.in_(ids))
-    pauses = _grouped(db.session.scalars(select(VisitPause).where(
-        VisitPause.client_id.in_(on_rounds), VisitPause.starts_on <= max(days),
-        VisitPause.ends_on >= min(days))))
-    visited = set(db.session.execute(select(Visit.client_id, Visit.visited_on).where(
-        Visit.client_id.in_(on_rounds), Visit.visited_on.in_(days))).tuples())
-    covers = db.session.scalars(select(RoundCover).where(
-        RoundCover.round_id.in_(ids), RoundCover.starts_on <= max(days),
-        RoundCover.ends_on >= min(days)).order_by(RoundCover.id)).all()
+    # Worked out once per programme and per set of days: there are thousands of rounds.
+    dates = {pid: local_date(now, timezone) for pid, timezone in db.session.execute(
+        select(Programme.id, Programme.timezone)
+        .where(Programme.id.in_({r.programme_id for r in rounds})))}
+    days_of = {text: _days(text) for text in {r.weekdays for r in rounds}}
+    today = {r.id: dates[r.programme_id] for r in rounds}
+    weekdays = {r.id: days_of[r.weekdays] for r in rounds}
     due: dict[int, int] = defaultdict(int)
     done: dict[int, int] = defaultdict(int)
-    for client_id, round_id, plan in rows:
-        on = today[round_id]
-        if is_due(plan, on, by_id[round_id].weekday_list, pauses[client_id]):
-            due[round_id] += 1
-            done[round_id] += (client_id, on) in visited
-    result = []
-    for r in rounds:
-        on = today[r.id]
-        # The latest cover set for the day wins, as in schedule.visitor_on.
-        cover = next((c for c in reversed(covers)
-                      if c.round_id == r.id and c.starts_on <= on <= c.ends_on), None)
-        result.append(RoundProgress(r, on, cover.visitor if cover else r.visitor,
-                                    cover is not None, due[r.id], done[r.id]))
-    return result
+    decided: dict[tuple, bool] = {}
+    # One query per local date: every round of a programme shares one. Rounds are chosen by
+    # programme (thousands of ids cost more to send than to count); others are passed over.
+    for on in set(dates.values()):
+        programme_ids = [pid for pid, day_ in dates.items() if day_ == on]
+        for round_id, frequency, days, start, clients, visited in _due_and_done(programme_ids,
+                                                                                on):
+            if round_id not in today:
+                continue
+            key = (frequency, days, start, on, tuple(weekdays[round_id]))
+            if key not in decided:
+                # Within its dates (the query saw to that) unless the start date matters.
+                plan = _PlanShape(frequency, days, start or on, None)
+                decided[key] = is_due(plan, on, weekdays[round_id])
+            if decided[key]:
+                due[round_id] += clients
+                done[round_id] += visited
+    covers = db.session.execute(
+        select(RoundCover.round_id, RoundCover.visitor_id, RoundCover.starts_on,
+               RoundCover.ends_on)
+        .where(RoundCover.round_id.in_(_rounds_of(list(dates))),
+               RoundCover.starts_on <= max(today.values()),
+               RoundCover.ends_on >= min(today.values()))
+        .order_by(RoundCover.id)).all()
+    # The latest cover set for the day wins, as in schedule.visitor_on.
+    cover_by = {c.round_id: c.visitor_id for c in covers
+                if c.round_id in today and c.starts_on <= today[c.round_id] <= c.ends_on}
+    return [RoundProgress(r, today[r.id], today[r.id].isoweekday() in weekdays[r.id],
+                          cover_by.get(r.id, r.visitor_id), r.id in cover_by, due[r.id],
+                          done[r.id]) for r in rounds]

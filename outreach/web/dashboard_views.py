@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, g, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from outreach.audit.services import record_listing
 from outreach.auth import access
+from outreach.auth.models import User
 from outreach.db import db, utcnow
 from outreach.enums import NeedCategory, NeedStatus, ProgrammeKind, Role
 from outreach.needs.models import Need
@@ -22,12 +23,15 @@ from outreach.people.models import Client
 from outreach.programmes.models import Programme
 from outreach.rounds.models import Round
 from outreach.visits.models import MissedVisit, Visit
-from outreach.visits.safety_net import MISSED_LOOKBACK_DAYS, round_progress
+from outreach.visits.safety_net import MISSED_LOOKBACK_DAYS, RoundProgress, round_progress
 from outreach.visits.schedule import local_date
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 # Enough for a working day's view; the rest is one click away in the client pages.
 LIST_LIMIT = 200
+# A national operator has 2,000 rounds: a page of them, the ones with visits still to do first.
+ROUNDS_PER_PAGE = 100
+SEARCH_MAX = 200
 
 
 @bp.before_request
@@ -72,6 +76,54 @@ def _alerts(category: NeedCategory, visible, now: datetime) -> list[Alert]:
             for need, client in rows]
 
 
+@dataclass
+class RoundsToday:
+    """Today's rounds in brief, and the page of them the coordinator asked for."""
+
+    rounds: int
+    due: int
+    done: int
+    search: str
+    matching: int
+    page: int
+    pages: int
+    first: int  # 1-based number of the first round shown
+    shown: list[RoundProgress]
+    walkers: dict[int, str]
+    programme_names: dict[int, str]
+
+    @property
+    def outstanding(self) -> int:
+        return self.due - self.done
+
+
+def _rounds_today(programmes: list[Programme], now: datetime) -> RoundsToday:
+    """Every round's progress is counted for the summary; one page of them is shown."""
+    # Rows rather than objects: a national operator has thousands of rounds.
+    rounds = db.session.execute(
+        select(Round.id, Round.name, Round.area, Round.weekdays, Round.visitor_id,
+               Round.programme_id)
+        .where(Round.programme_id.in_([p.id for p in programmes])).order_by(Round.name)).all()
+    # A round that does not run today is left out unless someone is due on it anyway.
+    progress = [p for p in round_progress(rounds, now) if p.due or p.runs]
+    search = request.args.get("round", "").strip()[:SEARCH_MAX]
+    wanted = search.casefold()
+    matching = [p for p in progress
+                if wanted in p.round.name.casefold() or wanted in p.round.area.casefold()]
+    # Most still to do first: where the coordinator may need to send help.
+    matching.sort(key=lambda p: (-p.outstanding, p.round.name, p.round.id))
+    pages = max(1, -(-len(matching) // ROUNDS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    start = (page - 1) * ROUNDS_PER_PAGE
+    shown = matching[start:start + ROUNDS_PER_PAGE]
+    walker_ids = {p.visitor_id for p in shown if p.visitor_id is not None}
+    walkers = {uid: name for uid, name in db.session.execute(
+        select(User.id, User.full_name).where(User.id.in_(walker_ids)))} if walker_ids else {}
+    return RoundsToday(len(progress), sum(p.due for p in progress),
+                       sum(p.done for p in progress), search, len(matching), page, pages,
+                       start + 1, shown, walkers, {p.id: p.name for p in programmes})
+
+
 @bp.get("/")
 def index():
     """Today's rounds with their progress, missed visits, no-answers and clients not seen."""
@@ -81,11 +133,7 @@ def index():
     programmes = db.session.scalars(select(Programme).where(
         access.programme_filter(current_user), Programme.kind == ProgrammeKind.CALL_AND_CHECK,
     ).order_by(Programme.name)).all()
-    rounds = db.session.scalars(select(Round).where(
-        Round.programme_id.in_([p.id for p in programmes])).order_by(Round.name)).all()
-    # A round that does not run today is left out unless someone is due on it anyway.
-    progress = [p for p in round_progress(rounds, now)
-                if p.due or p.on.isoweekday() in p.round.weekday_list]
+    rounds = _rounds_today(programmes, now)
     visible = access.client_filter(current_user)
     missed = []
     if programmes:
@@ -103,10 +151,12 @@ def index():
              + [a.client for a in no_answers + not_seen]}
     record_listing(current_user, shown.values(), purpose="dashboard")
     overdue_escalations = _overdue_escalations(now)
-    db.session.commit()
-    return render_template("dashboard/index.html", progress=progress, missed=missed,
+    # Rendered before the commit, which would expire every object the page reads.
+    html = render_template("dashboard/index.html", rounds=rounds, missed=missed,
                            no_answers=no_answers, not_seen=not_seen, programmes=programmes,
                            limit=LIST_LIMIT, overdue_escalations=overdue_escalations)
+    db.session.commit()
+    return html
 
 
 def _overdue_escalations(now: datetime) -> int:

@@ -295,7 +295,7 @@ def test_actor_must_be_an_active_admin_or_coordinator(app, world, tmp_path):
 
 
 def test_large_files_are_streamed_in_batches(app, world, tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "EXPUNGE_EVERY", 3)
+    monkeypatch.setattr(importer, "BATCH_ROWS", 3)
     rows = [person(f"Batch Person {i}", phone="", date_of_birth="") for i in range(8)]
     rows[5]["contact_name"], rows[5]["contact_email"] = "Kin", "kin@example.org"
     path = write(tmp_path, rows)
@@ -315,26 +315,3 @@ def test_overlong_line_is_refused(app, world, tmp_path, monkeypatch):
     path = write(tmp_path, [person("Long " + "n" * 400)])
     result = run(app, path, "--programme", str(world.programme.id))
     assert result.exit_code != 0 and "Line 2 is longer than 300 bytes" in result.output
-
-
-def test_a_row_the_database_refuses_is_reported_without_its_values(app, world, tmp_path,
-                                                                   monkeypatch, caplog):
-    from sqlalchemy.exc import IntegrityError
-
-    real = importer.services.create_client
-
-    def refuse_one(actor, data, **kwargs):
-        if data["full_name"] == "Refused Person":
-            raise IntegrityError("INSERT ...", {"full_name": "Refused Person"}, Exception("no"))
-        return real(actor, data, **kwargs)
-
-    monkeypatch.setattr(importer.services, "create_client", refuse_one)
-    path = write(tmp_path, [person("Refused Person"), person("Accepted Person")])
-
-    result = run(app, path, "--programme", str(world.programme.id), "--skip-bad")
-
-    assert result.exit_code == 0, result.output
-    assert "line 2: the database refused this row." in result.stderr
-    assert "1 imported, 1 skipped" in result.stdout
-    assert "line 2 refused by the database (IntegrityError)" in caplog.text
-    assert "Refused Person" not in caplog.text

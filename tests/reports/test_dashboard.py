@@ -226,3 +226,54 @@ def test_default_range_and_periods():
         date(2025, 10, 1), date(2026, 1, 1), date(2026, 4, 1)]
     assert _months_before(date(2026, 5, 31), 3) == date(2026, 2, 28)
     assert _months_before(date(2026, 3, 31), 3) == date(2025, 12, 31)
+
+
+def test_sections_split_over_two_connections_agree(app, tmp_path, monkeypatch):
+    """Sections run in the helper thread, on a connection of its own, give the figures they
+    give on the request's; a section that fails there fails the build."""
+    from flask_migrate import upgrade
+
+    from outreach import create_app
+    from outreach.reports import dashboard_escalations, dashboard_outcomes, dashboard_sections
+
+    # Data another connection can see: a database of its own, committed, and sessions that are
+    # not pinned to the test's connection. SQLite lets one transaction at a time write (the
+    # application begins them IMMEDIATE), so here the request's side is left empty and the
+    # helper thread runs every section.
+    apart = create_app({"TESTING": True,
+                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'split.sqlite3'}"})
+    monkeypatch.setattr(db, "session", db._make_scoped_session({}))
+    sections = (dashboard.visits, dashboard_outcomes.texts, dashboard.clients,
+                dashboard.no_answers, dashboard.needs, dashboard_outcomes.wellbeing,
+                dashboard_escalations.escalations, dashboard_outcomes.satisfaction)
+    with apart.app_context():
+        upgrade()
+        made = fixture.build()
+        db.session.commit()
+        programme = db.session.get(Programme, made.programme_id)
+        db.session.expunge(programme)
+        db.session.rollback()
+        chosen = Scope(programme, START, END)
+        elsewhere = dashboard_sections.run(chosen, (), sections, split=True)
+        here = dashboard_sections.run(chosen, sections, (), split=False)
+        db.session.rollback()
+        assert elsewhere == here
+        visits, texts, _, _, _, wellbeing, (escalations, usefulness), answers = elsewhere
+        assert (visits.done, texts.sent, escalations.total, len(usefulness)) == (6, 4, 5, 2)
+        assert (wellbeing.clients_compared, answers.answered) == (2, 3)
+
+        def broken(_scope):
+            raise RuntimeError("a section failed")
+
+        with pytest.raises(RuntimeError, match="a section failed"):
+            dashboard_sections.run(chosen, (), (dashboard.visits, broken), split=True)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_sections_never_split_on_the_tests_pinned_connection(made):
+    """The tests' uncommitted rows are seen by their one connection only: no helper thread."""
+    from outreach.reports import dashboard_sections
+
+    assert not dashboard_sections.may_split()
+    assert dashboard.build(scope(made)).visits.done == 6
