@@ -33,8 +33,10 @@ def pdf_text(data: bytes) -> str:
     ToUnicode map (fpdf2 shows glyph numbers, two bytes each, not letters)."""
     objects = {}
     for number, body in re.findall(rb"(\d+) 0 obj\s*(.*?)endobj", data, re.S):
-        stream = re.search(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S)
-        content = stream.group(1) if stream else b""
+        # A stream is /Length bytes after "stream" and its line end: compressed bytes may end
+        # in a carriage return of their own, so the end marker cannot be trusted to find it.
+        stream = re.search(rb"/Length (\d+).*?stream\r?\n", body, re.S)
+        content = body[stream.end():stream.end() + int(stream[1])] if stream else b""
         if stream and b"/FlateDecode" in body:
             content = zlib.decompress(content)
         objects[int(number)] = (body, content)
