@@ -28,6 +28,9 @@ class OutboundText:
     to: str  # E.164
     body: str
     sender: str = ""  # our number; blank: the backend's configured sender
+    # Provider ids already ours for other texts: a lookup for an interrupted send must not
+    # take one of those for this text when two texts to one number read the same.
+    known_sids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

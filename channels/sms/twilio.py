@@ -186,6 +186,8 @@ class TwilioBackend:
             when = message.date_created or message.date_sent
             if message.body != text.body or not isinstance(when, datetime):
                 continue
+            if message.sid in text.known_sids:
+                continue  # the same words sent to the same number for another of our texts
             if when < since - CLOCK_SKEW:
                 continue
             if not sender and message.messaging_service_sid != self.messaging_service_sid:

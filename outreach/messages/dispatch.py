@@ -136,6 +136,17 @@ def outbound_text(message: Message) -> OutboundText:
                         sender=message.service_number)
 
 
+def lookup_text(message: Message) -> OutboundText:
+    """The text to look for at the provider after an interrupted send, with the provider ids
+    our other texts to the same number already hold (identical words must not be mixed up)."""
+    known = db.session.scalars(select(Message.provider_sid).where(
+        Message.phone == message.phone, Message.id != message.id,
+        Message.direction == MessageDirection.OUTBOUND, Message.provider_sid.is_not(None),
+        Message.body == message.body))
+    return OutboundText(message_id=message.id, to=message.phone, body=message.body,
+                        sender=message.service_number, known_sids=frozenset(known))
+
+
 def hand_over(ids: list[int]) -> int:
     """Send these committed texts now (in-process) or through Celery when it is configured."""
     if current_app.config["CELERY_BROKER_URL"]:
@@ -324,7 +335,7 @@ def _failed(message: Message, failure: SendFailed, chosen: SmsBackend, now: date
     if failure.ambiguous:
         # The provider may have taken it: look before sending again.
         try:
-            found = chosen.lookup(outbound_text(message), message.sending_started_at)
+            found = chosen.lookup(lookup_text(message), message.sending_started_at)
         except SendFailed:
             message.error_reason = "No answer from the provider; checking later whether it went"
             return  # left in `sending` for reconcile_stuck
@@ -367,7 +378,7 @@ def reconcile_stuck(now: datetime) -> tuple[int, int]:
     chosen = backend()
     for message in stuck:
         try:
-            found = chosen.lookup(outbound_text(message), message.sending_started_at)
+            found = chosen.lookup(lookup_text(message), message.sending_started_at)
         except SendFailed:
             continue  # the provider cannot be asked now; try at the next tick
         if found is not None:

@@ -395,3 +395,26 @@ def test_refused_account_details_fail_without_blaming_the_number(app, world, twi
         phone = db.session.get(Client, world.client_on_round.id).phone
         known = numbers.number_record(phone)
         assert known is None or known.invalid_at is None
+
+
+def test_a_lost_send_is_not_taken_for_an_identical_text_sent_before(app, world, twilio):
+    """Two texts with the same words to one number: after a 500 for the second, which Twilio
+    did not keep, the look-up must not adopt the first one's record (the second would be lost)."""
+    with app.test_request_context():
+        person = db.session.get(Client, world.client_on_round.id)
+        ids = [outbox.store_outbound(MessageKind.FREE_TEXT, "Your parcel is on its way.",
+                                     to=person.phone, language="en", programme=person.programme,
+                                     client=person, urgent=True, now=NOON).id
+               for _ in range(2)]
+        db.session.commit()
+    twilio.script = [Step(), Step(500, stored=False)]
+
+    tick(app)
+    first, second = texts(app, ids)
+    assert first.provider_sid and second.provider_sid is None
+    assert second.status == MessageStatus.QUEUED  # to be tried again, not adopted
+
+    tick(app, hours=1)
+    first, second = texts(app, ids)
+    assert second.provider_sid and second.provider_sid != first.provider_sid
+    assert len(twilio.taken) == 2
