@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NoReturn
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from outreach.audit.models import AuditEvent
 from outreach.db import db
@@ -15,6 +15,14 @@ from outreach.errors import Forbidden
 def record(actor, action: str, *, subject=None, client_id: int | None = None,
            detail: dict | None = None, via: str | None = None) -> AuditEvent:
     """Add an audit event to the current transaction. `detail` holds ids and field names only."""
+    event = AuditEvent(**_columns(actor, action, subject, client_id, detail, via))
+    db.session.add(event)
+    return event
+
+
+def _columns(actor, action: str, subject, client_id: int | None, detail: dict | None,
+             via: str | None) -> dict:
+    """An audit event's columns: who, what, about which record, and by which way in."""
     ip = ""
     if has_request_context():
         ip = request.remote_addr or ""
@@ -22,19 +30,14 @@ def record(actor, action: str, *, subject=None, client_id: int | None = None,
     elif has_app_context():
         # Outside a request it is the command line, unless a worker said otherwise.
         via = via or g.get("via", "cli")
-    event = AuditEvent(
-        actor_id=getattr(actor, "id", None),
-        actor_role=str(getattr(actor, "role", "") or ""),
-        action=action,
-        subject_type=type(subject).__name__.lower() if subject is not None else "",
-        subject_id=str(subject.id) if subject is not None and subject.id is not None else "",
-        client_id=client_id,
-        via=via or "system",
-        ip_address=ip,
-        detail=detail or {},
-    )
-    db.session.add(event)
-    return event
+    return {"actor_id": getattr(actor, "id", None),
+            "actor_role": str(getattr(actor, "role", "") or ""),
+            "action": action,
+            "subject_type": type(subject).__name__.lower() if subject is not None else "",
+            "subject_id": str(subject.id) if subject is not None and subject.id is not None
+            else "",
+            "client_id": client_id, "via": via or "system", "ip_address": ip,
+            "detail": detail or {}}
 
 
 def refuse(actor, action: str, message: str, *, subject=None, client_id: int | None = None,
@@ -47,10 +50,15 @@ def refuse(actor, action: str, message: str, *, subject=None, client_id: int | N
 
 
 def record_listing(actor, clients, *, purpose: str = "list") -> None:
-    """A list shows client records too: one event per client shown, so every read is traceable."""
-    for client in clients:
-        record(actor, "client.list", subject=client, client_id=client.id,
-               detail={"for": purpose})
+    """A list shows client records too: one event per client shown, so every read is traceable.
+
+    Written in one multi-row INSERT: a page of 50 clients as 50 ORM objects cost more than the
+    rest of the request.
+    """
+    rows = [_columns(actor, "client.list", client, client.id, {"for": purpose}, None)
+            for client in clients]
+    if rows:
+        db.session.execute(insert(AuditEvent), rows)
 
 
 def events_for_client(client_id: int) -> list[AuditEvent]:
