@@ -45,8 +45,7 @@ def _choices() -> dict:
         "programmes": managed,
         "gp_practices": db.session.scalars(select(Organisation).where(
             Organisation.kind == OrganisationKind.HEALTH).order_by(Organisation.name)).all(),
-        "organisations": db.session.scalars(select(Organisation).where(
-            Organisation.kind != OrganisationKind.OPERATOR).order_by(Organisation.name)).all(),
+        "organisations": _sharing_organisations(),
         "rounds": db.session.scalars(select(Round).where(
             Round.programme_id.in_([p.id for p in managed])).order_by(Round.name)).all(),
         "languages": LANGUAGES,
@@ -70,12 +69,15 @@ def index():
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     record_listing(current_user, rows)
-    db.session.commit()
-    return render_template(
+    # Rendered before the commit, which would expire the user and every client listed (and
+    # reload each one again, a query apiece).
+    html = render_template(
         "clients/index.html", clients=rows, q=q,
         next_after=rows[-1].id if more else None, cursor=encode_cursor,
         can_enrol=current_user.role in (Role.ADMIN, Role.COORDINATOR),
     )
+    db.session.commit()
+    return html
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -141,11 +143,23 @@ def show(client_id: int):
 def _render_show(client: Client, errors: dict, values, status: int):
     consents = consent_services.consents_for(client)
     can_manage = access.can_manage_client(current_user, client)
-    choices = _choices() if can_manage else {"languages": LANGUAGES}
+    # The page's forms offer only the languages and the organisations to share with; the
+    # enrol form's other choices (every round of the programmes) are not loaded for it.
+    choices = {"languages": LANGUAGES}
+    if can_manage:
+        choices["organisations"] = _sharing_organisations()
+    # Rendered before the commit, which would expire every object the page reads (and
+    # reload each one again, a query apiece).
+    html = render_template("clients/show.html", client=client, consents=consents,
+                           can_manage=can_manage, errors=errors, values=values, **choices)
     db.session.commit()
-    return render_template("clients/show.html", client=client, consents=consents,
-                           can_manage=can_manage, errors=errors, values=values,
-                           **choices), status
+    return html, status
+
+
+def _sharing_organisations() -> list[Organisation]:
+    """The organisations a client may agree to share with (as the enrol form offers them)."""
+    return db.session.scalars(select(Organisation).where(
+        Organisation.kind != OrganisationKind.OPERATOR).order_by(Organisation.name)).all()
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])

@@ -12,7 +12,12 @@ from sqlalchemy import func, select
 
 from outreach.audit.models import AuditEvent
 from outreach.db import db, set_clock
-from outreach.enums import ConsentPurpose, EscalationOutcome, EscalationStatus
+from outreach.enums import (
+    ConsentPurpose,
+    EscalationOutcome,
+    EscalationStatus,
+    OrganisationKind,
+)
 from outreach.escalations.models import Escalation, RoutingRule
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client
@@ -122,6 +127,29 @@ def test_overview_puts_overdue_first_then_urgency(app, world, client, login, que
     assert page.index(names["urgent"]) < page.index(names["late"]) < page.index(names["soon"])
 
 
+def test_counts_leave_out_the_finished_and_the_long_resolved(app, world, client, login, queue):
+    """One pass counts all three: a reassigned escalation is neither open nor resolved, and one
+    resolved eight days ago is not "in the last 7 days"."""
+    with app.app_context():
+        programme = db.session.get(Client, world.client_on_round.id).programme
+        food = db.session.get(Organisation, world.food_bank.id)
+        factories.escalation(factories.client(programme), food,
+                             status=EscalationStatus.REASSIGNED,
+                             created_at=NOON - timedelta(days=3), due_at=NOON - timedelta(days=2))
+        factories.escalation(factories.client(programme), food,
+                             status=EscalationStatus.RESOLVED,
+                             outcome=EscalationOutcome.HELPED,
+                             acknowledged_at=NOON - timedelta(days=9),
+                             resolved_at=NOON - timedelta(days=8),
+                             created_at=NOON - timedelta(days=10))
+        db.session.commit()
+    login(world.coordinator)
+    page = text_of(client.get("/escalations/"))
+    counts = {name: re.search(rf'id="count-{name}">(\d+)<', page).group(1)
+              for name in ("open", "overdue", "resolved")}
+    assert counts == {"open": "3", "overdue": "1", "resolved": "1"}
+
+
 def test_other_operator_sees_only_their_own(world, client, login, queue):
     login(world.other_coordinator)
     page = text_of(client.get("/escalations/"))
@@ -189,6 +217,37 @@ def test_failing_webhooks_of_recipients_are_shown(app, world, client, login, que
     assert "Test Food Bank" not in notice and "Unrelated Charity Ltd" not in notice
     other = as_user(app, world.other_coordinator)
     assert "Webhooks not getting through" not in text_of(other.get("/escalations/"))
+
+
+def test_failing_webhooks_of_every_kind_of_recipient(app, world, client, login, queue):
+    """An organisation hears of the programme's escalations by being sent one, by being named
+    in a routing rule, or by being a client's GP practice: each is reported when failing."""
+    from outreach.escalations.models import RoutingRecipient
+
+    broken = NOON - timedelta(hours=5)
+    with app.app_context():
+        programme = db.session.get(Client, world.client_on_round.id).programme
+        sent = factories.organisation(OrganisationKind.COMMUNITY, name="Sent One Charity")
+        named = factories.organisation(OrganisationKind.COMMUNITY, name="Named In A Rule")
+        practice = factories.organisation(OrganisationKind.HEALTH, name="Hillside Surgery")
+        quiet = factories.organisation(OrganisationKind.COMMUNITY, name="Heard Of Nothing")
+        for organisation in (sent, named, practice, quiet):
+            organisation.webhook_url = "https://hook.example.org/"
+            organisation.webhook_failing_since = broken
+        factories.escalation(factories.client(programme), sent, created_at=NOON,
+                             due_at=NOON + timedelta(hours=2))
+        rule = RoutingRule(programme_id=programme.id, category="loneliness")
+        rule.recipients.append(RoutingRecipient(tier=1, kind="organisation",
+                                                organisation_id=named.id))
+        db.session.add(rule)
+        factories.client(programme, gp_practice_id=practice.id)
+        db.session.commit()
+    login(world.coordinator)
+    page = text_of(client.get("/escalations/"))
+    notice = page.split("Webhooks not getting through")[1].split("</section>")[0]
+    for name in ("Sent One Charity", "Named In A Rule", "Hillside Surgery"):
+        assert f"<strong>{name}</strong>" in notice
+    assert "Heard Of Nothing" not in notice
 
 
 def test_dashboard_shows_overdue_count_in_red(app, world, client, login, queue):

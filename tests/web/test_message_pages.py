@@ -410,6 +410,22 @@ def test_an_opted_out_client_is_refused_with_the_reason(app, world, client, logi
         assert db.session.scalar(select(Message)) is None
 
 
+def test_texts_section_shows_nothing_of_a_client_the_user_cannot_see(app, world, texts):
+    """The section asks whether the client is visible once, then reads their texts: another
+    operator's client gives none, even if the section were ever shown for one."""
+    from flask_login import login_user
+
+    from outreach.auth.models import User
+    from outreach.web.message_views import texts_for_client
+
+    with app.test_request_context("/"):
+        login_user(db.session.get(User, world.coordinator.id))
+        theirs = texts_for_client(db.session.get(Client, world.foreign_client.id))
+        mine = texts_for_client(db.session.get(Client, world.client_on_round.id))
+    assert theirs["messages"] == []
+    assert {m.id for m in mine["messages"]} == {texts.failed, texts.unknown}
+
+
 def test_visitors_see_no_texts_on_the_client_page(world, texts, client, login):
     login(world.visitor)
     shown = page(client, f"/clients/{world.client_on_round.id}")
