@@ -73,10 +73,13 @@ def coordinator_dashboard_figures(bench) -> list:
     client = signed_in_client(app, COORDINATOR_EMAIL)
     before = clock_setting()
     set_clock(datetime.combine(bench.on, AT, tzinfo=ZoneInfo(timezone)))
+    # Every run counts the rounds' progress afresh: the figure is the counting, not the reuse.
+    kept, app.config["DASHBOARD_COUNT_SECONDS"] = app.config["DASHBOARD_COUNT_SECONDS"], 0
     try:
         times = page_times(client, "/dashboard/", RUNS)
     finally:
         set_clock(before)
+        app.config["DASHBOARD_COUNT_SECONDS"] = kept
     figure = "coordinator dashboard, 2,000 rounds / 100,000 clients"
     return [Row(f"{figure}, median", statistics.median(times), "ms", TARGET_MS),
             Row(f"{figure}, max", max(times), "ms")]

@@ -53,6 +53,8 @@ DEFAULTS: dict[str, object] = {
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Each web process counts every round's progress at most this often (0: on every view).
+    "DASHBOARD_COUNT_SECONDS": 15,
     "API_PAGE_SIZE": 50,
     "API_MAX_PAGE_SIZE": 200,
     "TOKEN_LIFETIME_DAYS": DEFAULT_TOKEN_LIFETIME_DAYS,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -91,27 +91,52 @@ class RoundsToday:
     shown: list[RoundProgress]
     walkers: dict[int, str]
     programme_names: dict[int, str]
+    counted: str  # when the progress was counted, in the programmes' time
 
     @property
     def outstanding(self) -> int:
         return self.due - self.done
 
 
-def _rounds_today(programmes: list[Programme], now: datetime) -> RoundsToday:
-    """Every round's progress is counted for the summary; one page of them is shown."""
+def _progress(programmes: list[Programme], now: datetime) -> tuple[datetime,
+                                                                    list[RoundProgress]]:
+    """When every round's progress today was counted, and the rounds that run or have someone
+    due, in name order.
+
+    Counting reads every plan and today's visits (a few hundred milliseconds for a national
+    operator) and forty coordinators refresh the page all morning, so each process keeps its
+    count for DASHBOARD_COUNT_SECONDS and the page says how old it is.
+    """
+    keep = timedelta(seconds=current_app.config["DASHBOARD_COUNT_SECONDS"])
+    kept_counts = current_app.extensions.setdefault("dashboard_counts", {})
+    key = tuple(sorted(p.id for p in programmes))
+    kept = kept_counts.get(key)
+    if kept is not None and timedelta(0) <= now - kept[0] < keep:
+        return kept
     # Rows rather than objects: a national operator has thousands of rounds.
     rounds = db.session.execute(
         select(Round.id, Round.name, Round.area, Round.weekdays, Round.visitor_id,
                Round.programme_id)
         .where(Round.programme_id.in_([p.id for p in programmes])).order_by(Round.name)).all()
     # A round that does not run today is left out unless someone is due on it anyway.
-    progress = [p for p in round_progress(rounds, now) if p.due or p.runs]
+    counted = (now, [p for p in round_progress(rounds, now) if p.due or p.runs])
+    if keep:
+        kept_counts[key] = counted
+    return counted
+
+
+def _rounds_today(programmes: list[Programme], now: datetime) -> RoundsToday:
+    """Every round's progress is counted for the summary; one page of them is shown."""
+    counted_at, progress = _progress(programmes, now)
     search = request.args.get("round", "").strip()[:SEARCH_MAX]
     wanted = search.casefold()
+    # Without a search every round matches: thousands of names need not be case-folded.
     matching = [p for p in progress
-                if wanted in p.round.name.casefold() or wanted in p.round.area.casefold()]
-    # Most still to do first: where the coordinator may need to send help.
-    matching.sort(key=lambda p: (-p.outstanding, p.round.name, p.round.id))
+                if wanted in p.round.name.casefold() or wanted in p.round.area.casefold()] \
+        if wanted else progress
+    # Most still to do first: where the coordinator may need to send help. A new list: the
+    # count may be shared with other requests.
+    matching = sorted(matching, key=lambda p: (-p.outstanding, p.round.name, p.round.id))
     pages = max(1, -(-len(matching) // ROUNDS_PER_PAGE))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     start = (page - 1) * ROUNDS_PER_PAGE
@@ -119,9 +144,11 @@ def _rounds_today(programmes: list[Programme], now: datetime) -> RoundsToday:
     walker_ids = {p.visitor_id for p in shown if p.visitor_id is not None}
     walkers = {uid: name for uid, name in db.session.execute(
         select(User.id, User.full_name).where(User.id.in_(walker_ids)))} if walker_ids else {}
+    timezone = programmes[0].timezone if programmes else "UTC"
     return RoundsToday(len(progress), sum(p.due for p in progress),
                        sum(p.done for p in progress), search, len(matching), page, pages,
-                       start + 1, shown, walkers, {p.id: p.name for p in programmes})
+                       start + 1, shown, walkers, {p.id: p.name for p in programmes},
+                       counted_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M:%S"))
 
 
 @bp.get("/")

@@ -70,6 +70,30 @@ def test_todays_rounds_show_progress_and_who_walks(app, world, client, login, da
     assert f"Walked by {world.other_visitor.full_name} (covering)" in text
 
 
+def test_each_process_keeps_its_count_for_a_few_seconds_and_says_when_it_counted(
+        app, world, client, login, day_on_round):
+    app.config["DASHBOARD_COUNT_SECONDS"] = 15
+    app.extensions.pop("dashboard_counts", None)
+    try:
+        login(world.coordinator)
+        set_clock(at("2025-03-03T12:00:00+00:00"))
+        assert "1 of 2 visits done" in page(client)
+        assert "(counted at 12:00:00)" in page(client)  # Jersey is on GMT in March
+        with app.app_context():
+            second = db.session.get(Client, day_on_round["second"])
+            factories.visit(second, world.visitor, visited_at=at("2025-03-03T11:59:00+00:00"))
+            db.session.commit()
+        set_clock(at("2025-03-03T12:00:14+00:00"))
+        text = page(client)
+        assert "1 of 2 visits done" in text and "(counted at 12:00:00)" in text
+        set_clock(at("2025-03-03T12:00:15+00:00"))
+        text = page(client)
+        assert "2 of 2 visits done" in text and "(counted at 12:00:15)" in text
+    finally:
+        app.config["DASHBOARD_COUNT_SECONDS"] = 0
+        app.extensions.pop("dashboard_counts", None)
+
+
 def test_no_answer_turns_red_once_past_the_window(app, world, client, login, day_on_round):
     set_clock(at("2025-03-03T10:00:00+00:00"))
     with app.app_context():
@@ -220,7 +244,7 @@ def test_the_summary_counts_every_round_running_today(world, client, login, many
     login(world.coordinator)
     text = page(client)
     # Eight new rounds and St Helier North (nobody due on it): 23 due, 10 done.
-    assert "<strong>9 rounds today</strong>: 23 visits due, 10 done, 13 still to do." in text
+    assert "<strong>9 rounds today</strong>: 23 visits due, 10 done, 13 still to do <span" in text
     assert "Rounds 1 to 3 of 9, those with the most visits still to do first." in text
 
 
