@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import phonenumbers
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 # Requests a second of each group at a national operator's peak; derived in locustfile.py.
 PEAK = {"visitor": 8.3, "twilio": 3.75, "provider": 2.5, "coordinator": 2.7}
@@ -144,6 +144,10 @@ def make(bench, path: Path, base_url: str, auth_token: str) -> dict:
         coordinators = _coordinators(db, operator_id, password)
         browse = list(db.session.scalars(select(Client.id).where(
             Client.programme_id == programme_id).order_by(Client.id).limit(5000)))
+        db.session.commit()
+        # Fresh statistics, as autovacuum keeps them on a live database: the texts above and
+        # the bench's own runs (a programme made and emptied by the import) leave them stale.
+        db.session.execute(text("ANALYZE"))
         db.session.commit()
     plan = {"visitors": visitors, "providers": providers, "coordinators": coordinators,
             "password": password, "clients": browse, "phones": phones,
