@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import Exists, exists, update
 
 from outreach.db import db
 from outreach.enums import EscalationStatus
@@ -45,19 +45,27 @@ def since_last_visit(client: Client) -> list[ToldOutcome]:
             for e in outcomes_to_show(client.id)]
 
 
-def mark_shown(visit: Visit) -> int:
-    """Record that the visitor making `visit` was told the outcomes resolved before it.
-
-    Only outcomes resolved by the time of the visit count: one resolved later (while the phone
-    was offline, say) was not on the form the visitor saw, so it waits for the next visit.
-    """
-    result = db.session.execute(
-        update(Escalation).where(
-            Escalation.client_id == visit.client_id,
+def _told_at(client_id, visited_at) -> tuple:
+    # Only outcomes resolved by the time of the visit count: one resolved later (while the
+    # phone was offline, say) was not on the form the visitor saw, so it waits for the next.
+    return (Escalation.client_id == client_id,
             Escalation.status == EscalationStatus.RESOLVED,
             Escalation.outcome_shown_visit_id.is_(None),
             Escalation.organisation_id.is_not(None),
-            Escalation.resolved_at <= visit.visited_at)
+            Escalation.resolved_at <= visited_at)
+
+
+def any_to_mark(client_id, visited_at) -> Exists:
+    """Whether a visit to the client at `visited_at` has outcomes for `mark_shown` to mark
+    (most visits have none: asked with other things, it spares them the UPDATE). The
+    arguments may be values or bind parameters."""
+    return exists().where(*_told_at(client_id, visited_at))
+
+
+def mark_shown(visit: Visit) -> int:
+    """Record that the visitor making `visit` was told the outcomes resolved before it."""
+    result = db.session.execute(
+        update(Escalation).where(*_told_at(visit.client_id, visit.visited_at))
         .values(outcome_shown_visit_id=visit.id)
         .execution_options(synchronize_session="fetch"))
     return result.rowcount or 0

@@ -68,18 +68,20 @@ def prescription_on_its_way(prescription, now: datetime | None = None) -> Messag
                       now=now, first_name=first_name(client.full_name), pharmacy=pharmacy)
 
 
-def visit_recorded(visit, now: datetime | None = None) -> list[Message]:
+def visit_recorded(visit, now: datetime | None = None, *,
+                   raised: list[int] | None = None) -> list[Message]:
     """Send a visit report to each contact who chose to get them (called for a new visit).
 
     A contact already alerted about a need this visit raised (a no-answer, a fall) is not sent
-    a report as well: one text about one doorstep is enough.
+    a report as well: one text about one doorstep is enough. `raised`: the ids of those needs,
+    when the caller knows them (else they are looked up).
     """
     now = now or utcnow()
     client = db.session.get(Client, visit.client_id)
     contacts = [c for c in client.contacts if c.receives_visit_reports]
     if not contacts:
         return []
-    alerted = _alerted_about(visit, [c.id for c in contacts])
+    alerted = _alerted_about(visit, [c.id for c in contacts], raised)
     timezone = client.programme.timezone
     sent = []
     for contact in contacts:
@@ -94,9 +96,10 @@ def visit_recorded(visit, now: datetime | None = None) -> list[Message]:
     return sent
 
 
-def _alerted_about(visit, contact_ids: list[int]) -> set[int]:
+def _alerted_about(visit, contact_ids: list[int], raised: list[int] | None) -> set[int]:
     """Which of these contacts were texted an alert about a need raised by this visit."""
-    raised = db.session.scalars(select(Need.id).where(Need.visit_id == visit.id)).all()
+    if raised is None:
+        raised = db.session.scalars(select(Need.id).where(Need.visit_id == visit.id)).all()
     keys = [f"need:{need_id}:alert:{contact_id}" for need_id in raised
             for contact_id in contact_ids]
     if not keys:

@@ -115,6 +115,30 @@ def version(programme: Programme, number: int | None) -> Version:
         code="unknown_questionnaire_version")
 
 
+def lookup_columns(programme_id, number) -> tuple:
+    """Columns finding what `version` looks for, for a caller to fetch them with other things
+    in one statement and then pass the row's values to `from_lookup`. The arguments may be
+    values or bind parameters; `number` None asks for the newest version."""
+    query = select(Questionnaire.version).where(Questionnaire.programme_id == programme_id)
+    if number is None:
+        query = query.order_by(Questionnaire.version.desc()).limit(1)
+    else:
+        query = query.where(Questionnaire.version == number)
+    return (query.scalar_subquery().label("questionnaire_version"),
+            query.with_only_columns(Questionnaire.questions).scalar_subquery()
+            .label("questionnaire_questions"))
+
+
+def from_lookup(programme: Programme, number: int | None, found: int | None,
+                questions: list | None) -> Version:
+    """What `version(programme, number)` answers, given what `lookup_columns` found."""
+    if found is not None:
+        return Version(found, questions)
+    if number is None:
+        return DEFAULT  # the programme has no questionnaire of its own
+    return version(programme, number)  # the default version, or the 422 that explains
+
+
 def check_answers(questions: Version, answers: dict) -> dict:
     """The answers, checked against the questions; refused with a message per question."""
     errors: dict[str, list[str]] = {}

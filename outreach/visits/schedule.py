@@ -73,12 +73,18 @@ def visitor_on(round_: Round, on: date) -> User | None:
 
 def rounds_walked_by(user: User, on: date):
     """A subquery of the ids of rounds `user` walks on `on` (their own, or ones they cover)."""
+    return rounds_walked(user.id, on)
+
+
+def rounds_walked(user_id, on):
+    """`rounds_walked_by` for a user id; both may be bind parameters, for a statement built
+    once and run many times."""
     covered_by_other = select(RoundCover.round_id).where(
-        RoundCover.starts_on <= on, RoundCover.ends_on >= on, RoundCover.visitor_id != user.id)
+        RoundCover.starts_on <= on, RoundCover.ends_on >= on, RoundCover.visitor_id != user_id)
     covering = select(RoundCover.round_id).where(
-        RoundCover.starts_on <= on, RoundCover.ends_on >= on, RoundCover.visitor_id == user.id)
+        RoundCover.starts_on <= on, RoundCover.ends_on >= on, RoundCover.visitor_id == user_id)
     return select(Round.id).where(or_(
-        and_(Round.visitor_id == user.id, Round.id.not_in(covered_by_other)),
+        and_(Round.visitor_id == user_id, Round.id.not_in(covered_by_other)),
         Round.id.in_(covering)))
 
 

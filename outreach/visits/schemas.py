@@ -78,15 +78,21 @@ class VisitOut(Output):
     measure_taken = fields.Method("_measure_taken")
 
     def _needs(self, visit) -> list:
+        known = _known(visit, "needs")
+        if known is not None:
+            return _NEEDS.dump(known)
         from sqlalchemy import select
 
         from outreach.db import db
         from outreach.needs.models import Need
 
-        return NeedOut(many=True).dump(db.session.scalars(
+        return _NEEDS.dump(db.session.scalars(
             select(Need).where(Need.visit_id == visit.id).order_by(Need.id)))
 
     def _measure_taken(self, visit) -> bool:
+        known = _known(visit, "measure_taken")
+        if known is not None:
+            return known
         from sqlalchemy import select
 
         from outreach.db import db
@@ -94,3 +100,19 @@ class VisitOut(Output):
 
         return db.session.scalar(select(OutcomeMeasure.id).where(
             OutcomeMeasure.visit_id == visit.id).limit(1)) is not None
+
+
+_NEEDS = NeedOut(many=True)  # schemas hold no state between dumps: one will do
+_KNOWN = "_visit_out_known"
+
+
+def remember_outcome(visit, needs: list, *, measure_taken: bool) -> None:
+    """Note what recording `visit` raised and stored, so dumping it next (the API's answer)
+    need not ask the database again. Each value serves one dump; later dumps look it up."""
+    setattr(visit, _KNOWN, {"needs": sorted(needs, key=lambda need: need.id),
+                            "measure_taken": measure_taken})
+
+
+def _known(visit, key: str):
+    known = getattr(visit, _KNOWN, None)
+    return known.pop(key, None) if known else None

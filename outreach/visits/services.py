@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import Exists, Select, bindparam, exists, select
+from sqlalchemy.orm import joinedload
 
 from outreach.audit.services import record
 from outreach.auth import access
@@ -23,13 +26,15 @@ from outreach.errors import Conflict, NotFound, ValidationFailed
 from outreach.escalations import visitor as escalation_outcomes
 from outreach.evaluation import services as measures
 from outreach.messages import notices
+from outreach.needs.models import Need
 from outreach.needs.services import create_need
 from outreach.people.models import Client
 from outreach.people.services import deny, read_client
 from outreach.rounds.models import Round
 from outreach.visits import questionnaire
 from outreach.visits.models import Visit
-from outreach.visits.schedule import local_date, rounds_walked_by
+from outreach.visits.schedule import local_date, rounds_walked
+from outreach.visits.schemas import remember_outcome
 
 # Phones' clocks drift; a visit a few minutes "in the future" is still a real visit.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -39,15 +44,26 @@ COMPARED = ("client_id", "visited_at", "outcome", "answers", "prescription_deliv
             "appointment_reminded", "note")
 
 
+def _may_record_known(actor: User, client: Client) -> bool | None:
+    """What `may_record_for` answers when the database need not be asked (None: ask it)."""
+    if actor.role != Role.VISITOR:
+        return access.can_manage_client(actor, client)
+    if client.round_id is None:
+        return False
+    return None
+
+
+def _walks(user_id, on, round_id) -> Exists:
+    # Values or bind parameters alike (see _lookup_statement).
+    return exists(rounds_walked(user_id, on).where(Round.id == round_id))
+
+
 def may_record_for(actor: User, client: Client, on) -> bool:
     """Visitors on the rounds they walk that day (cover included); managers of the client."""
-    if actor.role == Role.VISITOR:
-        if client.round_id is None:
-            return False
-        walked = db.session.scalar(select(Round.id).where(
-            Round.id == client.round_id, Round.id.in_(rounds_walked_by(actor, on))))
-        return walked is not None
-    return access.can_manage_client(actor, client)
+    known = _may_record_known(actor, client)
+    if known is not None:
+        return known
+    return bool(db.session.scalar(select(_walks(actor.id, on, client.round_id))))
 
 
 def record_visit(actor: User, data: dict) -> tuple[Visit, bool]:
@@ -56,22 +72,23 @@ def record_visit(actor: User, data: dict) -> tuple[Visit, bool]:
     The same id sent again with the same content returns the stored visit and changes nothing,
     so a phone may resend whatever it is unsure about; different content under that id is a 409.
     """
-    client = db.session.get(Client, data["client_id"])
+    client = _client(data["client_id"])
     if client is None:
         raise ValidationFailed("No such client.", fields={"client_id": ["No such client."]})
-    timezone = client.programme.timezone
-    visited_on = local_date(data["visited_at"], timezone)
-    if not may_record_for(actor, client, visited_on):
+    visited_on = local_date(data["visited_at"], client.programme.timezone)
+    facts = _look_up(actor, client, visited_on, data)
+    if not facts.may_record:
         deny(actor, client, "visit")
     record(actor, "client.read", subject=client, client_id=client.id, detail={"for": "visit"})
 
-    existing = db.session.get(Visit, data["id"])
+    existing = db.session.get(Visit, data["id"]) if facts.stored else None
     if existing is not None:
         return _replayed(existing, data), False
 
     _check_time(data["visited_at"])
     outcome = VisitOutcome(data["outcome"])
-    questions = questionnaire.version(client.programme, data.get("questionnaire_version"))
+    questions = questionnaire.from_lookup(client.programme, data.get("questionnaire_version"),
+                                          *facts.questionnaire)
     answers = questionnaire.check_answers(questions, data.get("answers") or {})
     if answers and outcome not in SEEN:
         raise ValidationFailed("Answers can only be given when the client was seen.",
@@ -84,16 +101,79 @@ def record_visit(actor: User, data: dict) -> tuple[Visit, bool]:
                   answers=answers, prescription_delivered=data["prescription_delivered"],
                   appointment_reminded=data["appointment_reminded"], note=data["note"])
     db.session.add(visit)
-    db.session.flush()
+    # The visit's id is the phone's, so its event needs no flush first: one flush writes both
+    # events and the visit, before anything that refers to the visit.
     record(actor, "visit.create", subject=visit, client_id=client.id,
            detail={"outcome": outcome.value})
-    escalation_outcomes.mark_shown(visit)  # the form showed them: told once, not again
+    db.session.flush()
+    if facts.outcomes_to_mark:
+        escalation_outcomes.mark_shown(visit)  # the form showed them: told once, not again
     if visit.prescription_delivered:
         _deliver_prescriptions(client, visit)
-    _raise_needs(actor, client, visit, questions)
-    measures.record_from_visit(actor, client, visit, data.get("measures"))
-    notices.visit_recorded(visit)  # after the needs, so a contact alerted is not told twice
+    needs = _raise_needs(actor, client, visit, questions)
+    measure = measures.record_from_visit(actor, client, visit, data.get("measures"))
+    # After the needs, so a contact alerted is not told twice.
+    notices.visit_recorded(visit, raised=[need.id for need in needs])
+    # A new visit's needs and measure are exactly these: the answer need not look them up.
+    remember_outcome(visit, needs, measure_taken=measure is not None)
     return visit, True
+
+
+def _client(client_id: int) -> Client | None:
+    # A client already loaded (the visit form's) is used as it is, as session.get would.
+    loaded = db.session.identity_map.get(db.session.identity_key(Client, client_id))
+    if loaded is not None:
+        return loaded
+    return db.session.execute(_CLIENT, {"client_id": client_id}).unique().scalar_one_or_none()
+
+
+# The programme (time zone, questions) and the contacts (visit reports) are always needed.
+# Built once: building a statement and working out its cache key cost as much as running it.
+_CLIENT = select(Client).options(joinedload(Client.programme, innerjoin=True),
+                                 joinedload(Client.contacts)).where(
+    Client.id == bindparam("client_id"))
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What recording a visit must know beyond the client, found in one statement."""
+
+    may_record: bool
+    stored: bool  # a visit with this id exists already: a replay
+    outcomes_to_mark: bool
+    questionnaire: tuple[int | None, list | None]  # what questionnaire.lookup_columns found
+
+
+def _look_up(actor: User, client: Client, visited_on, data: dict) -> _Facts:
+    known = _may_record_known(actor, client)
+    number = data.get("questionnaire_version")
+    row = db.session.execute(_lookup_statement(known is None, number is not None), {
+        "visit_id": data["id"], "client_id": client.id, "visited_at": data["visited_at"],
+        "programme_id": client.programme_id, "number": number, "user_id": actor.id,
+        "on": visited_on, "round_id": client.round_id}).one()
+    return _Facts(
+        may_record=bool(row.walks) if known is None else known,
+        stored=row.stored is not None, outcomes_to_mark=bool(row.to_mark),
+        questionnaire=(row.questionnaire_version, row.questionnaire_questions))
+
+
+@cache
+def _lookup_statement(walks: bool, versioned: bool) -> Select:
+    """The statement `_look_up` runs, built once for each shape: building it and working out
+    its cache key cost more than running it. `walks`: whether to ask if the visitor walks the
+    client's round that day; `versioned`: whether the form said which questions it showed."""
+    columns = [
+        select(Visit.id).where(Visit.id == bindparam("visit_id")).scalar_subquery()
+        .label("stored"),
+        escalation_outcomes.any_to_mark(bindparam("client_id"), bindparam("visited_at"))
+        .label("to_mark"),
+        *questionnaire.lookup_columns(bindparam("programme_id"),
+                                      bindparam("number") if versioned else None),
+    ]
+    if walks:
+        columns.append(_walks(bindparam("user_id"), bindparam("on"), bindparam("round_id"))
+                       .label("walks"))
+    return select(*columns)
 
 
 def _replayed(existing: Visit, data: dict) -> Visit:
@@ -138,18 +218,18 @@ def _deliver_prescriptions(client: Client, visit: Visit) -> None:
 
 
 def _raise_needs(actor: User, client: Client, visit: Visit,
-                 questions: questionnaire.Version) -> None:
+                 questions: questionnaire.Version) -> list[Need]:
     if visit.outcome == VisitOutcome.NO_ANSWER:
         # The safety net times this out after the programme's no-answer window.
-        create_need(actor, client, NeedCategory.NO_ANSWER, NeedSeverity.URGENT,
-                    "No answer at the door.", NeedSource.SYSTEM, visit=visit)
-        return
-    for need in questionnaire.needs_from_answers(questions, visit.answers):
-        create_need(actor, client, need.category, need.severity, need.description,
-                    NeedSource.VISIT, visit=visit)
+        return [create_need(actor, client, NeedCategory.NO_ANSWER, NeedSeverity.URGENT,
+                            "No answer at the door.", NeedSource.SYSTEM, visit=visit)]
+    raised = [create_need(actor, client, need.category, need.severity, need.description,
+                          NeedSource.VISIT, visit=visit)
+              for need in questionnaire.needs_from_answers(questions, visit.answers)]
     if visit.outcome == VisitOutcome.SEEN_CONCERN and visit.note:
-        create_need(actor, client, NeedCategory.OTHER, NeedSeverity.SOON, visit.note,
-                    NeedSource.VISIT, visit=visit)
+        raised.append(create_need(actor, client, NeedCategory.OTHER, NeedSeverity.SOON,
+                                  visit.note, NeedSource.VISIT, visit=visit))
+    return raised
 
 
 def visible_visits(actor: User, *, client_id=None, round_id=None, on=None) -> Select:

@@ -381,3 +381,35 @@ def test_service_worker_is_served_for_the_round_scope(client):
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
     assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_new_visit_answer_matches_what_is_stored(app, world, api_as):
+    """The 201 lists the needs and measure it made without looking them up: the same as the
+    stored visit reads back, replayed or fetched."""
+    api = api_as(world.visitor)
+    sent = body(world.client_on_round.id, outcome="seen_concern", note="Seemed confused",
+                answers={"falls_pain_illness": ["fall", "pain"], "lonely": "often"},
+                measures={"declined": True})
+    first = api.post("/visits", json=sent)
+    assert first.status_code == 201, first.get_json()
+    made = first.get_json()
+    assert len(made["needs"]) == 4 and made["measure_taken"] is True
+    assert [n["id"] for n in made["needs"]] == sorted(n["id"] for n in made["needs"])
+    again = api.post("/visits", json=sent)
+    assert again.status_code == 200 and again.get_json() == made
+    assert api.get(f"/visits/{sent['id']}").get_json() == made
+
+
+def test_known_outcome_serves_one_dump_only(app, world):
+    from outreach.visits.schemas import VisitOut, remember_outcome
+
+    with app.app_context():
+        visit = Visit(id=str(uuid.uuid4()), client_id=world.client_on_round.id,
+                      visited_at=utcnow(), visited_on=utcnow().date(), outcome="seen_well",
+                      answers={}, note="", recorded_at=utcnow())
+        db.session.add(visit)
+        db.session.flush()
+        remember_outcome(visit, [], measure_taken=True)  # not so: read back, it is False
+        assert VisitOut().dump(visit)["measure_taken"] is True
+        assert VisitOut().dump(visit)["measure_taken"] is False
+        db.session.rollback()
