@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from outreach.consent.services import may_share_with
 from outreach.db import db
@@ -88,14 +89,25 @@ def _drop_repeats(rule: RoutingRule) -> None:
 def rule_for(programme: Programme, category: NeedCategory,
              severity: NeedSeverity) -> RoutingRule | None:
     """The most specific of the programme's rules matching category and severity."""
-    install_defaults(programme)
-    rules = db.session.scalars(select(RoutingRule).where(
-        RoutingRule.programme_id == programme.id,
-        (RoutingRule.category == category) | RoutingRule.category.is_(None),
-        (RoutingRule.severity == severity) | RoutingRule.severity.is_(None))).all()
+    rules = _matching(programme, category, severity)
+    # A programme with no rules at all gets the defaults; one with rules already has the
+    # catch-all, so this costs a query only the first time.
+    if not rules and install_defaults(programme):
+        rules = _matching(programme, category, severity)
     if not rules:
         return None
     return max(rules, key=lambda r: (r.category is not None, r.severity is not None))
+
+
+def _matching(programme: Programme, category: NeedCategory,
+              severity: NeedSeverity) -> list[RoutingRule]:
+    """The programme's rules for the category and severity, each with its recipients joined in
+    the same query (`targets` reads the chosen rule's next)."""
+    return list(db.session.scalars(
+        select(RoutingRule).options(joinedload(RoutingRule.recipients)).where(
+            RoutingRule.programme_id == programme.id,
+            (RoutingRule.category == category) | RoutingRule.category.is_(None),
+            (RoutingRule.severity == severity) | RoutingRule.severity.is_(None))).unique())
 
 
 def targets(rule: RoutingRule | None, tier: int, client: Client) -> list[Target]:

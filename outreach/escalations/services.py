@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from outreach.audit.services import record
 from outreach.auth.models import User
@@ -35,6 +36,7 @@ from outreach.escalations.sla import due_times
 from outreach.needs.models import Need
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client, Contact
+from outreach.programmes.models import Programme
 
 Kind = EscalationEventKind
 # Called with each event in its transaction: webhooks queue a delivery, texts go to contacts.
@@ -79,7 +81,10 @@ def _via(actor: User | None) -> str:
 def route_need(need: Need) -> list[Escalation]:
     """Escalate a new need to the first tier of its rule (called for every need raised)."""
     client = db.session.get(Client, need.client_id)
-    rule = routing.rule_for(client.programme, need.category, need.severity)
+    # The programme and its operator (the coordinator, the usual target) in one query.
+    programme = db.session.get(Programme, client.programme_id,
+                               options=[joinedload(Programme.operator)])
+    rule = routing.rule_for(programme, need.category, need.severity)
     tier_targets = routing.targets(rule, 1, client)
     return [open_or_join(need, target, tier=1, rule=rule) for target in tier_targets]
 

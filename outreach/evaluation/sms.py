@@ -16,6 +16,7 @@ designated contact's number never answers.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -125,19 +126,23 @@ def awaiting(who, now: datetime) -> Asked | None:
 
 
 def understand(message: Message, who, folded: str, now: datetime, *,
-               rival_at: datetime | None = None) -> str | None:
+               rival_at: Callable[[], datetime | None] | None = None) -> str | None:
     """A number or SKIP answering the question awaiting the sender: store it and answer the
     reply (the next question, the same again, thanks). None when the text is not that.
 
-    `rival_at` is when a check-in or workshop follow-up that this text (a lone 1, 2 or 3) could
-    also answer was sent: the question asked last wins.
+    `rival_at` answers when a check-in or workshop follow-up that this text (a lone 1, 2 or 3)
+    could also answer was sent: the question asked last wins. It is called only when a question
+    is awaiting an answer, as looking the rivals up costs queries.
     """
     number = number_in(folded)
     skip = folded in SKIP_WORDS
     if number is None and not skip:
         return None
     asked = awaiting(who, now)
-    if asked is None or (rival_at is not None and rival_at > asked.at):
+    if asked is None:
+        return None
+    rival = rival_at() if rival_at is not None else None
+    if rival is not None and rival > asked.at:
         return None
     measure, question = asked.measure, asked.question
     client = measure.client

@@ -19,9 +19,10 @@ import logging
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from channels.sms import segments
@@ -42,7 +43,7 @@ from outreach.enums import (
 from outreach.evaluation import sms as surveys
 from outreach.literacy import sms as workshops  # also texts the places the waiting list frees
 from outreach.messages import keywords, numbers
-from outreach.messages.models import Message
+from outreach.messages.models import Message, SmsNumber
 from outreach.messages.outbox import cost_of
 from outreach.messages.status import set_status
 from outreach.messages.texts import render
@@ -81,6 +82,7 @@ class Sender:
     clients: list[Client] = field(default_factory=list)
     contacts: dict[int, Contact] = field(default_factory=dict)  # client id -> their contact
     language: Language = Language.ENGLISH
+    number: SmsNumber | None = None  # what we know about the number (opted out...), if anything
 
     @property
     def known(self) -> bool:
@@ -93,8 +95,7 @@ def receive_text(sid: str, sender: str, to: str, body: str, *,
     """Store and understand one inbound text; the same `sid` again changes nothing."""
     now = now or utcnow()
     phone = e164(sender)
-    _one_at_a_time(phone)
-    earlier = _stored(sid)
+    earlier = _stored(sid, turn_of=phone)
     if earlier is not None:
         return Received(earlier, _reply_to(earlier.id), duplicate=True)
     who = identify(phone)
@@ -118,8 +119,9 @@ def receive_text(sid: str, sender: str, to: str, body: str, *,
         if earlier is None:
             raise
         return Received(earlier, _reply_to(earlier.id), duplicate=True)
-    set_status(message, MessageStatus.RECEIVED, now, "Received")
     answer = _understand(message, who, now)
+    # Logged after understanding so that it is written in one statement with the reply's event.
+    set_status(message, MessageStatus.RECEIVED, now, "Received")
     if answer is not None:
         _store_reply(message, answer, who.language, now)
     return Received(message, answer)
@@ -134,36 +136,57 @@ def e164(raw: str) -> str:
 
 
 def identify(phone: str) -> Sender:
-    """The clients whose number this is, else the clients whose designated contact it is."""
-    clients = list(db.session.scalars(
-        select(Client).where(Client.phone == phone).order_by(Client.id)))
-    if clients:
-        return Sender(phone, clients, {}, clients[0].preferred_language)
-    contacts = list(db.session.scalars(
-        select(Contact).where(Contact.phone == phone).order_by(Contact.id)))
-    if not contacts:
-        return Sender(phone)
+    """The clients whose number this is, else the clients whose designated contact it is.
+
+    What we know about the number comes in the same query (joined on the phone), to save a
+    round trip on every text.
+    """
+    rows = db.session.execute(
+        select(Client, SmsNumber).outerjoin(SmsNumber, SmsNumber.phone == Client.phone)
+        .where(Client.phone == phone).order_by(Client.id)).all()
+    if rows:
+        clients = [client for client, _ in rows]
+        return Sender(phone, clients, {}, clients[0].preferred_language, rows[0][1])
+    rows = db.session.execute(
+        select(Contact, SmsNumber).outerjoin(SmsNumber, SmsNumber.phone == Contact.phone)
+        .where(Contact.phone == phone).order_by(Contact.id)).all()
+    if not rows:
+        return Sender(phone, number=numbers.number_record(phone))
     by_client: dict[int, Contact] = {}
-    for contact in contacts:
+    for contact, _ in rows:
         by_client.setdefault(contact.client_id, contact)
     return Sender(phone, [c.client for c in by_client.values()], by_client,
-                  contacts[0].preferred_language)
+                  rows[0][0].preferred_language, rows[0][1])
 
 
-def _one_at_a_time(phone: str) -> None:
-    """On PostgreSQL, wait for any other request handling a text from `phone` to finish.
+def _one_at_a_time(phone: str):
+    """On PostgreSQL, the expression that waits for any other request handling a text from
+    `phone` to finish (None elsewhere).
 
     Repeats and loops are judged from the texts before this one, so two texts from one number
     must not be understood side by side. SQLite needs nothing: every transaction there takes
     the write lock as it begins (see outreach.db), so requests already run one at a time.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        key = zlib.crc32(phone.encode()) - 2**31  # into PostgreSQL's signed 32-bit range
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
-                           {"space": _LOCK_SPACE, "key": key})
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    key = zlib.crc32(phone.encode()) - 2**31  # into PostgreSQL's signed 32-bit range
+    return func.pg_advisory_xact_lock(_LOCK_SPACE, key)
 
 
-def _stored(sid: str) -> Message | None:
+def _stored(sid: str, *, turn_of: str | None = None) -> Message | None:
+    """The inbound text with this MessageSid, if stored before.
+
+    With `turn_of` (the sender's number), first take our turn with that number (see
+    `_one_at_a_time`), in the same statement: one round trip less for every text. That
+    statement's snapshot may predate a parallel request's commit of the same text; its row then
+    meets the unique index on insert, and `receive_text` looks again.
+    """
+    earlier = select(Message.id).where(
+        Message.direction == MessageDirection.INBOUND, Message.provider_sid == sid)
+    lock = _one_at_a_time(turn_of) if turn_of is not None else None
+    if lock is not None:
+        found = db.session.execute(select(lock, earlier.scalar_subquery())).one()[1]
+        return db.session.get(Message, found) if found is not None else None
     return db.session.scalar(select(Message).where(
         Message.direction == MessageDirection.INBOUND, Message.provider_sid == sid))
 
@@ -186,8 +209,9 @@ def _store_reply(message: Message, body: str, language: Language, now: datetime)
         encoding=parts.encoding, segments=parts.count, cost_estimate=cost_of(parts.count),
         backend="twiml", in_reply_to_id=message.id, created_at=now, updated_at=now)
     db.session.add(reply)
-    db.session.flush()
+    # Before the flush, so that sent_at goes in the INSERT rather than an UPDATE after it.
     set_status(reply, MessageStatus.SENT, now, "Answered in the webhook's reply (TwiML)")
+    db.session.flush()
     return reply
 
 
@@ -218,17 +242,17 @@ class _Window:
 
 
 def _window(message: Message, now: datetime) -> _Window:
+    """Both directions in one query; inbound rows in the order they came."""
     since = now - timedelta(minutes=current_app.config["SMS_REPEAT_WINDOW_MINUTES"])
-    texts = db.session.execute(
-        select(Message.id, Message.fingerprint, Message.need_id, Message.meaning)
+    rows = db.session.execute(
+        select(Message.id, Message.direction, Message.fingerprint, Message.need_id,
+               Message.meaning, Message.body, Message.kind)
         .where(Message.phone == message.phone, Message.created_at >= since,
-               Message.direction == MessageDirection.INBOUND, Message.id != message.id)
+               Message.id != message.id)
         .order_by(Message.id)).all()
-    ours = db.session.execute(
-        select(Message.body, Message.kind)
-        .where(Message.phone == message.phone, Message.created_at >= since,
-               Message.direction == MessageDirection.OUTBOUND)).all()
-    return _Window(list(texts), [keywords.fold(row.body) for row in ours],
+    texts = [row for row in rows if row.direction == MessageDirection.INBOUND]
+    ours = [row for row in rows if row.direction == MessageDirection.OUTBOUND]
+    return _Window(texts, [keywords.fold(row.body) for row in ours],
                    sum(row.kind == MessageKind.REPLY for row in ours))
 
 
@@ -236,11 +260,11 @@ def _understand(message: Message, who: Sender, now: datetime) -> str | None:
     """Give `message` its meaning, act on it, and answer what to reply (None: nothing)."""
     folded = keywords.fold(message.body)
     window = _window(message, now)
-    known_number = numbers.number_record(message.phone)
-    was_opted_out = known_number is not None and known_number.opted_out
+    was_opted_out = who.number is not None and who.number.opted_out
     loop = window.loop(folded)
     carrier = keywords.carrier_meaning(folded)
     digit = keywords.check_in_digit(folded)
+    waiting = _Waiting(who, now)
     first = window.first_like(message.fingerprint)
     if first is not None and first.need_id is not None and not _still_open(first.need_id):
         first = None  # the need was closed since: a new report, not a repeat
@@ -251,7 +275,8 @@ def _understand(message: Message, who: Sender, now: datetime) -> str | None:
         message.meaning = InboundMeaning.LOOP
         answer = None
     elif (survey_answer := surveys.understand(
-            message, who, folded, now, rival_at=_digit_asked_at(who, digit, now))) is not None:
+            message, who, folded, now,
+            rival_at=waiting.asked_at if digit is not None else None)) is not None:
         answer = survey_answer
         first = None  # "3" to the next question is an answer, not a repeat of the last "3"
     elif first is not None:
@@ -263,9 +288,9 @@ def _understand(message: Message, who: Sender, now: datetime) -> str | None:
         answer = render("reply_unknown_sender", Language.ENGLISH)
     elif (workshop_answer := workshops.understand(message, who, folded, now)) is not None:
         answer = workshop_answer  # a session code, LEARN, or yes to a place (not need words)
-    elif digit is not None and (check_in := pending_check_in(who, now)) is not None:
+    elif digit is not None and (check_in := waiting.check_in) is not None:
         answer = _check_in_answer(message, check_in, digit, who.language, now)
-    elif digit is not None and (asked := workshops.pending_follow_up(who, now)) is not None:
+    elif digit is not None and (asked := waiting.follow_up) is not None:
         answer = workshops.follow_up_answer(message, asked, digit, now)
     elif who.contacts and keywords.acknowledgement(folded) and _takes_on(message, who):
         answer = render("reply_contact_ok", who.language)
@@ -341,16 +366,30 @@ def pending_check_in(who: Sender, now: datetime) -> Message | None:
     return latest
 
 
-def _digit_asked_at(who: Sender, digit: str | None, now: datetime) -> datetime | None:
-    """When the check-in or workshop follow-up that a lone 1, 2 or 3 could answer was sent."""
-    if digit is None:
-        return None
-    moments = []
-    if (check_in := pending_check_in(who, now)) is not None:
-        moments.append(check_in.sent_at or check_in.created_at)
-    if (asked := workshops.pending_follow_up(who, now)) is not None:
-        moments.append(asked.follow_up_sent_at)
-    return max(moments, default=None)
+@dataclass
+class _Waiting:
+    """What a lone 1, 2 or 3 could answer: each looked up once, and only when it is asked
+    about (a digit answering a check-in never asks about a follow-up)."""
+
+    who: Sender
+    now: datetime
+
+    @cached_property
+    def check_in(self) -> Message | None:
+        return pending_check_in(self.who, self.now)
+
+    @cached_property
+    def follow_up(self):
+        return workshops.pending_follow_up(self.who, self.now)
+
+    def asked_at(self) -> datetime | None:
+        """When the check-in or workshop follow-up that the digit could answer was sent."""
+        moments = []
+        if (check_in := self.check_in) is not None:
+            moments.append(check_in.sent_at or check_in.created_at)
+        if (asked := self.follow_up) is not None:
+            moments.append(asked.follow_up_sent_at)
+        return max(moments, default=None)
 
 
 def _check_in_answer(message: Message, check_in: Message, digit: str, language: Language,

@@ -150,6 +150,25 @@ def test_a_programme_without_rules_gets_the_defaults_on_its_first_need(ctx):
     assert escalation.organisation_id == operator.id
 
 
+
+def test_a_programme_whose_rules_do_not_match_goes_to_the_coordinator(ctx):
+    operator = factories.organisation(name="Own Rules")
+    programme = factories.programme(operator)
+    client = factories.client(programme)
+    factories.consent(client, ConsentPurpose.TAKE_PART)
+    falls = RoutingRule(programme_id=programme.id, category=C.FALL, severity=None)
+    falls.recipients.append(RoutingRecipient(tier=1, kind=RecipientKind.COORDINATOR))
+    db.session.add(falls)
+    db.session.flush()
+    create_need(None, client, "food_or_shopping", "soon", "Low on food", "visit")
+    # Its own rules stand: no defaults are added beside them.
+    assert db.session.scalars(select(RoutingRule.id).where(
+        RoutingRule.programme_id == programme.id)).all() == [falls.id]
+    [escalation] = db.session.scalars(select(Escalation).where(
+        Escalation.client_id == client.id))
+    assert escalation.organisation_id == operator.id and escalation.rule_id is None
+    assert "No routing rule matches" in escalation.routed_because
+
 def test_a_shared_phone_routes_for_each_client_separately(ctx):
     setting = make_setting()
     husband = factories.client(setting.programme, full_name="John Le Brun",

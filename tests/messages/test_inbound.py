@@ -211,6 +211,22 @@ def test_an_opted_out_sender_is_heard_but_not_answered(app, client, mary):
     assert reply_of(text_in(client, "START", mary.phone)) == render("reply_opted_in", "en")
 
 
+
+def test_an_opted_out_contact_or_stranger_is_heard_but_not_answered(app, client, mary):
+    # Who the number is (client, contact, nobody) and whether it opted out are read together.
+    with app.app_context():
+        phone = factories.contact(db.session.get(Client, mary.id)).phone
+        db.session.commit()
+    stranger = "+447700900999"
+    for number in (phone, stranger):
+        reply_of(text_in(client, "STOP", number))
+    later(minutes=20)
+    assert reply_of(text_in(client, "She has fallen", phone)) is None
+    assert [n.category for n in needs_of(app, mary.id)] == ["fall"]  # still raised
+    assert reply_of(text_in(client, "who is this", stranger)) is None
+    assert inbound_rows(app, stranger)[-1].meaning == "unknown_sender"
+    assert reply_of(text_in(client, "START", phone)) == render("reply_opted_in", "en")
+
 # --- Answers to a check-in text -------------------------------------------------------------
 
 
@@ -398,9 +414,9 @@ def test_a_duplicate_racing_the_first_is_caught_by_the_database(app, client, mar
     # The second request looks before the first has committed, finds nothing, and inserts.
     real, calls = inbound._stored, []
 
-    def not_yet(sid):
+    def not_yet(sid, **kwargs):
         calls.append(sid)
-        return None if len(calls) == 1 else real(sid)
+        return None if len(calls) == 1 else real(sid, **kwargs)
 
     monkeypatch.setattr(inbound, "_stored", not_yet)
     assert reply_of(post_signed(client, "/sms/inbound", form)) == first
