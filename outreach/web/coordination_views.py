@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import selectinload
 
 from outreach.audit.services import record_listing
@@ -120,19 +120,24 @@ def _filters(programmes: list[Programme], organisations: list[Organisation]) -> 
 
 
 def _counts(programme_id: int | None, now: datetime) -> dict:
-    """Still open, overdue, and resolved in the last week: one pass over the escalations
-    rather than three queries (the last of which reads every resolved one anyway)."""
-    live = Escalation.status.in_(ESCALATION_LIVE)
-    resolved = (Escalation.status == EscalationStatus.RESOLVED.value) \
-        & (Escalation.resolved_at >= now - WEEK)
-    # The WHERE keeps all but the few thousand counted rows out of the join and the sums.
-    row = db.session.execute(queries.visible(current_user, programme_id=programme_id)
-                             .where(live | resolved).with_only_columns(
-                                 func.count(Escalation.id).filter(live),
-                                 func.count(Escalation.id).filter(
-                                     live & queries.overdue_clause(now)),
-                                 func.count(Escalation.id).filter(resolved))).one()
-    return {"open": row[0] or 0, "overdue": row[1] or 0, "resolved_week": row[2] or 0}
+    """Still open, overdue, and resolved in the last week, in one statement of two parts.
+
+    Counted apart, the live escalations and those resolved since a week ago are each read from
+    a partial index of their own (ix_escalations_live_programme_id, ix_escalations_resolved_at)
+    without the table; counted together (an OR in one WHERE), PostgreSQL read every one of
+    them from the table. count(*), not count(id): the index holds no id, and id is never NULL.
+    """
+    visible = queries.visible(current_user, programme_id=programme_id)
+    live = visible.where(Escalation.status.in_(ESCALATION_LIVE)).with_only_columns(
+        func.count().label("open"),
+        func.count().filter(queries.overdue_clause(now)).label("overdue"),
+        maintain_column_froms=True).subquery()
+    resolved = visible.where(Escalation.status == EscalationStatus.RESOLVED.value,
+                             Escalation.resolved_at >= now - WEEK).with_only_columns(
+        func.count().label("resolved_week"), maintain_column_froms=True).subquery()
+    row = db.session.execute(select(live.c.open, live.c.overdue, resolved.c.resolved_week)
+                             .join_from(live, resolved, true())).one()
+    return {"open": row.open, "overdue": row.overdue, "resolved_week": row.resolved_week}
 
 
 def failing_webhooks(programme_ids: list[int], now: datetime) -> list[WebhookHealth]:

@@ -150,6 +150,32 @@ def test_counts_leave_out_the_finished_and_the_long_resolved(app, world, client,
     assert counts == {"open": "3", "overdue": "1", "resolved": "1"}
 
 
+def counts_on(page: str) -> dict:
+    return {name: re.search(rf'id="count-{name}">(\d+)<', page).group(1)
+            for name in ("open", "overdue", "resolved")}
+
+
+def test_counts_for_an_admin_and_for_one_programme(app, world, client, login, queue):
+    """The live and the recently resolved are counted apart: every programme's for an admin,
+    one programme's when filtered, and nothing at all counts 0."""
+    with app.app_context():
+        other = db.session.get(Client, world.foreign_client.id).programme_id
+        mine = db.session.get(Client, world.client_on_round.id).programme_id
+    login(world.admin)
+    assert counts_on(text_of(client.get("/escalations/"))) == {
+        "open": "4", "overdue": "1", "resolved": "1"}
+    assert counts_on(text_of(client.get(f"/escalations/?programme_id={other}"))) == {
+        "open": "1", "overdue": "0", "resolved": "0"}
+    assert counts_on(text_of(client.get(f"/escalations/?programme_id={mine}"))) == {
+        "open": "3", "overdue": "1", "resolved": "1"}
+
+
+def test_counts_are_zero_without_escalations(world, client, login):
+    login(world.other_coordinator)
+    assert counts_on(text_of(client.get("/escalations/"))) == {
+        "open": "0", "overdue": "0", "resolved": "0"}
+
+
 def test_other_operator_sees_only_their_own(world, client, login, queue):
     login(world.other_coordinator)
     page = text_of(client.get("/escalations/"))
