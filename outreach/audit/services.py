@@ -11,6 +11,9 @@ from outreach.audit.models import AuditEvent
 from outreach.db import db
 from outreach.errors import Forbidden
 
+# Rows of one INSERT: SQLite takes at most 32,766 values in a statement (11 a row here).
+LISTING_ROWS_PER_INSERT = 500
+
 
 def record(actor, action: str, *, subject=None, client_id: int | None = None,
            detail: dict | None = None, via: str | None = None) -> AuditEvent:
@@ -50,15 +53,22 @@ def refuse(actor, action: str, message: str, *, subject=None, client_id: int | N
 
 
 def record_listing(actor, clients, *, purpose: str = "list") -> None:
-    """A list shows client records too: one event per client shown, so every read is traceable.
+    """A list shows client records too: one event per client shown, so every read is traceable."""
+    record_listing_ids(actor, [client.id for client in clients], purpose=purpose)
 
-    Written in one multi-row INSERT: a page of 50 clients as 50 ORM objects cost more than the
-    rest of the request.
+
+def record_listing_ids(actor, client_ids, *, purpose: str = "list") -> None:
+    """record_listing for a page that read its clients as plain rows: one event per client id.
+
+    Written as multi-row INSERTs: a page of 50 clients as ORM objects, or as an executemany
+    (one statement a row on the wire), cost more than the rest of the request.
     """
-    rows = [_columns(actor, "client.list", client, client.id, {"for": purpose}, None)
-            for client in clients]
-    if rows:
-        db.session.execute(insert(AuditEvent), rows)
+    base = _columns(actor, "client.list", None, None, {"for": purpose}, None)
+    rows = [{**base, "subject_type": "client", "subject_id": str(client_id),
+             "client_id": client_id} for client_id in client_ids]
+    for start in range(0, len(rows), LISTING_ROWS_PER_INSERT):
+        db.session.execute(insert(AuditEvent).values(
+            rows[start:start + LISTING_ROWS_PER_INSERT]))
 
 
 def events_for_client(client_id: int) -> list[AuditEvent]:

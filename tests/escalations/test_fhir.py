@@ -117,6 +117,10 @@ def test_admin_sees_all_and_filters_by_owner(world, api_as, client, made):
                             owner=f"Organization/{world.food_bank.id}"))
     assert _task_ids(provider) == []
     assert "entry" not in provider
+    assert provider["total"] == 0
+    # A page past the end still counts every visible Task.
+    past = _bundle(_get(client, "/Task", admin, _cursor="OTk5OTk5OQ"))
+    assert "entry" not in past and past["total"] == len(made)
 
 
 def test_task_carries_the_minimum_mapped_as_documented(app, world, api_as, client, made):
@@ -323,3 +327,112 @@ def test_client_text_with_markup_survives(app, world, api_as, client):
     task = _valid_task(_get(client, f"/Task/{made}", api_as(world.provider)).get_json(force=True))
     assert task["contained"][0]["name"] == [{"text": 'Zoë "O\'Brien" <script>'}]
     assert task["description"] == "Bus ✓ to town\n<b>now</b>"
+
+
+def _expected_task(escalation, notes: list[dict]) -> dict:
+    """The documented mapping written out from the ORM objects, to check the whole Task."""
+    def instant(moment):
+        return moment.isoformat(timespec="milliseconds")
+
+    def organisation(org):
+        return {"type": "Organization", "display": org.name, "identifier": {
+            "system": "http://localhost/organisations", "value": str(org.id)}}
+
+    person = escalation.client
+    patient = {"resourceType": "Patient", "id": "patient", "name": [{"text": person.full_name}]}
+    if person.date_of_birth is not None:
+        patient["birthDate"] = person.date_of_birth.isoformat()
+    if person.phone:
+        patient["telecom"] = [{"system": "phone", "value": person.phone}]
+    if person.address:
+        patient["address"] = [{"text": person.address}]
+    status = escalation.status.value
+    task = {
+        "resourceType": "Task", "id": str(escalation.id),
+        "meta": {"lastUpdated": instant(escalation.updated_at)}, "contained": [patient],
+        "identifier": [{"system": "http://localhost/escalations", "value": str(escalation.id)}],
+        "status": {"open": "requested", "reopened": "requested", "acknowledged": "accepted",
+                   "resolved": "completed", "reassigned": "cancelled"}[status],
+        "businessStatus": {"text": status}, "intent": "order",
+        "priority": "urgent" if escalation.severity.value == "urgent" else "routine",
+        "code": {"coding": [{"system": "http://localhost/need-categories",
+                             "code": escalation.category.value}],
+                 "text": escalation.category.value.replace("_", " ")},
+        "for": {"reference": "#patient", "display": person.full_name},
+        "authoredOn": instant(escalation.created_at),
+        "lastModified": instant(escalation.updated_at),
+        "requester": organisation(escalation.programme.operator),
+        "restriction": {"period": {"end": instant(escalation.due_at)}},
+        "input": [{"type": {"text": "severity"}, "valueCode": escalation.severity.value}],
+    }
+    if escalation.need.description.strip():
+        task["description"] = escalation.need.description
+    if escalation.organisation is not None:
+        task["owner"] = organisation(escalation.organisation)
+    else:
+        task["owner"] = {"type": "RelatedPerson", "display": escalation.contact.name}
+    if escalation.acknowledged_at is not None:
+        task["executionPeriod"] = {"start": instant(escalation.acknowledged_at)}
+        if escalation.resolved_at is not None:
+            task["executionPeriod"]["end"] = instant(escalation.resolved_at)
+    if notes:
+        task["note"] = notes
+    if escalation.outcome is not None:
+        task["output"] = [{"type": {"text": "outcome"}, "valueCodeableConcept": {
+            "coding": [{"system": "http://localhost/escalation-outcomes",
+                        "code": escalation.outcome.value}],
+            "text": escalation.outcome.value.replace("_", " ")}}]
+        if escalation.outcome_note.strip():
+            task["output"].append({"type": {"text": "outcome note"},
+                                   "valueString": escalation.outcome_note})
+    return task
+
+
+def test_whole_bundle_and_read_match_the_mapping(app, world, api_as, client, made):
+    """Every field of every Task, in the search and in a read, against the written-out mapping:
+    an organisation and a contact as owner, notes, an outcome, a client with no phone, a need
+    with no description."""
+    from outreach.escalations.models import Escalation, EscalationEvent
+
+    provider, coordinator = api_as(world.provider), api_as(world.coordinator)
+    meds = f"/escalations/{made['gp_meds']}"
+    assert provider.post(f"{meds}/acknowledge", json={"note": "Looking"}).status_code == 200
+    assert provider.post(f"{meds}/notes", json={"note": "  "}).status_code in (201, 422)
+    assert provider.post(f"{meds}/resolve", json={"outcome": "referred_on", "usefulness": 3,
+                                                  "note": "To the pharmacy"}).status_code == 200
+    with app.app_context():
+        person = db.session.get(Client, world.client_off_round.id)
+        person.phone, person.date_of_birth, person.address = None, None, ""
+        db.session.get(Escalation, made["food"]).need.description = " "
+        db.session.commit()
+    body = _bundle(_get(client, "/Task", coordinator, _count="3"))
+    body = {**body, "entry": body["entry"] + _bundle(client.get(
+        next(link["url"] for link in body["link"] if link["relation"] == "next")
+        .removeprefix("http://localhost"),
+        headers={"Authorization": f"Bearer {coordinator.token}"}))["entry"]}
+    assert body["total"] == 4
+    with app.app_context():
+        expected = []
+        for key in ("gp_pain", "gp_meds", "food", "contact"):
+            escalation = db.session.get(Escalation, made[key])
+            notes = [{"time": e.at.isoformat(timespec="milliseconds"), "text": e.note}
+                     for e in db.session.scalars(select(EscalationEvent).where(
+                         EscalationEvent.escalation_id == escalation.id)
+                         .order_by(EscalationEvent.id)) if e.note.strip()]
+            expected.append({"fullUrl": f"http://localhost/fhir/r4/Task/{escalation.id}",
+                             "resource": _expected_task(escalation, notes),
+                             "search": {"mode": "match"}})
+    assert body["entry"] == expected
+    assert [n["text"] for n in expected[1]["resource"]["note"]][:1] == ["Looking"]
+    assert "output" in expected[1]["resource"] and "telecom" not in str(expected[2])
+    assert "description" not in expected[2]["resource"]
+    for entry in expected:
+        read = _get(client, f"/Task/{entry['resource']['id']}", coordinator)
+        assert read.get_json(force=True) == entry["resource"]
+    with app.app_context():
+        listed = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.actor_id == world.coordinator.id,
+            AuditEvent.action == "client.list")).all()
+        assert {(e.subject_type, e.subject_id, e.client_id, e.detail["for"]) for e in listed} == {
+            ("client", str(c), c, "fhir")
+            for c in (world.client_on_round.id, world.client_off_round.id)}
