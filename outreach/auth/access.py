@@ -9,6 +9,7 @@ for a role to reach a client (escalations, workshops) register it with `client_s
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
@@ -103,6 +104,28 @@ def can_manage_client(user: User, client: Client) -> bool:
     if user.role != Role.COORDINATOR:
         return False
     return can_manage_programme(user, client.programme)
+
+
+@dataclass(frozen=True)
+class ClientAccess:
+    """What one user may do with one client, decided once for a page whose panels would
+    otherwise each ask again (can_see_client is a query)."""
+
+    user_id: int
+    client_id: int
+    can_see: bool
+    can_manage: bool
+
+    def about(self, user: User, client: Client) -> bool:
+        """Whether these answers are for this user and client."""
+        return self.user_id == user.id and self.client_id == client.id
+
+
+def client_access(user: User, client: Client, *, seen: bool | None = None) -> ClientAccess:
+    """Decide can_see_client and can_manage_client once; `seen` when the caller has just
+    checked visibility itself (a read that refuses what is not visible)."""
+    can_see = can_see_client(user, client) if seen is None else seen
+    return ClientAccess(user.id, client.id, can_see, can_manage_client(user, client))
 
 
 def can_manage_programme(user: User, programme: Programme) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from outreach.audit.services import record
 from outreach.auth.models import User
@@ -78,9 +79,13 @@ def get_consent(client: Client, consent_id: int) -> Consent:
     return consent
 
 
-def consents_for(client: Client) -> list[Consent]:
-    return list(db.session.scalars(
-        select(Consent).where(Consent.client_id == client.id).order_by(Consent.id)))
+def consents_for(client: Client, *, with_organisation: bool = False) -> list[Consent]:
+    """The client's consents, oldest first; `with_organisation` loads each one's organisation
+    with it (for a page that names them)."""
+    query = select(Consent).where(Consent.client_id == client.id).order_by(Consent.id)
+    if with_organisation:
+        query = query.options(joinedload(Consent.organisation))
+    return list(db.session.scalars(query))
 
 
 def _active(client_id: int, purpose: str, organisation_id: int | None,

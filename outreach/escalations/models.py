@@ -104,6 +104,8 @@ class Escalation(TimestampMixin, db.Model):
         Index("ix_escalations_queue", "organisation_id", "status", "due_at"),
         # An organisation's list in id order (the API's pages), without walking the table.
         Index("ix_escalations_organisation_id_id", "organisation_id", "id"),
+        # An organisation's escalations of some statuses in id order (its open FHIR Tasks).
+        Index("ix_escalations_organisation_status_id", "organisation_id", "status", "id"),
         # The escalations page's counts: live (and overdue) ones, and those resolved in the
         # last week, each read from its index alone on PostgreSQL rather than from the table.
         Index("ix_escalations_live_programme_id", "programme_id",

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from outreach.audit.services import record_listing
 from outreach.care import services
@@ -54,18 +55,21 @@ def care_time(moment: datetime, timezone: str) -> str:
 
 
 @bp.app_template_global()
-def care_for_client(client: Client) -> dict:
-    """What the client page's appointments and prescriptions section shows."""
+def care_for_client(client: Client, pharmacies: list | None = None) -> dict:
+    """What the client page's appointments and prescriptions section shows. `pharmacies`:
+    what the page has loaded for its forms (any rows with id and name), else read here."""
     now = utcnow()
     appointments = db.session.scalars(
         services.appointments_for(client, upcoming=True).order_by(Appointment.starts_at)
         .limit(20)).all()
+    # Each card names its pharmacy: loaded with it rather than a query apiece.
     prescriptions = db.session.scalars(services.prescriptions_for(client).where(or_(
         Prescription.status != Status.DELIVERED, Prescription.delivered_at >= now - RECENT,
-    )).order_by(Prescription.id.desc()).limit(20)).all()
+    )).options(joinedload(Prescription.pharmacy)).order_by(Prescription.id.desc())
+        .limit(20)).all()
     return {"appointments": appointments, "prescriptions": prescriptions,
-            "pharmacies": _pharmacies(), "status_words": STATUS_WORDS,
-            "timezone": client.programme.timezone}
+            "pharmacies": _pharmacies() if pharmacies is None else pharmacies,
+            "status_words": STATUS_WORDS, "timezone": client.programme.timezone}
 
 
 def _pharmacies() -> list[Organisation]:

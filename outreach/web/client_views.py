@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from outreach.api.core import encode_cursor
 from outreach.audit.services import record_listing
@@ -16,7 +17,7 @@ from outreach.enums import ContactReceives, Language, OrganisationKind, Role
 from outreach.errors import APIError, Conflict
 from outreach.organisations.models import Organisation
 from outreach.people import services
-from outreach.people.models import Client
+from outreach.people.models import Client, ProgrammeEnrolment
 from outreach.people.schemas import ClientIn, ContactIn
 from outreach.programmes.models import Programme
 from outreach.rounds.models import Round
@@ -137,23 +138,50 @@ def _enrol(data: dict, contact: dict | None) -> Client:
 @bp.get("/<int:client_id>")
 def show(client_id: int):
     """One client's record, contacts and consents (the read is audited)."""
-    return _render_show(services.get_client(current_user, client_id), {}, None, 200)
+    return _render_show(_client_for_page(client_id), {}, None, 200)
+
+
+def _client_for_page(client_id: int) -> Client:
+    """services.get_client (the audited read), with the client loaded in one statement with
+    everything the page's details read, so that the template loads nothing lazily. The rows
+    are contacts x enrolments, a handful at most."""
+    client = db.session.get(Client, client_id, options=[
+        joinedload(Client.programme), joinedload(Client.gp_practice),
+        joinedload(Client.contacts),
+        joinedload(Client.enrolments).joinedload(ProgrammeEnrolment.programme)])
+    if client is None:
+        return services.get_client(current_user, client_id)  # refused as no such client
+    return services.read_client(current_user, client, "read")
 
 
 def _render_show(client: Client, errors: dict, values, status: int):
-    consents = consent_services.consents_for(client)
-    can_manage = access.can_manage_client(current_user, client)
+    # The page's read (get_client) has refused a client the user may not see: the panels are
+    # given this answer rather than each asking again.
+    checked = access.client_access(current_user, client, seen=True)
+    consents = consent_services.consents_for(client, with_organisation=True)
     # The page's forms offer only the languages and the organisations to share with; the
     # enrol form's other choices (every round of the programmes) are not loaded for it.
-    choices = {"languages": LANGUAGES}
-    if can_manage:
-        choices["organisations"] = _sharing_organisations()
+    choices: dict = {"languages": LANGUAGES, "organisations": [], "pharmacies": []}
+    if checked.can_manage:
+        choices["organisations"] = _organisation_choices()
+        choices["pharmacies"] = [o for o in choices["organisations"]
+                                 if o.kind == OrganisationKind.HEALTH]
     # Rendered before the commit, which would expire every object the page reads (and
     # reload each one again, a query apiece).
     html = render_template("clients/show.html", client=client, consents=consents,
-                           can_manage=can_manage, errors=errors, values=values, **choices)
+                           can_manage=checked.can_manage, checked=checked, errors=errors,
+                           values=values, **choices)
     db.session.commit()
     return html, status
+
+
+def _organisation_choices() -> list:
+    """The organisations the page's forms offer (to share with; pharmacies among them), as
+    (id, name, kind) rows: the forms need no more, and the page's other organisations come
+    with what names them."""
+    return db.session.execute(select(Organisation.id, Organisation.name, Organisation.kind)
+                              .where(Organisation.kind != OrganisationKind.OPERATOR)
+                              .order_by(Organisation.name)).all()
 
 
 def _sharing_organisations() -> list[Organisation]:
@@ -237,8 +265,7 @@ def withdraw_consent(client_id: int, consent_id: int):
 def _after_change(client_id: int, errors: dict, done: str):
     if errors:
         db.session.rollback()
-        return _render_show(services.get_client(current_user, client_id), errors, request.form,
-                            422)
+        return _render_show(_client_for_page(client_id), errors, request.form, 422)
     db.session.commit()
     flash(done, "success")
     return redirect(url_for("clients.show", client_id=client_id))

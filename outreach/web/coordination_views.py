@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from outreach.audit.services import record_listing
 from outreach.auth import access
@@ -226,7 +226,12 @@ def escalations_for_client(client: Client) -> dict | None:
     if not (current_user.is_authenticated and current_user.role in MANAGERS):
         return None
     now = utcnow()
-    mine = [e for e in queries.for_client(client.id)
+    # As queries.for_client, with each one's organisation, which every row names (a query
+    # apiece otherwise, for the operator's own organisation offered to no form).
+    history = db.session.scalars(select(Escalation).where(Escalation.client_id == client.id)
+                                 .options(joinedload(Escalation.organisation))
+                                 .order_by(Escalation.created_at.desc(), Escalation.id.desc()))
+    mine = [e for e in history
             if current_user.role == Role.ADMIN
             or e.programme.operator_id == current_user.organisation_id]
     return {"rows": rows_of(mine, now), "timezone": client.programme.timezone}

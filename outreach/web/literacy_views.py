@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from outreach.audit.services import record_listing
 from outreach.audit.services import refuse as refuse_audited
@@ -104,14 +105,21 @@ def _upcoming_workshops(operator_id: int, now) -> list[Workshop]:
 
 
 @bp.app_template_global()
-def workshops_for_client(client: Client) -> dict | None:
+def workshops_for_client(client: Client,
+                         checked: access.ClientAccess | None = None) -> dict | None:
     """What the client page's "Workshops" section shows; None for those who cannot enrol them.
-    The client page has already recorded the read of this client."""
-    if not (current_user.is_authenticated and current_user.role in MANAGERS
-            and access.can_manage_client(current_user, client)):
+    The client page has already recorded the read of this client, and passes what it decided
+    of the user's access as `checked`."""
+    if not (current_user.is_authenticated and current_user.role in MANAGERS):
         return None
+    can_manage = checked.can_manage if checked is not None \
+        and checked.about(current_user, client) else access.can_manage_client(current_user, client)
+    if not can_manage:
+        return None
+    # Each card names its workshop: loaded with it rather than a query apiece.
     enrolments = db.session.scalars(select(WorkshopEnrolment).where(
-        WorkshopEnrolment.client_id == client.id).order_by(WorkshopEnrolment.id.desc())).all()
+        WorkshopEnrolment.client_id == client.id).options(joinedload(WorkshopEnrolment.workshop))
+        .order_by(WorkshopEnrolment.id.desc())).all()
     needs = db.session.scalars(select(Need).where(
         Need.client_id == client.id, Need.category == NeedCategory.DIGITAL_HELP,
         Need.status == NeedStatus.OPEN)

@@ -106,20 +106,23 @@ def text_words() -> dict:
 
 
 @bp.app_template_global()
-def texts_for_client(client: Client) -> dict | None:
+def texts_for_client(client: Client, checked: access.ClientAccess | None = None) -> dict | None:
     """What the client page's "Texts" section shows; None for those without message pages.
 
-    The client page has already recorded the read of this client.
+    The client page has already recorded the read of this client, and passes what it decided
+    of the user's access as `checked` (asked here when absent or about someone else).
     """
     if not shows_texts():
         return None
+    if checked is None or not checked.about(current_user, client):
+        checked = access.client_access(current_user, client)
     # A message about a client is visible exactly when the client is. Asked of the one client
     # rather than as `client_id IN (every visible client)`, which PostgreSQL answers by
     # reading all 100,000 clients for each page.
     messages = db.session.scalars(select(Message).where(Message.client_id == client.id)
                                   .order_by(Message.id.desc()).limit(RECENT)).all() \
-        if access.can_see_client(current_user, client) else []
-    can_send = access.can_manage_client(current_user, client)
+        if checked.can_see else []
+    can_send = checked.can_manage
     return {"messages": messages, "timezone": client.programme.timezone,
             "can_send": can_send, "recipients": _recipients(client) if can_send else [],
             "why_not": numbers.why_not_text(client.phone)}
