@@ -11,9 +11,6 @@ from outreach.audit.models import AuditEvent
 from outreach.db import db
 from outreach.errors import Forbidden
 
-# Rows of one INSERT: SQLite takes at most 32,766 values in a statement (11 a row here).
-LISTING_ROWS_PER_INSERT = 500
-
 
 def record(actor, action: str, *, subject=None, client_id: int | None = None,
            detail: dict | None = None, via: str | None = None) -> AuditEvent:
@@ -60,15 +57,16 @@ def record_listing(actor, clients, *, purpose: str = "list") -> None:
 def record_listing_ids(actor, client_ids, *, purpose: str = "list") -> None:
     """record_listing for a page that read its clients as plain rows: one event per client id.
 
-    Written as multi-row INSERTs: a page of 50 clients as ORM objects, or as an executemany
-    (one statement a row on the wire), cost more than the rest of the request.
+    A page of 50 clients as ORM objects cost more than the rest of the request. With RETURNING,
+    SQLAlchemy sends the rows as one multi-row INSERT ("insertmanyvalues") from a statement it
+    compiled once, where a plain executemany is a statement a row on the wire and .values(rows)
+    is compiled afresh for every page.
     """
     base = _columns(actor, "client.list", None, None, {"for": purpose}, None)
     rows = [{**base, "subject_type": "client", "subject_id": str(client_id),
              "client_id": client_id} for client_id in client_ids]
-    for start in range(0, len(rows), LISTING_ROWS_PER_INSERT):
-        db.session.execute(insert(AuditEvent).values(
-            rows[start:start + LISTING_ROWS_PER_INSERT]))
+    if rows:
+        db.session.execute(insert(AuditEvent).returning(AuditEvent.id), rows)
 
 
 def events_for_client(client_id: int) -> list[AuditEvent]:
