@@ -17,7 +17,9 @@ The mix, at ten times a national operator's peak (LOAD_SCALE, default 10). Assum
 
 So a national peak is about 17 requests a second, and the test asks for about 170 (the
 figures are PEAK in plan.py). Each simulated user sends one request a second (constant
-throughput), so the rate of each group is its number of users.
+throughput), so the rate of each group is its number of users. Each starts at a random moment
+within its first second: people and systems do not act in step, and users started together
+would otherwise all send at the same instant every second.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from datetime import UTC, datetime
 from itertools import count
 from urllib.parse import urlencode
 
+import gevent
 from locust import FastHttpUser, constant_throughput, task
 from twilio.request_validator import RequestValidator
 
@@ -45,11 +48,20 @@ def users(group: str) -> int:
     return _users(group, SCALE)
 
 
-class Visitor(FastHttpUser):
+class OneASecond(FastHttpUser):
+    """A caller sending one request a second, out of step with the others."""
+
+    abstract = True
+    wait_time = constant_throughput(1)
+
+    def on_start(self):
+        gevent.sleep(random.random())  # noqa: S311  # nosec B311
+
+
+class Visitor(OneASecond):
     """A visitor's phone recording visits on the round, door after door."""
 
     fixed_count = users("visitor")
-    wait_time = constant_throughput(1)
     serial = count()
 
     def on_start(self):
@@ -58,6 +70,7 @@ class Visitor(FastHttpUser):
                         "Content-Type": "application/json"}
         self.clients = mine["clients"]
         self.door = 0
+        super().on_start()
 
     @task
     def record_visit(self):
@@ -71,11 +84,10 @@ class Visitor(FastHttpUser):
                          name="visitor: POST /api/v1/visits")
 
 
-class Twilio(FastHttpUser):
+class Twilio(OneASecond):
     """Twilio forwarding clients' replies, signed as Twilio signs them."""
 
     fixed_count = users("twilio")
-    wait_time = constant_throughput(1)
     validator = RequestValidator(PLAN["auth_token"])
     # Each client answers once: the next text comes from the next number (a run long enough to
     # use them all starts again, and those answers find no check-in waiting).
@@ -96,11 +108,10 @@ class Twilio(FastHttpUser):
                          name="twilio: POST /sms/inbound")
 
 
-class Provider(FastHttpUser):
+class Provider(OneASecond):
     """A provider's system polling its feed (keeping the cursor) and FHIR Tasks."""
 
     fixed_count = users("provider")
-    wait_time = constant_throughput(1)
     serial = count()
 
     def on_start(self):
@@ -108,6 +119,7 @@ class Provider(FastHttpUser):
         self.headers = {"Authorization": f"Bearer {mine['token']}"}
         self.since = mine["since"]
         self.polls = 0
+        super().on_start()
 
     @task
     def poll(self):
@@ -127,17 +139,17 @@ class Provider(FastHttpUser):
                 response.failure(f"HTTP {response.status_code}")
 
 
-class Coordinator(FastHttpUser):
+class Coordinator(OneASecond):
     """A coordinator at a desk, logged in, moving between pages."""
 
     fixed_count = users("coordinator")
-    wait_time = constant_throughput(1)
     serial = count()
 
     def on_start(self):
         # Logged in through the form by the runner before the clock started: see __main__.
         cookie = PLAN["cookies"][next(self.serial) % len(PLAN["cookies"])]
         self.headers = {"Cookie": cookie, "User-Agent": USER_AGENT}
+        super().on_start()
 
     def page(self, path: str, name: str) -> None:
         """GET a page; anything but 200 (a redirect to the login form too) is an error."""
