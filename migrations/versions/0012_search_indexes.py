@@ -1,5 +1,4 @@
-"""search indexes: clients searched by any part of the name, parish or phone; the coordinator's
-counts of live and recently resolved escalations
+"""search indexes: client search by name, parish or phone; live and recently resolved escalations
 
 Revision ID: 0012_search_indexes
 Revises: 0011_retention
