@@ -32,14 +32,19 @@ def upgrade():
         return  # SQLite has no trigram index; its search reads the table, as before
     # pg_trgm is a trusted extension: the database's owner may create it.
     op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+    # Named with the extension's schema: tables in a schema of their own (a test's search_path)
+    # would not otherwise find the operator class.
+    trgm = op.get_bind().execute(sa.text(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'pg_trgm'")).scalar_one() + '.gin_trgm_ops'
     # The search's `lower(full_name) LIKE '%q%' OR lower(parish) LIKE ... OR phone LIKE ...`:
     # one GIN index answers each term, and the planner ORs the three.
     op.create_index('ix_clients_search', 'clients',
                     [sa.func.lower(sa.column('full_name')).label('lower_full_name'),
                      sa.func.lower(sa.column('parish')).label('lower_parish'), 'phone'],
                     unique=False, postgresql_using='gin',
-                    postgresql_ops={'lower_full_name': 'gin_trgm_ops', 'lower_parish': 'gin_trgm_ops',
-                                    'phone': 'gin_trgm_ops'})
+                    postgresql_ops={'lower_full_name': trgm, 'lower_parish': trgm,
+                                    'phone': trgm})
 
 
 def downgrade():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, UniqueConstraint, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.db import TimestampMixin, db, utcnow
@@ -57,6 +57,10 @@ Index("ix_clients_search",
       postgresql_using="gin",
       postgresql_ops={"lower_full_name": "gin_trgm_ops", "lower_parish": "gin_trgm_ops",
                       "phone": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+# The index needs the extension wherever the tables are made without the migrations (tests,
+# `create_all`); migration 0012 creates it for databases made by upgrading.
+event.listen(Client.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
 class ProgrammeEnrolment(db.Model):
