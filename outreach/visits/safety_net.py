@@ -217,8 +217,11 @@ def flag_not_seen(now: datetime) -> str:
                        func.max(Visit.recorded_at).label("recorded"))
                 .where(Visit.outcome != VisitOutcome.NO_ANSWER, Visit.visited_at <= now)
                 .group_by(Visit.client_id))}
+    # Only the needs of the clients whose plans this run claimed: locking every open one let a
+    # second run, holding other plans, skip them as locked and raise them again.
     open_needs = {n.client_id: n for n in db.session.scalars(_claimed(select(Need).where(
         Need.category == NeedCategory.NOT_SEEN, Need.status == NeedStatus.OPEN,
+        Need.client_id.in_({plan.client_id for plan, _ in plans}),
     ).order_by(Need.id.desc())))}
     current = []
     for plan, timezone in plans:
