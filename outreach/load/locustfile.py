@@ -16,10 +16,9 @@ The mix, at ten times a national operator's peak (LOAD_SCALE, default 10). Assum
   over the dashboard, the escalations list, client pages and searches.
 
 So a national peak is about 17 requests a second, and the test asks for about 170 (the
-figures are PEAK in plan.py). Each simulated user sends one request a second (constant
-throughput), so the rate of each group is its number of users. Each starts at a random moment
-within its first second: people and systems do not act in step, and users started together
-would otherwise all send at the same instant every second.
+figures are PEAK in plan.py). Each simulated user sends one request a second on average, so the
+rate of each group is its number of users; the moments are random and independent, as people
+and systems act (arrivals.py).
 """
 
 from __future__ import annotations
@@ -33,9 +32,10 @@ from itertools import count
 from urllib.parse import urlencode
 
 import gevent
-from locust import FastHttpUser, constant_throughput, task
+from locust import FastHttpUser, task
 from twilio.request_validator import RequestValidator
 
+from outreach.load.arrivals import Arrivals
 from outreach.load.plan import USER_AGENT
 from outreach.load.plan import users as _users
 
@@ -49,13 +49,17 @@ def users(group: str) -> int:
 
 
 class OneASecond(FastHttpUser):
-    """A caller sending one request a second, out of step with the others."""
+    """A caller sending one request a second on average, independently of the others (see
+    arrivals.py: Locust's constant_throughput would have them all send together)."""
 
     abstract = True
-    wait_time = constant_throughput(1)
 
     def on_start(self):
-        gevent.sleep(random.random())  # noqa: S311  # nosec B311
+        self.arrivals = Arrivals(1.0)
+        gevent.sleep(self.arrivals.wait())
+
+    def wait_time(self) -> float:
+        return self.arrivals.wait()
 
 
 class Visitor(OneASecond):
