@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import NoReturn
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, String, bindparam, cast, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from outreach.audit.models import AuditEvent
-from outreach.db import db
+from outreach.db import db, utcnow
 from outreach.errors import Forbidden
 
 
@@ -57,16 +59,37 @@ def record_listing(actor, clients, *, purpose: str = "list") -> None:
 def record_listing_ids(actor, client_ids, *, purpose: str = "list") -> None:
     """record_listing for a page that read its clients as plain rows: one event per client id.
 
-    A page of 50 clients as ORM objects cost more than the rest of the request. With RETURNING,
-    SQLAlchemy sends the rows as one multi-row INSERT ("insertmanyvalues") from a statement it
-    compiled once, where a plain executemany is a statement a row on the wire and .values(rows)
-    is compiled afresh for every page.
+    A page of 50 clients as ORM objects cost more than the rest of the request. On PostgreSQL
+    the events are one INSERT ... SELECT over the array of ids, a statement of the same text
+    whatever the page's length, so the driver parses it once and the server prepares it once;
+    a multi-row INSERT has a parameter per value and was a quarter of a long page's time.
+    Elsewhere SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues").
     """
+    client_ids = list(client_ids)
+    if not client_ids:
+        return
     base = _columns(actor, "client.list", None, None, {"for": purpose}, None)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_listing_from_array(), {
+            **base, "subject_type": "client", "occurred_at": utcnow(), "client_ids": client_ids})
+        return
     rows = [{**base, "subject_type": "client", "subject_id": str(client_id),
              "client_id": client_id} for client_id in client_ids]
-    if rows:
-        db.session.execute(insert(AuditEvent).returning(AuditEvent.id), rows)
+    db.session.execute(insert(AuditEvent).returning(AuditEvent.id), rows)
+
+
+@cache
+def _listing_from_array():
+    """INSERT INTO audit_events (...) SELECT ... FROM unnest(:client_ids): one event an id."""
+    table = AuditEvent.__table__
+    ids = func.unnest(bindparam("client_ids", type_=ARRAY(Integer))).table_valued(
+        "client_id").render_derived()
+    same = ("occurred_at", "actor_id", "actor_role", "action", "subject_type", "via",
+            "ip_address", "detail")
+    chosen = [bindparam(name, type_=table.c[name].type) for name in same]
+    return insert(table).from_select(
+        [*same, "client_id", "subject_id"],
+        select(*chosen, ids.c.client_id, cast(ids.c.client_id, String)))
 
 
 def events_for_client(client_id: int) -> list[AuditEvent]:
