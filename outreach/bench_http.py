@@ -59,11 +59,13 @@ def _answers(port: int) -> bool:
 
 
 @contextmanager
-def served(target: str, env: dict):
-    """Run `gunicorn target` on a free loopback port until the block ends."""
+def served(target: str, env: dict, options: tuple[str, ...] = ()):
+    """Run `gunicorn target` on a free loopback port until the block ends; `options` are
+    gunicorn's, after the bench's own settings."""
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments  # nosec B603
-        [sys.executable, "-m", "gunicorn", *GUNICORN, "--bind", f"127.0.0.1:{port}", target],
+        [sys.executable, "-m", "gunicorn", *GUNICORN, *options, "--bind", f"127.0.0.1:{port}",
+         target],
         env={**os.environ, **env})
     try:
         deadline = time.monotonic() + 120
