@@ -30,6 +30,8 @@ AUTH_TOKEN = "load-auth-token-" + "0" * 16
 # gunicorn's default of 2 s, a caller quiet for longer (one in seven gaps at one request a second
 # on average) sent its next POST on a connection the server was closing, and it failed.
 KEEP_ALIVE = ("--keep-alive", "75")
+REFERENCE_SECONDS = 20
+APP = "outreach:create_app()"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SESSION_COOKIE = "outreach_session"
 
@@ -53,17 +55,18 @@ def _bench():
     return bench
 
 
-def _locust(port: int, folder: Path, plan_path: Path, seconds: int, scale: float) -> Path:
-    """Run Locust headless against the served app; answers the stats CSV's path."""
+def _locust(port: int, folder: Path, plan_path: Path, seconds: int, scale: float,
+            classes: tuple[str, ...], name: str) -> Path:
+    """Run Locust headless with `classes` against the served app; answers the stats CSV's path."""
     total = sum(plan.users(group, scale) for group in plan.PEAK)
-    prefix = folder / "load"
+    prefix = folder / name
     command = [sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")),
                "--headless", "--users", str(total), "--spawn-rate", str(max(1, total // 5)),
                "--run-time", f"{seconds}s", "--host", f"http://127.0.0.1:{port}",
                "--csv", str(prefix), "--reset-stats", "--only-summary", "--stop-timeout", "10",
-               "--loglevel", "WARNING"]
+               "--loglevel", "WARNING", *classes]
     env = {**os.environ, "LOAD_PLAN": str(plan_path), "LOAD_SCALE": str(scale)}
-    log = folder / "locust.log"
+    log = folder / f"{name}.log"
     with log.open("w", encoding="utf-8") as output:
         # Locust exits 1 when a request failed: the table says which, so that is not fatal.
         subprocess.run(command, env=env, check=False, timeout=seconds + 180,  # noqa: S603  # nosec B603
@@ -100,14 +103,18 @@ def log_in(port: int, emails: list[str], password: str) -> list[str]:
     return cookies
 
 
+def _aggregated(stats: Path) -> dict:
+    return next(row for row in _rows(stats) if row["Name"] == "Aggregated")
+
+
 def _rows(stats: Path) -> list[dict]:
     with stats.open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
-def print_table(rows: list[dict]) -> bool:
-    """endpoint group | requests | req/s | p50 | p95 | p99 | errors; answers whether the
-    targets (no error, every group's p99 under 200 ms) were met."""
+def print_table(rows: list[dict], reference: dict | None = None) -> bool:
+    """endpoint group | requests | req/s | p50 | p95 | p99 | errors, then the reference's row;
+    answers whether the targets (no error, every group's p99 under 200 ms) were met."""
     from outreach.bench import print_lines
 
     lines = [("endpoint group", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors")]
@@ -117,14 +124,20 @@ def print_table(rows: list[dict]) -> bool:
         # A group that sent nothing in the time (a very small --scale) has no percentiles.
         errors, p99 = int(row["Failure Count"]), float(row["99%"].replace("N/A", "0") or 0)
         good &= errors == 0 and p99 <= P99_TARGET_MS
-        lines.append((name, row["Request Count"], f"{float(row['Requests/s']):.1f}",
-                      row["50%"], row["95%"], row["99%"], str(errors)))
+        lines.append(_line(name, row))
+    if reference is not None:
+        lines.append(_line(plan.REFERENCE, reference))
     print_lines(lines)
     return good
 
 
+def _line(name: str, row: dict) -> tuple[str, ...]:
+    return (name, row["Request Count"], f"{float(row['Requests/s']):.1f}", row["50%"],
+            row["95%"], row["99%"], row["Failure Count"])
+
+
 def _failures(folder: Path) -> None:
-    path = folder / "load_failures.csv"
+    path = folder / "load_failures.csv"  # the morning's; the reference's are its own
     if path.exists():
         with path.open(encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -154,18 +167,23 @@ def main(argv: list[str] | None = None) -> int:
         plan.make(bench, plan_path, BASE_URL, AUTH_TOKEN)
         total = sum(plan.users(group, args.scale) for group in plan.PEAK)
         print(f"Serving with gunicorn {' '.join((*GUNICORN, *KEEP_ALIVE))}; {total} simulated "
-              f"users at "
-              f"{args.scale:g} times a national peak, measured for {args.seconds} s ...",
+              f"users at {args.scale:g} times a national peak, measured for {args.seconds} s, "
+              f"after the same callers ask a bare Flask endpoint for {REFERENCE_SECONDS} s ...",
               flush=True)
-        with served("outreach:create_app()", env, KEEP_ALIVE) as port:
+        # The reference first, on its own, so the two never share the machine.
+        with served("outreach.bench_http:bare_app()", {}, KEEP_ALIVE) as port:
+            reference = _locust(port, folder, plan_path, REFERENCE_SECONDS, args.scale,
+                                ("Reference",), "reference")
+        with served(APP, env, KEEP_ALIVE) as port:
             made = json.loads(plan_path.read_text())
             made["cookies"] = log_in(port, made.pop("coordinators"), made.pop("password"))
             plan_path.write_text(json.dumps(made))
-            stats = _locust(port, folder, plan_path, args.seconds, args.scale)
+            stats = _locust(port, folder, plan_path, args.seconds, args.scale, plan.MORNING,
+                            "load")
         print()
-        good = print_table(_rows(stats))
+        good = print_table(_rows(stats), _aggregated(reference))
         _failures(folder)
-    peak = max(WEB_PEAKS.values(), default=0) / 1024
+    peak = WEB_PEAKS.get(APP, 0) / 1024
     verdict = "met" if good else "NOT met"
     print(f"\nPeak RSS of a web worker: {peak:.1f} MB. Targets: no errors, p99 under "
           f"{P99_TARGET_MS:g} ms in every group: {verdict}.")

@@ -36,7 +36,8 @@ from locust import FastHttpUser, task
 from twilio.request_validator import RequestValidator
 
 from outreach.load.arrivals import Arrivals
-from outreach.load.plan import USER_AGENT
+from outreach.load.plan import PEAK as GROUPS
+from outreach.load.plan import REFERENCE, USER_AGENT
 from outreach.load.plan import users as _users
 
 SCALE = float(os.environ.get("LOAD_SCALE", "10"))
@@ -183,3 +184,16 @@ class Coordinator(OneASecond):
         """A search for a client by name."""
         number = random.randrange(1, 100_000)  # noqa: S311  # nosec B311
         self.page(f"/clients/?q=Bench+Client+{number}", "coordinator: GET /clients/?q=")
+
+
+class Reference(OneASecond):
+    """The reference, run on its own before the test: as many callers as the whole test, at
+    the same rate and moments, asking a bare Flask endpoint under the same gunicorn settings.
+    What it measures is the floor: the load generator, gunicorn and the loopback, with no
+    application behind them."""
+
+    fixed_count = sum(users(group) for group in GROUPS)
+
+    @task
+    def ping(self):
+        self.client.get("/ping", name=REFERENCE)

@@ -25,6 +25,10 @@ COORDINATOR_EMAIL = "bench-load-coordinator-{}@example.org"
 # Sessions are bound to the browser that logged in (Flask-Login's "strong" protection), so the
 # runner logs in with the user agent the simulated coordinators then browse with.
 USER_AGENT = "outreach-load-coordinator"
+# The reference's row in the table (see Reference in locustfile.py).
+REFERENCE = "reference: bare Flask endpoint, same callers"
+# The classes in locustfile.py that make up the morning; Reference runs on its own.
+MORNING = ("Visitor", "Twilio", "Provider", "Coordinator")
 VACUUMED = ("programmes", "users", "api_tokens", "clients", "messages", "message_events",
             "needs", "escalations", "escalation_events", "escalation_needs", "visits",
             "audit_events")
