@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess  # runs our own CLI with fixed arguments  # nosec B404
 import sys
 import tempfile
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, insert, select
 
-from outreach.bench_memory import TARGET_MB
+from outreach.bench_memory import TARGET_MB, run_for_peak
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
 PROGRAMME = "Bench import (generated)"
@@ -72,18 +71,15 @@ def run_import(database_url: str, path: Path, programme_id: int, email: str) -> 
     env = {**os.environ, "DATABASE_URL": database_url, "OUTREACH_ENV": "development",
            "SECRET_KEY": "bench-" + "x" * 40, "FLASK_APP": "outreach"}
     started = time.perf_counter()
-    process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments  # nosec B603
+    log = path.with_suffix(".out")
+    code, peak = run_for_peak(
         [sys.executable, "-m", "flask", "outreach", "import-clients", str(path),
-         "--programme", str(programme_id), "--as-email", email],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    output = process.stdout.read()
-    # wait4 hands back the child's resource use: ru_maxrss is its peak RSS (KiB on Linux).
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+         "--programme", str(programme_id), "--as-email", email], env, log)
     elapsed = time.perf_counter() - started
-    if process.returncode != 0:
-        raise RuntimeError(f"import-clients failed ({process.returncode}): {output[-300:]!r}")
-    return elapsed, usage.ru_maxrss
+    if code != 0:
+        output = log.read_bytes()
+        raise RuntimeError(f"import-clients failed ({code}): {output[-300:]!r}")
+    return elapsed, peak
 
 
 def import_figures(bench) -> list:

@@ -30,6 +30,29 @@ def peak_rss_kib(pid: int) -> int | None:
     return None
 
 
+def run_for_peak(command: list[str], env: dict, output: Path,
+                 every: float = 0.05) -> tuple[int, int]:
+    """Run `command` to its end, its output to the file `output`; answers (its exit code, its
+    own peak RSS in KiB).
+
+    Its own: read from its VmHWM while it runs, the last reading before it ends. What wait4
+    reports (ru_maxrss) is no good here: the kernel carries the parent's high-water mark
+    across the exec into the child's, so a child of a large bench process was reported as
+    large as its parent (395 MB for an import that peaked at 170 MB).
+    """
+    import subprocess  # runs the bench's own commands with fixed arguments  # nosec B404
+    import time
+
+    with output.open("wb") as sink:
+        process = subprocess.Popen(command, env=env, stdout=sink,  # noqa: S603  # nosec B603
+                                   stderr=subprocess.DEVNULL)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, peak_rss_kib(process.pid) or 0)
+            time.sleep(every)
+    return process.returncode, peak
+
+
 def children(pid: int) -> list[int]:
     """The ids of the processes whose parent is `pid` (gunicorn's workers, for its master)."""
     found = []
