@@ -9,6 +9,8 @@ the same way, as the reference.
 
 from __future__ import annotations
 
+import subprocess  # runs the bench's own commands with fixed arguments  # nosec B404
+import time
 from pathlib import Path
 
 PROC = Path("/proc")
@@ -40,9 +42,6 @@ def run_for_peak(command: list[str], env: dict, output: Path,
     across the exec into the child's, so a child of a large bench process was reported as
     large as its parent (395 MB for an import that peaked at 170 MB).
     """
-    import subprocess  # runs the bench's own commands with fixed arguments  # nosec B404
-    import time
-
     with output.open("wb") as sink:
         process = subprocess.Popen(command, env=env, stdout=sink,  # noqa: S603  # nosec B603
                                    stderr=subprocess.DEVNULL)

@@ -68,13 +68,14 @@ def record_listing_ids(actor, client_ids, *, purpose: str = "list") -> None:
     client_ids = list(client_ids)
     if not client_ids:
         return
-    base = _columns(actor, "client.list", None, None, {"for": purpose}, None)
+    base = {**_columns(actor, "client.list", None, None, {"for": purpose}, None),
+            "subject_type": "client"}
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_listing_from_array(), {
-            **base, "subject_type": "client", "occurred_at": utcnow(), "client_ids": client_ids})
+        db.session.execute(_listing_from_array(),
+                           {**base, "occurred_at": utcnow(), "client_ids": client_ids})
         return
-    rows = [{**base, "subject_type": "client", "subject_id": str(client_id),
-             "client_id": client_id} for client_id in client_ids]
+    rows = [{**base, "subject_id": str(client_id), "client_id": client_id}
+            for client_id in client_ids]
     db.session.execute(insert(AuditEvent).returning(AuditEvent.id), rows)
 
 

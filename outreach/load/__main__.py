@@ -58,7 +58,7 @@ def _bench():
 def _locust(port: int, folder: Path, plan_path: Path, seconds: int, scale: float,
             classes: tuple[str, ...], name: str) -> Path:
     """Run Locust headless with `classes` against the served app; answers the stats CSV's path."""
-    total = sum(plan.users(group, scale) for group in plan.PEAK)
+    total = plan.all_users(scale)
     prefix = folder / name
     command = [sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")),
                "--headless", "--users", str(total), "--spawn-rate", str(max(1, total // 5)),
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(name)
         plan_path = folder / "plan.json"
         plan.make(bench, plan_path, BASE_URL, AUTH_TOKEN)
-        total = sum(plan.users(group, args.scale) for group in plan.PEAK)
+        total = plan.all_users(args.scale)
         print(f"Serving with gunicorn {' '.join((*GUNICORN, *KEEP_ALIVE))}; {total} simulated "
               f"users at {args.scale:g} times a national peak, measured for {args.seconds} s, "
               f"after the same callers ask a bare Flask endpoint for {REFERENCE_SECONDS} s ...",

@@ -36,8 +36,7 @@ from locust import FastHttpUser, task
 from twilio.request_validator import RequestValidator
 
 from outreach.load.arrivals import Arrivals
-from outreach.load.plan import PEAK as GROUPS
-from outreach.load.plan import REFERENCE, USER_AGENT
+from outreach.load.plan import REFERENCE, USER_AGENT, all_users
 from outreach.load.plan import users as _users
 
 SCALE = float(os.environ.get("LOAD_SCALE", "10"))
@@ -192,7 +191,7 @@ class Reference(OneASecond):
     What it measures is the floor: the load generator, gunicorn and the loopback, with no
     application behind them."""
 
-    fixed_count = sum(users(group) for group in GROUPS)
+    fixed_count = all_users(SCALE)
 
     @task
     def ping(self):

@@ -42,6 +42,11 @@ def users(group: str, scale: float) -> int:
     return max(1, round(PEAK[group] * scale))
 
 
+def all_users(scale: float) -> int:
+    """Simulated users of every group at `scale` times the peak."""
+    return sum(users(group, scale) for group in PEAK)
+
+
 def _coordinators(db, operator_id: int, password: str) -> list[str]:
     """Emails of COORDINATORS coordinators of the bench operator, all with `password`."""
     from outreach.auth.models import User
