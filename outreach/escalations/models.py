@@ -107,9 +107,10 @@ class Escalation(TimestampMixin, db.Model):
         # An organisation's escalations of some statuses in id order (its open FHIR Tasks).
         Index("ix_escalations_organisation_status_id", "organisation_id", "status", "id"),
         # The escalations page's counts: live (and overdue) ones, and those resolved in the
-        # last week, each read from its index alone on PostgreSQL rather than from the table.
+        # last week, each read from its index alone on PostgreSQL rather than from the table;
+        # and its page of live ones, sorted from the first index alone (hence id and severity).
         Index("ix_escalations_live_programme_id", "programme_id",
-              postgresql_include=["status", "due_at", "resolve_due_at"],
+              postgresql_include=["id", "status", "severity", "due_at", "resolve_due_at"],
               sqlite_where=LIVE_SQL, postgresql_where=LIVE_SQL),
         Index("ix_escalations_resolved_at", "resolved_at", postgresql_include=["programme_id"],
               sqlite_where=RESOLVED_SQL, postgresql_where=RESOLVED_SQL),

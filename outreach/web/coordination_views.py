@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, true
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from outreach.audit.services import record_listing
 from outreach.auth import access
@@ -27,7 +27,7 @@ from outreach.escalations import queries, webhooks, words
 from outreach.escalations.models import Escalation, RoutingRecipient, RoutingRule
 from outreach.escalations.webhooks import WebhookHealth
 from outreach.organisations.models import Organisation
-from outreach.people.models import Client
+from outreach.people.models import Client, Contact
 from outreach.programmes.models import Programme
 from outreach.schemas import MAX_ID
 from outreach.web.dashboard_views import ago
@@ -161,6 +161,25 @@ def failing_webhooks(programme_ids: list[int], now: datetime) -> list[WebhookHea
     return webhooks.failing_webhooks(recipients, now) if recipients else []
 
 
+def _page_of(ids_in_order) -> list[Escalation]:
+    """The escalations a statement of ids selects, in its order, with what each row shows.
+
+    The ids come first, from the live escalations' index alone on PostgreSQL (it holds every
+    column the order needs), then only the page's rows are read. Their programme and
+    organisation are already loaded for the filters, so they come from the session; of the
+    client and contact only the names are read.
+    """
+    ids = db.session.scalars(ids_in_order).all()
+    if not ids:
+        return []
+    loaded = {e.id: e for e in db.session.scalars(select(Escalation).where(
+        Escalation.id.in_(ids)).options(
+        joinedload(Escalation.client).load_only(Client.full_name),
+        joinedload(Escalation.contact).load_only(Contact.name, Contact.relationship_to_client)))
+        .unique()}
+    return [loaded[i] for i in ids]
+
+
 @bp.get("/escalations/")
 def index():
     """Every live escalation of the coordinator's programmes, by programme, overdue first."""
@@ -183,11 +202,9 @@ def index():
     else:  # finished ones: the latest first
         order = (Escalation.updated_at.desc(), Escalation.id.desc())
     page = max(min(_id_arg("page") or 1, 10_000), 1)
-    found = db.session.scalars(
-        query.options(selectinload(Escalation.client), selectinload(Escalation.organisation),
-                      selectinload(Escalation.contact), selectinload(Escalation.programme))
-        .order_by(Programme.name, Programme.id, *order)
-        .offset((page - 1) * PAGE).limit(PAGE + 1)).all()
+    found = _page_of(query.with_only_columns(Escalation.id, maintain_column_froms=True)
+                     .order_by(Programme.name, Programme.id, *order)
+                     .offset((page - 1) * PAGE).limit(PAGE + 1))
     more = len(found) > PAGE
     rows = rows_of(found[:PAGE], now)
     groups: list[tuple[Programme, list[Row]]] = []

@@ -24,6 +24,7 @@ from outreach.people.models import Client
 from outreach.web import coordination_views
 from tests import factories
 from tests.conftest import CSRF, csrf_token
+from tests.web.test_dashboard import counted
 
 NOON = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 
@@ -211,6 +212,36 @@ def test_overview_pages(world, client, login, queue, monkeypatch):
     second = text_of(client.get("/escalations/?page=2"))
     assert queue["names"]["soon"] in second and "Previous page" in second
     assert "Next page" not in second
+
+
+def _contacts_told(app, world, count: int) -> None:
+    """`count` more live escalations of the coordinator's programme, each to a client's
+    daughter."""
+    with app.app_context():
+        programme = db.session.get(Client, world.client_on_round.id).programme
+        for n in range(count):
+            someone = factories.client(programme, full_name=f"Told Client {n}")
+            factories.escalation(someone, contact=factories.contact(
+                someone, name=f"Daughter {n}", relationship="daughter"), created_at=NOON)
+        db.session.commit()
+
+
+def test_overview_names_each_recipient_and_reads_as_much_for_3_as_for_13(app, world, client,
+                                                                         login, queue):
+    login(world.coordinator)
+    text_of(client.get("/escalations/"))  # the first page of a session reads the user once
+    with counted(app) as statements:
+        page = text_of(client.get("/escalations/"))
+    few = len(statements)
+    assert "To Test Food Bank · " in page  # an organisation, by its name
+    _contacts_told(app, world, 10)
+    with counted(app) as statements:
+        page = text_of(client.get("/escalations/"))
+    assert len(statements) == few, statements
+    for n in range(10):
+        assert f"Told Client {n}</strong>" in page and f"To Daughter {n} (daughter)" in page
+    names = queue["names"]
+    assert all(names[key] in page for key in ("late", "urgent", "soon"))
 
 
 def test_listing_is_audited(app, world, client, login, queue):
