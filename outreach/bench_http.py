@@ -27,6 +27,8 @@ GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread",
 SECONDS = float(os.environ.get("BENCH_HTTP_SECONDS", "8"))
 CONCURRENCY = int(os.environ.get("BENCH_HTTP_CONCURRENCY", "8"))
 WARM_UP = 2.0
+# Port -> the process id of the gunicorn master serving it, while `served` runs.
+MASTERS: dict[int, int] = {}
 
 
 def bare_app() -> Flask:
@@ -75,8 +77,10 @@ def served(target: str, env: dict, options: tuple[str, ...] = ()):
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError(f"gunicorn did not start for {target}")
             time.sleep(0.2)
+        MASTERS[port] = process.pid
         yield port
     finally:
+        MASTERS.pop(port, None)
         note_workers(target, process.pid)  # the workers' peak memory, before they go
         process.terminate()
         try:

@@ -21,7 +21,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from outreach.load import plan
+from outreach.load import cpu, plan
 
 P99_TARGET_MS = 200.0
 BASE_URL = "http://load.outreach.example"  # what inbound texts are signed for (never asked)
@@ -56,26 +56,33 @@ def _bench():
 
 
 def _locust(port: int, folder: Path, plan_path: Path, seconds: int, scale: float,
-            classes: tuple[str, ...], name: str) -> Path:
-    """Run Locust headless with `classes` against the served app; answers the stats CSV's path."""
+            classes: tuple[str, ...], name: str) -> tuple[Path, cpu.Usage]:
+    """Run Locust headless with `classes` against the served app; answers the stats CSV's path
+    and what the run's requests cost in CPU time."""
+    from outreach.bench_http import MASTERS
+
     total = plan.all_users(scale)
     prefix = folder / name
+    sent = folder / f"{name}_sent"
     command = [sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")),
                "--headless", "--users", str(total), "--spawn-rate", str(max(1, total // 5)),
                "--run-time", f"{seconds}s", "--host", f"http://127.0.0.1:{port}",
                "--csv", str(prefix), "--reset-stats", "--only-summary", "--stop-timeout", "10",
                "--loglevel", "WARNING", *classes]
-    env = {**os.environ, "LOAD_PLAN": str(plan_path), "LOAD_SCALE": str(scale)}
+    env = {**os.environ, "LOAD_PLAN": str(plan_path), "LOAD_SCALE": str(scale),
+           "LOAD_SENT": str(sent)}
     log = folder / f"{name}.log"
+    before = cpu.snapshot(MASTERS[port])
     with log.open("w", encoding="utf-8") as output:
         # Locust exits 1 when a request failed: the table says which, so that is not fatal.
         subprocess.run(command, env=env, check=False, timeout=seconds + 180,  # noqa: S603  # nosec B603
                        stdout=output, stderr=subprocess.STDOUT)
+    after = cpu.snapshot(MASTERS[port])
     stats = Path(f"{prefix}_stats.csv")
-    if not stats.exists():
+    if not stats.exists() or not sent.exists():
         print(log.read_text(encoding="utf-8")[-3000:], file=sys.stderr)
         raise RuntimeError("Locust wrote no statistics; its output is above")
-    return stats
+    return stats, cpu.usage(before, after, int(sent.read_text()))
 
 
 def log_in(port: int, emails: list[str], password: str) -> list[str]:
@@ -172,19 +179,20 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         # The reference first, on its own, so the two never share the machine.
         with served("outreach.bench_http:bare_app()", {}, KEEP_ALIVE) as port:
-            reference = _locust(port, folder, plan_path, REFERENCE_SECONDS, args.scale,
-                                ("Reference",), "reference")
+            reference, reference_cpu = _locust(port, folder, plan_path, REFERENCE_SECONDS,
+                                               args.scale, ("Reference",), "reference")
         with served(APP, env, KEEP_ALIVE) as port:
             made = json.loads(plan_path.read_text())
             made["cookies"] = log_in(port, made.pop("coordinators"), made.pop("password"))
             plan_path.write_text(json.dumps(made))
-            stats = _locust(port, folder, plan_path, args.seconds, args.scale, plan.MORNING,
-                            "load")
+            stats, morning_cpu = _locust(port, folder, plan_path, args.seconds, args.scale,
+                                         plan.MORNING, "load")
         print()
         good = print_table(_rows(stats), _aggregated(reference))
         _failures(folder)
     peak = WEB_PEAKS.get(APP, 0) / 1024
     verdict = "met" if good else "NOT met"
+    print(f"\nThe morning's {morning_cpu.words()}\nThe reference's {reference_cpu.words()}")
     print(f"\nPeak RSS of a web worker: {peak:.1f} MB. Targets: no errors, p99 under "
           f"{P99_TARGET_MS:g} ms in every group: {verdict}.")
     return 0 if good else 1

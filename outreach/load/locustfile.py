@@ -32,7 +32,7 @@ from itertools import count
 from urllib.parse import urlencode
 
 import gevent
-from locust import FastHttpUser, task
+from locust import FastHttpUser, events, task
 from twilio.request_validator import RequestValidator
 
 from outreach.load.arrivals import Arrivals
@@ -41,6 +41,21 @@ from outreach.load.plan import users as _users
 
 SCALE = float(os.environ.get("LOAD_SCALE", "10"))
 PLAN = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())  # noqa: SIM115
+
+
+SENT = [0]  # every request, the ramp-up's too: what the run's CPU time was spent on
+
+
+@events.request.add_listener
+def _sent(**_) -> None:
+    SENT[0] += 1
+
+
+@events.quitting.add_listener
+def _write_sent(**_) -> None:
+    if path := os.environ.get("LOAD_SENT"):
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(str(SENT[0]))
 
 
 def users(group: str) -> int:
