@@ -82,12 +82,18 @@ def database_url() -> str:
     return url
 
 
+def admin_engine(url):
+    """An engine on the server's `postgres` database, outside transactions (CREATE DATABASE
+    cannot run in one)."""
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
 def ensure_database(url: str) -> None:
     """Create the PostgreSQL database if it does not exist yet."""
     parsed = make_url(url)
     if not parsed.drivername.startswith("postgresql"):
         return
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = admin_engine(parsed)
     with admin.connect() as conn:
         exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
                              {"n": parsed.database})

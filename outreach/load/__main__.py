@@ -21,7 +21,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from outreach.load import cpu, plan
+from outreach.load import cpu, plan, scratch
 
 P99_TARGET_MS = 200.0
 BASE_URL = "http://load.outreach.example"  # what inbound texts are signed for (never asked)
@@ -154,12 +154,24 @@ def _failures(folder: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Prepare, serve, load, report."""
-    from outreach.bench_http import GUNICORN, served
     from outreach.bench_memory import WEB_PEAKS
 
     args = _arguments(sys.argv[1:] if argv is None else argv)
-    bench = _bench()
-    env = {"DATABASE_URL": bench.app.config["SQLALCHEMY_DATABASE_URI"],
+    with scratch.copy_of(_bench()) as bench:
+        good = _run(bench, args)
+    peak = WEB_PEAKS.get(APP, 0) / 1024
+    verdict = "met" if good else "NOT met"
+    print(f"\nPeak RSS of a web worker: {peak:.1f} MB. Targets: no errors, p99 under "
+          f"{P99_TARGET_MS:g} ms in every group: {verdict}.")
+    return 0 if good else 1
+
+
+def _run(bench, args: argparse.Namespace) -> bool:
+    """The reference, then the morning, on `bench`; prints their table and CPU time; answers
+    whether the targets were met."""
+    from outreach.bench_http import GUNICORN, served
+
+    env = {"DATABASE_URL": str(bench.app.config["SQLALCHEMY_DATABASE_URI"]),
            "OUTREACH_ENV": "development", "SECRET_KEY": "load-" + "x" * 40,
            "PUBLIC_BASE_URL": BASE_URL, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "SMS_BACKEND": "console",
            "CELERY_BROKER_URL": "",
@@ -190,12 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         good = print_table(_rows(stats), _aggregated(reference))
         _failures(folder)
-    peak = WEB_PEAKS.get(APP, 0) / 1024
-    verdict = "met" if good else "NOT met"
     print(f"\nThe morning's {morning_cpu.words()}\nThe reference's {reference_cpu.words()}")
-    print(f"\nPeak RSS of a web worker: {peak:.1f} MB. Targets: no errors, p99 under "
-          f"{P99_TARGET_MS:g} ms in every group: {verdict}.")
-    return 0 if good else 1
+    return good
 
 
 if __name__ == "__main__":
