@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from outreach.consent.services import taking_part
 from outreach.db import db
 from outreach.enums import AttendanceStatus, MessageKind, WorkshopEnrolmentStatus
 from outreach.literacy import services
@@ -55,9 +56,12 @@ def _claimed(query, *of):
 
 
 def _textable(pairs: list[tuple]) -> list[tuple]:
-    """The (enrolment, client) pairs whose client has a number that may be texted."""
+    """The (enrolment, client) pairs whose client takes part (consent not withdrawn) and has a
+    number that may be texted."""
+    consenting = taking_part({c.id for _, c in pairs})
     blocked = numbers.refusals({c.phone for _, c in pairs if c.phone})
-    return [(e, c) for e, c in pairs if c.phone and c.phone not in blocked]
+    return [(e, c) for e, c in pairs
+            if c.id in consenting and c.phone and c.phone not in blocked]
 
 
 def _learners(workshop_id: int, enrolled_before: datetime) -> list[tuple]:

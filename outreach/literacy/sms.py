@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from outreach.audit.services import record
+from outreach.consent.services import takes_part
 from outreach.db import db
 from outreach.enums import (
     AttendanceStatus,
@@ -74,6 +75,8 @@ def text_offer(enrolment: WorkshopEnrolment) -> Message | None:
     session = next_session(workshop, enrolment.offered_at)
     if session is None:
         return None  # places exist only while a session is to come; nothing to offer
+    if not takes_part(client):
+        return None  # consent withdrawn: the offer stands (the list shows it), untexted
     language = client.preferred_language
     return queue_text(MessageKind.WORKSHOP_REMINDER, "workshop_place_offered", to=client.phone,
                       language=language, programme=workshop.programme, client=client,

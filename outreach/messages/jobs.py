@@ -15,10 +15,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
-from outreach.consent.models import Consent
+from outreach.consent.services import taking_part
 from outreach.db import db
 from outreach.enums import (
-    ConsentPurpose,
     MessageDirection,
     MessageKind,
     MessageStatus,
@@ -57,15 +56,6 @@ def _claimed(query, *of):
     return query.with_for_update(skip_locked=True, of=of or None)
 
 
-def _taking_part(client_ids: set[int]) -> set[int]:
-    """Which of these clients have agreed to take part (and not withdrawn)."""
-    if not client_ids:
-        return set()
-    return set(db.session.scalars(select(Consent.client_id).where(
-        Consent.client_id.in_(client_ids), Consent.purpose == ConsentPurpose.TAKE_PART,
-        Consent.withdrawn_at.is_(None))))
-
-
 def _blocked(phones: set[str]) -> set[str]:
     """Which of these numbers must not be texted (opted out, or not a working mobile)."""
     if not phones:
@@ -90,10 +80,10 @@ def _textable(rows: list[tuple]) -> list[tuple]:
     text every day.
     """
     clients = [row[1] for row in rows]
-    taking_part = _taking_part({c.id for c in clients})
+    consenting = taking_part({c.id for c in clients})
     blocked = _blocked({c.phone for c in clients if c.phone})
     return [row for row, client in zip(rows, clients, strict=True)
-            if client.id in taking_part and client.phone and client.phone not in blocked]
+            if client.id in consenting and client.phone and client.phone not in blocked]
 
 
 # --- Check-ins ---------------------------------------------------------------------------

@@ -76,6 +76,14 @@ def session(ws: Workshop, starts_at: datetime | None = None, *, capacity: int = 
     return made
 
 
+def learner(prog: Programme, **kw) -> Client:
+    """A client of `prog` who agreed to take part, as the sign-up form records: only those
+    get the workshop's texts."""
+    made = factories.client(prog, **kw)
+    factories.consent(made)
+    return made
+
+
 def enrolment(ws: Workshop, learner: Client,
               status: WorkshopEnrolmentStatus | str = Status.ENROLLED,
               source: EnrolmentSource | str = EnrolmentSource.COORDINATOR,

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from outreach.consent import services as consent
+from outreach.consent.services import consents_for
 from outreach.db import db, set_clock
 from outreach.enums import MessageKind, MessageStatus
 from outreach.literacy import services
@@ -17,7 +19,6 @@ from outreach.messages import numbers
 from outreach.messages.models import Message
 from outreach.people.models import Client
 from outreach.tick import run_jobs
-from tests import factories
 from tests.conftest import ACCEPTED
 from tests.literacy import factories as lit
 from tests.messages import reply_of, text_in
@@ -66,9 +67,9 @@ def course(app, world) -> Course:
         workshop = lit.workshop(prog, db.session.merge(world.tutor), title="Getting online")
         first = lit.session(workshop, WEDNESDAY_2PM, capacity=2)
         second = lit.session(workshop, NEXT_WEDNESDAY_2PM, capacity=2)
-        mary = factories.client(prog, full_name="Mary Le Brun")
-        zofia = factories.client(prog, full_name="Zofia Nowak", preferred_language="pl")
-        wanda = factories.client(prog, full_name="Wanda Jones")
+        mary = lit.learner(prog, full_name="Mary Le Brun")
+        zofia = lit.learner(prog, full_name="Zofia Nowak", preferred_language="pl")
+        wanda = lit.learner(prog, full_name="Wanda Jones")
         made = Course(prog.id, workshop.id, first.id, second.id, mary.id, zofia.id, wanda.id,
                       lit.enrolment(workshop, mary, now=ENROLLED).id,
                       lit.enrolment(workshop, zofia, now=ENROLLED).id,
@@ -205,6 +206,49 @@ def test_a_day_of_ticks_sends_each_learner_exactly_two_reminders(app, course):
             "day_before", "morning"]
 
 
+def withdraw_consent(app, *client_ids: int) -> None:
+    """Each client withdraws their consent to take part (the clock is not set yet: now)."""
+    with app.app_context():
+        for client_id in client_ids:
+            [agreed] = consents_for(db.session.get(Client, client_id))
+            consent.withdraw(None, agreed, "Asked us to stop")
+        db.session.commit()
+
+
+def test_learners_who_withdrew_their_consent_get_no_workshop_texts(app, course):
+    withdraw_consent(app, course.mary_id, course.wanda_id)
+    tick(app, "2026-03-03T10:00:00+00:00")  # the day before
+    tick(app, "2026-03-04T12:00:00+00:00")  # the morning
+    mark(app, course.first_id, course.zofia)
+    tick(app, "2026-03-04T16:30:00+00:00")  # Mary did not come
+    with app.app_context():  # Zofia's place goes to Wanda: offered, but not by text
+        services.withdraw(None, db.session.get(WorkshopEnrolment, course.zofia),
+                          now=at("2026-03-04T17:00:00+00:00"))
+        db.session.commit()
+
+    assert texts(app, course.mary_id) == [] and texts(app, course.wanda_id) == []
+    assert [t.dedupe_key.split(":")[3] for t in texts(app, course.zofia_id)] == [
+        "day_before", "morning"]  # she had agreed
+    with app.app_context():
+        assert db.session.get(WorkshopEnrolment, course.wanda).status == "offered"
+    # Mary's absence is still on the register: only the text is left out.
+    assert marks(app, course.first_id)[course.mary].status == "no_show"
+
+
+def test_a_learner_who_withdrew_is_not_asked_the_follow_up_and_one_who_agreed_is(app, course):
+    mark(app, course.first_id, course.mary)
+    mark(app, course.first_id, course.zofia)
+    withdraw_consent(app, course.zofia_id)
+
+    assert tick(app, LAST_ENDED + timedelta(weeks=4))["workshop_follow_ups"] == (
+        "1 workshop follow-up(s) sent")
+    assert [t.dedupe_key.split(":")[0] for t in texts(app, course.mary_id)] == [
+        "workshop_follow_up"]
+    assert texts(app, course.zofia_id) == []
+    with app.app_context():
+        assert db.session.get(WorkshopEnrolment, course.zofia).follow_up_sent_at is None
+
+
 # --- Offers -------------------------------------------------------------------------------------
 
 
@@ -213,7 +257,7 @@ def test_an_offer_not_answered_in_48_hours_moves_to_the_next_in_line(app, course
         workshop = db.session.get(lit.Workshop, course.workshop_id)
         services.withdraw(None, db.session.get(WorkshopEnrolment, course.zofia),
                           now=at("2026-03-01T09:00:00+00:00"))
-        later = lit.enrolment(workshop, factories.client(workshop.programme), "waiting",
+        later = lit.enrolment(workshop, lit.learner(workshop.programme), "waiting",
                               now=at("2026-02-25T09:00:00+00:00"))
         db.session.commit()
         later_id, later_client = later.id, later.client_id
@@ -272,7 +316,7 @@ def test_a_register_nobody_took_marks_nobody(app, course):
 def test_cancelled_sessions_and_learners_who_joined_afterwards_are_left_alone(app, course):
     with app.app_context():
         workshop = db.session.get(lit.Workshop, course.workshop_id)
-        newcomer = lit.enrolment(workshop, factories.client(workshop.programme),
+        newcomer = lit.enrolment(workshop, lit.learner(workshop.programme),
                                  now=at("2026-03-05T09:00:00+00:00"))
         db.session.commit()
         newcomer_id = newcomer.id

@@ -63,6 +63,7 @@ def plan(app, world) -> Plan:
                                     venue="Parish Hall")
         mary = db.session.get(Client, world.client_on_round.id)
         mary.full_name = "Mary Le Brun"
+        factories.consent(mary)  # she agreed to take part: workshop texts may go to her
         db.session.commit()
         return Plan(prog.id, first.id, first_session.id, later.id, later_session.id, mary.id,
                     mary.phone)
@@ -101,7 +102,7 @@ def fill(app, workshop_id: int, count: int) -> list[int]:
     """Enrol `count` other learners of the world's programme on the workshop."""
     with app.app_context():
         workshop = db.session.get(lit.Workshop, workshop_id)
-        made = [lit.enrolment(workshop, factories.client(workshop.programme)).id
+        made = [lit.enrolment(workshop, lit.learner(workshop.programme)).id
                 for _ in range(count)]
         db.session.commit()
         return made
