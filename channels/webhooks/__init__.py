@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+import socket
 import threading
 import time
 from dataclasses import dataclass
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 from urllib3.util import Timeout
 
 USER_AGENT = "OutreachToolkit-Webhooks/1.0"
@@ -37,6 +43,74 @@ def verify(body: bytes, secret: str, header: str | None) -> bool:
     return hmac.compare_digest(sign(body, secret).encode(), header.strip().encode())
 
 
+# --- Only to the public internet ----------------------------------------------------------
+
+
+class PrivateAddressError(NewConnectionError):
+    """The receiver's host name led to this machine or a private network."""
+
+
+def public_addresses(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to, when every one is on the public internet; raises
+    ValueError naming the first that is not (loopback, private, link-local such as a cloud's
+    metadata service, or reserved), socket.gaierror when the name does not resolve."""
+    found = list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM)))
+    for text in found:
+        address = ipaddress.ip_address(text.split("%", 1)[0])  # an IPv6 scope is no address
+        mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:10.0.0.1 is 10.0.0.1
+        if not (mapped or address).is_global:
+            raise ValueError(f"{host} resolves to {text}, which is not a public address")
+    return found
+
+
+class _PublicOnly:
+    """A urllib3 connection that resolves its host itself, refuses when any address is not
+    public, and connects to an address it checked: a name cannot pass the check and then
+    resolve elsewhere for the connection. TLS still checks the certificate for the name."""
+
+    def _new_conn(self):
+        try:
+            checked = public_addresses(self.host, self.port)
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        except ValueError as exc:
+            raise PrivateAddressError(self, str(exc)) from exc
+        self._dns_host = checked[0]
+        return super()._new_conn()
+
+
+class _PublicHTTPConnection(_PublicOnly, HTTPConnection):
+    pass
+
+
+class _PublicHTTPSConnection(_PublicOnly, HTTPSConnection):
+    pass
+
+
+class _PublicHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
+class _PublicOnlyAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool,
+                                                   "https": _PublicHTTPSPool}
+
+
+def _refused_as_private(exc: requests.exceptions.ConnectionError) -> bool:
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, PrivateAddressError)
+
+
+# --- Sending ------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class WebhookResult:
     """What became of one POST. `error` is short, and never holds a secret or the body."""
@@ -51,11 +125,18 @@ class WebhookSender:
 
     Each thread gets its own requests Session (they are not documented as thread-safe), so a
     worker thread and a periodic job in the same process never share a connection.
+
+    With `public_only` (production), a receiver whose host name leads to this machine or a
+    private network is refused before any connection: an organisation's URL must not reach
+    services behind our firewall (server-side request forgery). A URL that names such an
+    address outright is refused when it is set; a name is checked here, on every connection.
     """
 
-    def __init__(self, timeout: float = 5.0, user_agent: str = USER_AGENT):
+    def __init__(self, timeout: float = 5.0, user_agent: str = USER_AGENT, *,
+                 public_only: bool = False):
         self.timeout = float(timeout)
         self.user_agent = user_agent
+        self.public_only = public_only
         self._local = threading.local()
 
     def _session(self) -> requests.Session:
@@ -65,6 +146,9 @@ class WebhookSender:
             # Proxy variables, .netrc and the like are the host's business, not the receiver's:
             # a webhook goes straight to the URL the organisation gave.
             session.trust_env = False
+            if self.public_only:
+                for scheme in ("http://", "https://"):
+                    session.mount(scheme, _PublicOnlyAdapter())
             self._local.session = session
         return session
 
@@ -88,7 +172,10 @@ class WebhookSender:
             return WebhookResult(False, None, f"No answer within {self.timeout:g} s")
         except requests.exceptions.SSLError:
             return WebhookResult(False, None, "TLS handshake or certificate check failed")
-        except requests.exceptions.ConnectionError:
+        except requests.exceptions.ConnectionError as exc:
+            if _refused_as_private(exc):
+                return WebhookResult(False, None, "Not sent: the URL's host is on this machine "
+                                                  "or a private network")
             return WebhookResult(False, None, "Could not connect (refused, reset or no route)")
         except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                 requests.exceptions.InvalidSchema):

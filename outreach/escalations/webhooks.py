@@ -186,11 +186,14 @@ def courier(app: Flask) -> Courier:
 
 
 def sender() -> WebhookSender:
-    """The HTTP sender, made once per application (again if the timeout setting changes)."""
+    """The HTTP sender, made once per application (again if the timeout setting changes). In
+    production it sends only to public addresses."""
     timeout = float(current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
+    public_only = current_app.config["OUTREACH_ENV"] == "production"
     made = current_app.extensions.get("webhook_sender")
-    if made is None or made.timeout != timeout:
-        made = current_app.extensions["webhook_sender"] = WebhookSender(timeout)
+    if made is None or made.timeout != timeout or made.public_only != public_only:
+        made = current_app.extensions["webhook_sender"] = WebhookSender(
+            timeout, public_only=public_only)
     return made
 
 

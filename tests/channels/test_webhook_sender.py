@@ -13,7 +13,9 @@ from channels.webhooks import (
     EVENT_HEADER,
     SIGNATURE_HEADER,
     USER_AGENT,
+    WebhookResult,
     WebhookSender,
+    public_addresses,
     sign,
     verify,
 )
@@ -131,3 +133,43 @@ def test_proxy_settings_of_the_host_are_ignored(receiver, closed_port_url, monke
 
     assert post(receiver).ok
     assert len(receiver.received) == 1
+
+
+# --- Only the public internet, in production ----------------------------------------------
+
+
+PRIVATE_REFUSAL = "Not sent: the URL's host is on this machine or a private network"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "[::ffff:127.0.0.1]"])
+def test_a_public_only_sender_refuses_this_machine_by_any_name(receiver, host):
+    url = receiver.url.replace("127.0.0.1", host)
+
+    result = WebhookSender(2.0, public_only=True).post(url, BODY, secret=SECRET,
+                                                        event="created", delivery_id=1)
+
+    assert result == WebhookResult(False, None, PRIVATE_REFUSAL)
+    assert receiver.received == []  # refused before connecting
+    if "[" not in host:  # the receiver listens on IPv4: outside production these arrive
+        assert post(receiver, url=url).ok
+
+
+@pytest.mark.parametrize("address", ["10.1.2.3", "192.168.0.9", "172.16.5.5", "169.254.169.254",
+                                     "100.64.0.1", "::1", "fe80::1", "fd00::7", "::ffff:10.0.0.1",
+                                     "0.0.0.0"])  # noqa: S104 - an address checked, not bound
+def test_private_loopback_link_local_and_reserved_addresses_are_not_public(address):
+    with pytest.raises(ValueError, match="not a public address"):
+        public_addresses(address, 443)
+
+
+def test_public_addresses_are_answered_without_sending_anything():
+    assert public_addresses("93.184.216.34", 443) == ["93.184.216.34"]
+    assert public_addresses("2606:4700:4700::1111", 443) == ["2606:4700:4700::1111"]
+
+
+def test_a_name_that_does_not_resolve_is_a_failure_not_an_exception():
+    result = WebhookSender(2.0, public_only=True).post(
+        "https://no-such-host.invalid/hook", BODY, secret=SECRET, event="created",
+        delivery_id=1)
+
+    assert not result.ok and result.error == "Could not connect (refused, reset or no route)"

@@ -245,6 +245,27 @@ def test_a_receiver_that_hangs_is_a_failure_and_is_tried_again(app, hooked, rece
     assert deliver(app, at(seconds=30)) == 1
 
 
+def test_in_production_a_url_naming_this_machine_is_never_posted_to(app, hooked, receiver,
+                                                                    monkeypatch):
+    # Set before the check that public URLs only are accepted (or straight into the database,
+    # as here): the name "localhost" leads to this machine, so nothing may go there.
+    with app.app_context():
+        gp = db.session.get(Organisation, hooked.gp.id)
+        gp.webhook_url = receiver.url.replace("127.0.0.1", "localhost")
+        db.session.commit()
+    monkeypatch.setitem(app.config, "OUTREACH_ENV", "production")
+    escalate(app, hooked)
+
+    assert deliver(app) == 0
+    [delivery] = deliveries(app, hooked.gp.id)
+    assert delivery.delivered_at is None and delivery.last_error == (
+        "Not sent: the URL's host is on this machine or a private network")
+    assert receiver.received == []
+
+    monkeypatch.setitem(app.config, "OUTREACH_ENV", "testing")  # the sender is made afresh
+    assert deliver(app, at(seconds=30)) == 1 and len(receiver.received) == 1
+
+
 def test_an_organisation_without_a_url_keeps_its_deliveries_waiting(app, hooked, receiver):
     escalate(app, hooked)
     with app.app_context():
