@@ -3,6 +3,7 @@ and the "Texts" section of a client's page with its "Send a text" form."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import (
@@ -17,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from outreach.auth import access
 from outreach.consent.services import may_share_with
@@ -253,18 +254,53 @@ def outbox():
 
 # --- Opt-outs and numbers that do not work ----------------------------------------------------
 
+@dataclass
+class NumberList:
+    """One list of the opt-outs page: how many in all, a page of them by number, and the links
+    to its first and next pages (None where there is none)."""
+
+    total: int
+    entries: list
+    first_url: str | None
+    next_url: str | None
+
+
+# Each list's place: the last number of the page before (numbers sort as text, E.164).
+LIST_ARGS = ("opted_after", "invalid_after")
+
+
+def _number_list(query, name: str, after: dict[str, str]) -> tuple[int, list[SmsNumber], dict]:
+    """(how many in all, this page, the links' places) of one list; the other list keeps its
+    place in the links."""
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    if after[name]:
+        query = query.where(SmsNumber.phone > after[name])
+    rows = db.session.scalars(query.order_by(SmsNumber.phone).limit(PAGE + 1)).all()
+    kept = {k: v for k, v in after.items() if v and k != name}
+    links = {"first_url": url_for("messages.opt_outs", **kept) if after[name] else None,
+             "next_url": url_for("messages.opt_outs", **kept, **{name: rows[PAGE - 1].phone})
+             if len(rows) > PAGE else None}
+    return total, rows[:PAGE], links
+
+
 @bp.get("/messages/opt-outs")
 def opt_outs():
-    """Numbers that asked for no texts, and numbers that do not work, with whose they are."""
+    """Numbers that asked for no texts, and numbers that do not work, with whose they are: a
+    page of each (a national operator has thousands), each paged on its own."""
     _require_staff()
-    found = db.session.scalars(services.visible_numbers(current_user)
-                               .order_by(SmsNumber.phone)).all()
-    entries = services.listed(current_user, found)
+    visible = services.visible_numbers(current_user)
+    after = {name: request.args.get(name, "")[:32] for name in LIST_ARGS}
+    opted = _number_list(visible.where(SmsNumber.opted_out_at.is_not(None)), "opted_after",
+                         after)
+    invalid = _number_list(visible.where(SmsNumber.invalid_at.is_not(None)), "invalid_after",
+                           after)
+    # One look-up of owners (and one audited listing) for both pages.
+    entries = {e.number.id: e for e in services.listed(current_user, [*opted[1], *invalid[1]])}
     db.session.commit()
     return render_template(
         "messages/opt_outs.html",
-        opted_out=[e for e in entries if e.number.opted_out_at is not None],
-        invalid=[e for e in entries if e.number.invalid_at is not None])
+        opted_out=NumberList(opted[0], [entries[n.id] for n in opted[1]], **opted[2]),
+        invalid=NumberList(invalid[0], [entries[n.id] for n in invalid[1]], **invalid[2]))
 
 
 @bp.post("/messages/opt-outs/<int:number_id>/clear-invalid")

@@ -4,6 +4,7 @@ list, and the "Texts" section and form of a client's page."""
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -15,6 +16,7 @@ from outreach.db import db, set_clock
 from outreach.enums import ConsentPurpose, InboundMeaning, MessageKind
 from outreach.messages.models import Message, SmsNumber
 from outreach.people.models import Client
+from outreach.web import message_views
 from tests import factories
 from tests.conftest import ACCEPTED, csrf_token
 
@@ -291,6 +293,53 @@ def test_opt_out_list_shows_whose_numbers_they_are(app, world, blocked, client, 
     assert shown.count("Number checked<span") == 1  # only for the number that does not work
     listed = {e.client_id for e in audited(app, "client.list", world.coordinator)}
     assert listed == {world.client_on_round.id, world.client_off_round.id}
+
+
+def _walk(client, url: str, after: str) -> tuple[list[str], list[str]]:
+    """Follow one list's "Next page" links from `url`; answers the pages and their links."""
+    pages, links = [], [url]
+    while url:
+        shown = page(client, url)
+        pages.append(shown)
+        # Each list's own links are in its own section (the invalid numbers' comes second).
+        section = shown.split('id="invalid-heading"')[after == "invalid_after"]
+        found = re.findall(r'href="([^"]*)">Next page', section)
+        url = html.unescape(found[0]) if found else None
+        if url:
+            links.append(url)
+    return pages, links
+
+
+def test_each_opt_out_list_is_paged_on_its_own(app, world, client, login, monkeypatch):
+    monkeypatch.setattr(message_views, "PAGE", 2)
+    with app.app_context():
+        for n in range(5):
+            factories.sms_number(f"+4477009001{n:02d}", opted_out=True)
+        for n in range(3):
+            factories.sms_number(f"+4477009002{n:02d}", invalid=True)
+        db.session.commit()
+    login(world.admin)
+
+    pages, links = _walk(client, "/messages/opt-outs", "opted_after")
+
+    assert len(pages) == 3  # 2 + 2 + 1
+    assert all("Asked for no texts (5)" in p and "Numbers that do not work (3)" in p
+               for p in pages)
+    assert [numbers(p) for p in pages] == [["900100", "900101"], ["900102", "900103"],
+                                            ["900104"]]
+    assert all(numbers(p, "invalid") == ["900200", "900201"] for p in pages)  # stays put
+    assert "First page" not in pages[0] and "First page" in pages[2]
+
+    # Paging the other list keeps this one's place.
+    moved, _ = _walk(client, links[1], "invalid_after")
+    assert numbers(moved[1], "invalid") == ["900202"]
+    assert numbers(moved[1]) == ["900102", "900103"]
+
+
+def numbers(shown: str, which: str = "opted") -> list[str]:
+    """The last six digits of each number listed in one list of the page."""
+    section = shown.split('id="invalid-heading"')[which == "invalid"]
+    return [re.sub(r"\D", "", n)[-6:] for n in re.findall(r"<strong>([^<]*)</strong>", section)]
 
 
 def test_number_checked_clears_it(app, world, blocked, client, login):
