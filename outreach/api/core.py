@@ -33,7 +33,8 @@ class Page:
     schema: type[Schema] | None = None
 
 
-def _decode_cursor(raw: str | None) -> int:
+def decode_cursor(raw: str | None) -> int:
+    """The id a page cursor stands for (0 for none); a cursor we did not make is a 400."""
     if not raw:
         return 0
     try:
@@ -69,7 +70,7 @@ def page_size() -> int:
 
 def paginate(query: Select, id_column) -> Page:
     """Keyset pagination on an increasing id; the cursor is opaque to callers."""
-    after = _decode_cursor(request.args.get("cursor"))
+    after = decode_cursor(request.args.get("cursor"))
     size = page_size()
     rows = list(db.session.scalars(query.where(id_column > after).order_by(id_column)
                                    .limit(size + 1)))

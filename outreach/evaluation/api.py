@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import request
 
 from outreach.api import endpoint
-from outreach.api.core import Page, _decode_cursor, encode_cursor, page_size
+from outreach.api.core import Page, decode_cursor, encode_cursor, page_size
 from outreach.db import db, utcnow
 from outreach.enums import Role
 from outreach.evaluation import services
@@ -41,7 +41,7 @@ def add_measure(user, client_id, data):
 def _newest_first(query) -> Page:
     # Keyset pagination like `paginate`, walking the ids downwards: the cursor is the last id
     # shown, and the next page holds the ids below it.
-    before = _decode_cursor(request.args.get("cursor"))
+    before = decode_cursor(request.args.get("cursor"))
     if before:
         query = query.where(OutcomeMeasure.id < before)
     size = page_size()
