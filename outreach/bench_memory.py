@@ -52,20 +52,25 @@ def run_for_peak(command: list[str], env: dict, output: Path,
     return process.returncode, peak
 
 
+def stat_fields(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (the first is the state), or
+    None if the process has gone."""
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    # The command name may hold spaces and brackets: the fields start after the last ")".
+    return stat.rsplit(")", 1)[-1].split()
+
+
 def children(pid: int) -> list[int]:
     """The ids of the processes whose parent is `pid` (gunicorn's workers, for its master)."""
     found = []
     for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name may hold spaces and brackets: the fields start after the last ")".
-        fields = stat.rsplit(")", 1)[-1].split()
-        if len(fields) > 1 and fields[1] == str(pid):
-            found.append(int(entry.name))
+        if entry.name.isdigit():
+            fields = stat_fields(entry.name)
+            if fields is not None and len(fields) > 1 and fields[1] == str(pid):
+                found.append(int(entry.name))
     return found
 
 

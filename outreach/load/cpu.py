@@ -14,20 +14,15 @@ import resource
 from dataclasses import dataclass
 from pathlib import Path
 
-from outreach.bench_memory import PROC, children
+from outreach.bench_memory import PROC, children, stat_fields
 
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def cpu_seconds(pid: int) -> float | None:
     """The process's CPU time so far (user and system), or None if it has gone."""
-    try:
-        stat = (PROC / str(pid) / "stat").read_text()
-    except OSError:
-        return None
-    # The command name may hold spaces and brackets: the fields start after the last ")".
-    fields = stat.rsplit(")", 1)[-1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    fields = stat_fields(pid)
+    return None if fields is None else (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def named(command: str) -> list[int]:
