@@ -3,7 +3,8 @@
 Builds or reuses the bench database, prepares who Locust acts as, serves the application under
 gunicorn with the bench's settings on 127.0.0.1 (texts on the console backend: nothing leaves
 the machine), runs Locust headless for a bounded time and prints one table per endpoint group.
-Exits 1 when any request failed or a group's p99 is over 200 ms.
+Exits 1 when any request failed or a group's p99 is 200 ms or more (Locust reports times
+from 100 ms up to the nearest 10 ms, so a 200 may have been 195 ms or 204 ms).
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ def print_table(rows: list[dict], reference: dict | None = None) -> bool:
         name = "all" if row["Name"] == "Aggregated" else row["Name"]
         # A group that sent nothing in the time (a very small --scale) has no percentiles.
         errors, p99 = int(row["Failure Count"]), float(row["99%"].replace("N/A", "0") or 0)
-        good &= errors == 0 and p99 <= P99_TARGET_MS
+        good &= errors == 0 and p99 < P99_TARGET_MS
         lines.append(_line(name, row))
     if reference is not None:
         lines.append(_line(plan.REFERENCE, reference))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from threading import Lock
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, g, render_template, request
@@ -25,8 +24,9 @@ from outreach.people.models import Client
 from outreach.programmes.models import Programme
 from outreach.rounds.models import Round
 from outreach.visits.models import MissedVisit, Visit
-from outreach.visits.safety_net import MISSED_LOOKBACK_DAYS, RoundProgress, round_progress
+from outreach.visits.safety_net import MISSED_LOOKBACK_DAYS, RoundProgress
 from outreach.visits.schedule import local_date
+from outreach.web.round_counts import round_counts
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 # Enough for a working day's view; the rest is one click away in the client pages.
@@ -34,7 +34,6 @@ LIST_LIMIT = 200
 # A national operator has 2,000 rounds: a page of them, the ones with visits still to do first.
 ROUNDS_PER_PAGE = 100
 SEARCH_MAX = 200
-_counting = Lock()
 
 
 @bp.before_request
@@ -156,50 +155,10 @@ class RoundsToday:
         return self.due - self.done
 
 
-def _progress(programmes: list[Programme], now: datetime) -> tuple[datetime,
-                                                                    list[RoundProgress]]:
-    """When every round's progress today was counted, and the rounds that run or have someone
-    due, most still to do first (then by name and id).
-
-    Counting reads every plan and today's visits (a few hundred milliseconds for a national
-    operator) and forty coordinators refresh the page all morning, so each process keeps its
-    count for DASHBOARD_COUNT_SECONDS and the page says how old it is. The count is sorted
-    once here, not on every view of it.
-    """
-    keep = timedelta(seconds=current_app.config["DASHBOARD_COUNT_SECONDS"])
-    kept_counts = current_app.extensions.setdefault("dashboard_counts", {})
-    key = tuple(sorted(p.id for p in programmes))
-    kept = kept_counts.get(key)
-    if kept is not None and timedelta(0) <= now - kept[0] < keep:
-        return kept
-    # One thread counts; the others that found the count stale wait for it rather than
-    # each counting the same thing again.
-    with _counting:
-        kept = kept_counts.get(key)
-        if kept is not None and timedelta(0) <= now - kept[0] < keep:
-            return kept
-        counted = (now, _count(programmes, now))
-        if keep:
-            kept_counts[key] = counted
-    return counted
-
-
-def _count(programmes: list[Programme], now: datetime) -> list[RoundProgress]:
-    # Rows rather than objects: a national operator has thousands of rounds.
-    rounds = db.session.execute(
-        select(Round.id, Round.name, Round.area, Round.weekdays, Round.visitor_id,
-               Round.programme_id)
-        .where(Round.programme_id.in_([p.id for p in programmes]))).all()
-    # A round that does not run today is left out unless someone is due on it anyway.
-    progress = [p for p in round_progress(rounds, now) if p.due or p.runs]
-    # Most still to do first: where the coordinator may need to send help.
-    progress.sort(key=lambda p: (-p.outstanding, p.round.name, p.round.id))
-    return progress
-
-
 def _rounds_today(programmes: list[Programme], now: datetime) -> RoundsToday:
     """Every round's progress is counted for the summary; one page of them is shown."""
-    counted_at, progress = _progress(programmes, now)
+    counted_at, progress = round_counts(current_app).progress(
+        (p.id for p in programmes), now)
     search = request.args.get("round", "").strip()[:SEARCH_MAX]
     wanted = search.casefold()
     # Without a search every round matches: thousands of names need not be case-folded. The

@@ -16,8 +16,10 @@ def test_every_group_under_200_ms_with_no_error_meets_the_target(capsys):
     assert "all" in capsys.readouterr().out
 
 
-def test_one_group_over_200_ms_or_one_error_misses_it():
+def test_one_group_at_or_over_200_ms_or_one_error_misses_it():
     assert print_table([_row("a", "150"), _row("b", "210")]) is False
+    # "Under 200 ms": Locust rounds to 10 ms here, so a reported 200 may have been more.
+    assert print_table([_row("a", "150"), _row("b", "200")]) is False
     assert print_table([_row("a", "150", failures=1)]) is False
 
 
