@@ -131,7 +131,7 @@ def _workshops(operator: Organisation, rng: random.Random, now: datetime) -> dic
         .order_by(Programme.id).limit(1))
     coordinator, tutor = _demo_user("coordinator"), _demo_user("tutor")
     partner = _partner()
-    skills = {s.name: s.id for s in services.ensure_skills(programme)}
+    skills = {s.name: s.id for s in services.skills_of(programme)}
     today = now.astimezone(ZONE).date()
     candidates = _candidates(operator)
     learners = rng.sample(candidates, SERIES_LEARNERS + SERIES_WAITING)

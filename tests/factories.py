@@ -12,6 +12,7 @@ from outreach.auth.passwords import hash_password
 from outreach.consent.models import Consent
 from outreach.db import db, utcnow
 from outreach.enums import ConsentPurpose, OrganisationKind, ProgrammeKind, Role
+from outreach.literacy.services import start_checklist
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client, Contact, ProgrammeEnrolment
 from outreach.programmes.models import Programme
@@ -66,6 +67,7 @@ def programme(operator: Organisation, kind: ProgrammeKind = ProgrammeKind.CALL_A
                      timezone=kw.pop("timezone", "Europe/Jersey"), **kw)
     db.session.add(made)
     db.session.flush()
+    start_checklist(made)  # as programmes.services does
     return made
 
 

@@ -6,12 +6,19 @@ import warnings
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from flask_migrate import upgrade
+from sqlalchemy import insert, select, text
 
+from outreach import create_app
 from outreach.auth.models import User
 from outreach.db import db
 from outreach.enums import Role
+from outreach.literacy.models import Skill
+from outreach.literacy.services import DEFAULT_SKILLS
+from outreach.organisations.models import Organisation
 from outreach.people.services import visible_clients
+from outreach.programmes.models import Programme
+from tests.conftest import TEST_SETTINGS
 
 
 def test_models_and_migrations_agree(app):
@@ -36,3 +43,29 @@ def test_client_search_can_use_the_trigram_index(app):
         plan = "\n".join(db.session.scalars(text("EXPLAIN " + str(query.compile(
             dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})))))
     assert plan.count("ix_clients_search") == 3, plan  # name, parish and phone
+
+
+def test_every_digital_literacy_programme_has_its_checklist_after_upgrading(tmp_path):
+    """0015 starts the checklist of each digital-literacy programme nobody had opened it of,
+    and leaves the others as they were (on a database of its own, migrated step by step)."""
+    app = create_app(dict(TEST_SETTINGS, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/m.db"))
+    with app.app_context():
+        upgrade(revision="0014_escalation_queue_index")
+        # The engine's own connections: db.session is the test's, on the test database.
+        with db.engine.begin() as connection:
+            operator = connection.execute(insert(Organisation.__table__).values(
+                name="Island Post", kind="operator")).inserted_primary_key[0]
+            made = {name: connection.execute(insert(Programme.__table__).values(
+                name=name, kind=kind, operator_id=operator)).inserted_primary_key[0]
+                for name, kind in (("Unopened", "digital_literacy"),
+                                   ("Opened", "digital_literacy"), ("Checks", "call_and_check"))}
+            connection.execute(insert(Skill.__table__).values(
+                programme_id=made["Opened"], name="Use online banking", position=1))
+        upgrade()
+        with db.engine.connect() as connection:
+            names = {name: list(connection.scalars(
+                select(Skill.name).where(Skill.programme_id == programme_id)
+                .order_by(Skill.position))) for name, programme_id in made.items()}
+        db.engine.dispose()
+    assert names == {"Unopened": DEFAULT_SKILLS, "Opened": ["Use online banking"],
+                     "Checks": []}

@@ -278,12 +278,10 @@ def list_attendance(user, params):
 @endpoint("/skills", summary="A programme's skills checklist", tag=TAG, query=SkillQuery,
           response=SkillOut, many=True, roles=READERS)
 def list_skills(user, params):
-    """The skills of the programmes the caller sees. Naming a programme starts its checklist
-    with the defaults if it has none yet."""
+    """The skills of the programmes the caller sees, or of the one named."""
     query = select(Skill).where(Skill.programme_id.in_(scope.visible_programme_ids(user)))
     if params["programme_id"] is not None:
         programme = scope.literacy_programme(user, params["programme_id"], manage=False)
-        services.ensure_skills(programme)
         query = query.where(Skill.programme_id == programme.id)
     return paginate(query, Skill.id)
 

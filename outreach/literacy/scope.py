@@ -125,8 +125,8 @@ def visible_programme_ids(user: User):
 
 
 def add_skill(user: User, programme: Programme, name: str) -> Skill:
-    """Add an item to the programme's checklist, after the defaults (or the last one added)."""
-    skills = services.ensure_skills(programme)
+    """Add an item to the end of the programme's checklist."""
+    skills = services.skills_of(programme)
     if any(s.name.casefold() == name.casefold() for s in skills):
         raise Conflict(f"“{name}” is already on the checklist.")
     skill = Skill(programme_id=programme.id, name=name,

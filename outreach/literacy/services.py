@@ -78,17 +78,24 @@ def _require(allowed: bool, action: str, workshop: Workshop | None, actor: User)
 # --- Skills, workshops and sessions -------------------------------------------------------
 
 
-def ensure_skills(programme: Programme) -> list[Skill]:
-    """The programme's skills checklist, starting it with the defaults if it has none."""
-    skills = db.session.scalars(select(Skill).where(Skill.programme_id == programme.id)
-                                .order_by(Skill.position, Skill.id)).all()
-    if skills:
-        return list(skills)
-    made = [Skill(programme_id=programme.id, name=name, position=n)
-            for n, name in enumerate(DEFAULT_SKILLS, start=1)]
-    db.session.add_all(made)
+def start_checklist(programme: Programme) -> None:
+    """Give a digital-literacy programme the default skills checklist if it has none yet.
+
+    Done when a programme is made or becomes one, so that reading a checklist never writes:
+    two first views of it at once would each add the defaults, and one would break on the
+    unique names."""
+    if programme.kind != ProgrammeKind.DIGITAL_LITERACY or db.session.scalar(
+            select(Skill.id).where(Skill.programme_id == programme.id).limit(1)) is not None:
+        return
+    db.session.add_all(Skill(programme_id=programme.id, name=name, position=n)
+                       for n, name in enumerate(DEFAULT_SKILLS, start=1))
     db.session.flush()
-    return made
+
+
+def skills_of(programme: Programme) -> list[Skill]:
+    """The programme's skills checklist, in its order."""
+    return list(db.session.scalars(select(Skill).where(Skill.programme_id == programme.id)
+                                   .order_by(Skill.position, Skill.id)))
 
 
 def create_workshop(actor: User, data: dict) -> Workshop:
@@ -131,7 +138,7 @@ def _fill(workshop: Workshop, data: dict) -> None:
                                    fields={"partner_id": ["No such organisation."]})
         workshop.partner_id = data["partner_id"]
     if "skill_ids" in data:
-        skills = ensure_skills(workshop.programme)
+        skills = skills_of(workshop.programme)
         chosen = [s for s in skills if s.id in set(data["skill_ids"])]
         if len(chosen) != len(set(data["skill_ids"])):
             raise ValidationFailed("Choose skills from the programme's checklist.",

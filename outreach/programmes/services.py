@@ -7,6 +7,7 @@ from outreach.auth import access
 from outreach.db import db
 from outreach.enums import OrganisationKind, Role
 from outreach.errors import Forbidden, NotFound, ValidationFailed
+from outreach.literacy.services import start_checklist
 from outreach.organisations.models import Organisation
 from outreach.programmes.models import Programme
 
@@ -25,6 +26,7 @@ def create_programme(actor, data: dict) -> Programme:
     programme = Programme(**_blank_number(data))
     db.session.add(programme)
     db.session.flush()
+    start_checklist(programme)
     record(actor, "programme.create", subject=programme)
     return programme
 
@@ -49,6 +51,7 @@ def update_programme(actor, programme: Programme, changes: dict) -> Programme:
     for key, value in _blank_number(changes).items():
         setattr(programme, key, value)
     db.session.flush()
+    start_checklist(programme)  # it may have become a digital-literacy programme
     record(actor, "programme.update", subject=programme, detail={"fields": sorted(changes)})
     return programme
 

@@ -44,8 +44,7 @@ def _programme(programme_id: int) -> Programme:
 
 
 def _render(programme: Programme, errors: dict, value: str, status: int):
-    skills = services.ensure_skills(programme)
-    db.session.commit()  # the default checklist, once made, stays
+    skills = services.skills_of(programme)
     return render_template("literacy/skills.html", programme=programme, skills=skills,
                            errors=errors, value=value), status
 

@@ -149,7 +149,7 @@ def _learner(enrolment_id: int, action: str) -> WorkshopEnrolment:
 
 def _skills(enrolment: WorkshopEnrolment):
     """The workshop's own skills, or the programme's whole checklist when it names none."""
-    return enrolment.workshop.skills or services.ensure_skills(enrolment.workshop.programme)
+    return enrolment.workshop.skills or services.skills_of(enrolment.workshop.programme)
 
 
 def _attendance(enrolment: WorkshopEnrolment) -> list[tuple[WorkshopSession, object]]:

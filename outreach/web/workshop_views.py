@@ -90,7 +90,7 @@ def _choices(programmes: list[Programme]) -> dict:
     return {"programmes": [(p.id, p.name) for p in programmes],
             "tutors": [(t.id, t.full_name or t.email) for t in tutors],
             "partners": [(o.id, o.name) for o in partners],
-            "skills": {p.id: services.ensure_skills(p) for p in programmes}}
+            "skills": {p.id: services.skills_of(p) for p in programmes}}
 
 
 def _workshop_form(programme_id: int | None) -> dict:

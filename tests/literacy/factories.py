@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from outreach.db import db, utcnow
 from outreach.enums import (
     AttendanceStatus,
@@ -41,7 +43,16 @@ def literacy_programme(operator: Organisation, **kw) -> Programme:
 
 
 def skill(prog: Programme, name: str | None = None, **kw) -> Skill:
-    """One item of the programme's skills checklist."""
+    """One item of the programme's skills checklist: the one of that name if the checklist
+    (which starts with the defaults) has it."""
+    known = db.session.scalar(select(Skill).where(Skill.programme_id == prog.id,
+                                                  Skill.name == name)) if name else None
+    if known is not None:
+        known.active = kw.pop("active", True)
+        for key, value in kw.items():
+            setattr(known, key, value)
+        db.session.flush()
+        return known
     made = Skill(programme_id=prog.id, name=name or f"Skill {factories.n()}",
                  position=kw.pop("position", factories.n()), **kw)
     db.session.add(made)

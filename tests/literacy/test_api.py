@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from outreach.audit.models import AuditEvent
 from outreach.db import db, set_clock
 from outreach.enums import Language, NeedStatus, ProgrammeKind
+from outreach.literacy import services
 from outreach.literacy.models import (
     Attendance,
     Skill,
@@ -565,10 +567,58 @@ def test_skills_checklist_starts_with_the_defaults(app, world, api_as):
         "programme_id": fresh, "name": ""}), 422, field="name")
 
 
+@contextmanager
+def inserts(app):
+    """The INSERT statements sent inside the block."""
+    sent: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("INSERT"):
+            sent.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_a_programme_has_its_checklist_from_the_start_and_reading_it_writes_nothing(
+        app, world, api_as):
+    coordinator = api_as(world.coordinator)
+    made = coordinator.post("/programmes", json={
+        "name": "Get online", "kind": "digital_literacy", "operator_id": world.operator.id})
+    assert made.status_code == 201, made.get_json()
+    # A Call & Check programme has no checklist until it becomes a digital-literacy one.
+    changed = coordinator.post("/programmes", json={
+        "name": "Checks", "kind": "call_and_check", "operator_id": world.operator.id})
+    assert changed.status_code == 201, changed.get_json()
+    changed_id = changed.get_json()["id"]
+    assert coordinator.get(f"/skills?programme_id={changed_id}").status_code == 422
+    assert coordinator.patch(f"/programmes/{changed_id}",
+                             json={"kind": "digital_literacy"}).status_code == 200
+    for programme_id in (made.get_json()["id"], changed_id):
+        with inserts(app) as sent:
+            first = coordinator.get(f"/skills?programme_id={programme_id}").get_json()["items"]
+            again = coordinator.get(f"/skills?programme_id={programme_id}").get_json()["items"]
+        assert [s["name"] for s in first] == services.DEFAULT_SKILLS
+        assert [s["id"] for s in again] == [s["id"] for s in first]
+        assert not [statement for statement in sent if "INTO skills" in statement]
+    # Made again it stays as it is: no second set of defaults.
+    assert coordinator.patch(f"/programmes/{changed_id}",
+                             json={"name": "Checks online"}).status_code == 200
+    assert len(coordinator.get(f"/skills?programme_id={changed_id}").get_json()["items"]) == 7
+
+
 def test_skill_list_is_scoped_to_the_operator(app, world, lit, api_as):
     with app.app_context():
         assert db.session.get(Programme, lit.programme.id).kind == ProgrammeKind.DIGITAL_LITERACY
     mine = {s["id"] for s in api_as(world.coordinator).get("/skills?limit=200")
             .get_json()["items"]}
-    assert mine == {s.id for s in lit.skills}
+    with app.app_context():
+        checklist = {s.id for s in services.skills_of(db.session.get(Programme,
+                                                                     lit.programme.id))}
+    assert mine == checklist and {s.id for s in lit.skills} <= mine
     assert_error(api_as(world.provider).get("/skills"), 403)

@@ -272,12 +272,14 @@ def test_confidence_before_and_after(w):
     assert (lit.enrolment.confidence_before, lit.enrolment.confidence_after) == (1, 5)
 
 
-def test_the_default_checklist_is_made_once(w):
+def test_the_default_checklist_is_started_once(w):
     world, _lit = w
     fresh = factories.programme(world.operator, ProgrammeKind.DIGITAL_LITERACY)
-    made = services.ensure_skills(fresh)
+    made = services.skills_of(fresh)
     assert [s.name for s in made] == services.DEFAULT_SKILLS
-    assert [s.id for s in services.ensure_skills(fresh)] == [s.id for s in made]
+    services.start_checklist(fresh)
+    assert [s.id for s in services.skills_of(fresh)] == [s.id for s in made]
+    assert services.skills_of(factories.programme(world.operator)) == []  # Call & Check
 
 
 def test_session_codes_never_spell_a_word_we_act_on_by_text(ctx, monkeypatch):

@@ -12,6 +12,7 @@ import pytest
 
 from outreach.db import db, set_clock
 from outreach.literacy.models import Skill, Workshop
+from outreach.literacy.services import DEFAULT_SKILLS
 from tests.literacy.test_reports import NOW, SKILL_WITH_PUNCTUATION, Fixture, hand_counted
 
 
@@ -193,13 +194,21 @@ def test_an_empty_programme_says_so(app, world, login, client):
     assert response.status_code == 200
     words = text_of(response)
     for said in ("No session has taken place yet.", "No learner has had a session yet.",
-                 "The programme has no skills checklist yet.",
                  "No learner has rated their confidence", "Nobody has been asked yet"):
         assert said in words
     rows = list(csv.reader(io.StringIO(
         client.get(f"/programmes/{programme_id}/literacy-report.csv").get_data(as_text=True)
         .lstrip("\ufeff"))))
     assert ["0", "0", "0", "0", "0"] in rows  # the learners row, all zeros
+    # The default checklist, nobody seen doing any of it yet.
+    assert [[name, "0"] for name in DEFAULT_SKILLS] == [row for row in rows
+                                                      if row and row[0] in DEFAULT_SKILLS]
+    with app.app_context():
+        for skill in db.session.scalars(db.select(Skill).where(Skill.programme_id == programme_id)):
+            skill.active = False  # the coordinator retired the whole checklist
+        db.session.commit()
+    words = text_of(client.get(f"/programmes/{programme_id}/literacy-report"))
+    assert "No skill on the programme's checklist is in use." in words
 
 
 def test_titles_and_names_are_escaped(fixture, app, world, login, client):
