@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -240,14 +241,22 @@ def _http_failure(status: int, code: int | None) -> SendFailed:
 
 
 class _HttpClient(TwilioHttpClient):
-    """The twilio client's HTTP client, keeping the last answer's headers: a 429's Retry-After
-    is read from there (the client's errors do not carry headers)."""
+    """The twilio client's HTTP client, keeping each thread's last answer's headers: a 429's
+    Retry-After is read from there (the client's errors do not carry headers), and threads that
+    share a backend must each read their own answer's."""
 
-    last_headers: Mapping[str, str] = {}
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._answers = threading.local()
+
+    @property
+    def last_headers(self) -> Mapping[str, str]:
+        """The headers of the last answer this thread received ({} before any)."""
+        return getattr(self._answers, "headers", {})
 
     def request(self, *args, **kwargs) -> Response:
         response = super().request(*args, **kwargs)
-        self.last_headers = response.headers or {}
+        self._answers.headers = response.headers or {}
         return response
 
 

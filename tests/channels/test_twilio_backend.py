@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
 from channels.sms import backend_for
 from channels.sms.base import LookupResult, OutboundText, ProviderStatus, SendFailed
-from channels.sms.twilio import DEFAULT_API_BASE, TwilioBackend, reason_for, status_for
+from channels.sms.twilio import (
+    DEFAULT_API_BASE,
+    TwilioBackend,
+    _HttpClient,
+    reason_for,
+    status_for,
+)
 from tests.channels.conftest import Answer
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -329,3 +337,52 @@ def test_reasons_are_plain_language():
     assert reason_for(30003) == "The phone was switched off or out of reach (Twilio 30003)"
     assert reason_for(99999) == "Twilio reported a problem (Twilio 99999)"
     assert reason_for(None) == "Twilio gave no reason"
+
+
+class _TooManyRequests(BaseHTTPRequestHandler):
+    """429, asking to wait the seconds the path names (/7: seven)."""
+
+    def do_GET(self):
+        self.send_response(429)
+        self.send_header("Retry-After", self.path.strip("/"))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format, *args):
+        """Quiet."""
+
+
+def test_threads_sharing_a_backend_each_read_their_own_answers_retry_after():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TooManyRequests)
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    serving.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    http = _HttpClient(timeout=5, max_retries=0)
+    first_answered, second_answered = threading.Event(), threading.Event()
+    read: dict[str, str] = {}
+
+    def first():
+        http.request("GET", f"{url}/7")
+        first_answered.set()
+        second_answered.wait(5)  # the other thread's answer comes in meanwhile
+        read["first"] = http.last_headers["Retry-After"]
+
+    def second():
+        first_answered.wait(5)
+        http.request("GET", f"{url}/60")
+        read["second"] = http.last_headers["Retry-After"]
+        second_answered.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    finally:
+        http.session.close()
+        server.shutdown()
+        server.server_close()
+        serving.join()
+    assert read == {"first": "7", "second": "60"}
+    assert http.last_headers == {}  # this thread has had no answer
