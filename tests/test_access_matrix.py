@@ -1262,6 +1262,24 @@ SKILLS_PAGE = [
 route("GET", "/programmes/<int:programme_id>/skills", SKILLS_PAGE)
 route("POST", "/programmes/<int:programme_id>/skills", _with_status(SKILLS_PAGE, 302),
       body=lambda t: {"name": "Read my test results online"})
+# Programmes and their settings: admins, and coordinators of the programme's operator.
+#        refs                                   A    C    V    P    T    X    anon
+route("GET", "/programmes/", [
+    ({},                                        200, 200, 403, 403, 403, 200, LOGIN),
+])
+PROGRAMME_SETTINGS = [
+    ({"programme_id": "programme"},             200, 200, 403, 403, 403, 403, LOGIN),
+    ({"programme_id": "extra_programme"},       200, 200, 403, 403, 403, 403, LOGIN),
+    ({"programme_id": "other_programme"},       200, 403, 403, 403, 403, 200, LOGIN),
+    ({"programme_id": "missing"},               404, 404, 403, 403, 403, 404, LOGIN),
+]
+route("GET", "/programmes/<int:programme_id>/settings", PROGRAMME_SETTINGS)
+route("POST", "/programmes/<int:programme_id>/settings", _with_status(PROGRAMME_SETTINGS, 302),
+      body=lambda t: {"name": "Renamed", "description": "", "timezone": "Europe/Jersey",
+                      "check_in_time": "10:00", "check_in_reply_window_minutes": "240",
+                      "quiet_hours_start": "21:00", "quiet_hours_end": "08:00",
+                      "sms_number": "", "no_answer_window_minutes": "120",
+                      "cost_per_visit": "6.75"})
 route("POST", "/skills/<int:skill_id>/active", [
     ({"skill_id": "skill_own"},                 302, 302, 403, 403, 403, 403, LOGIN),
     ({"skill_id": "skill_foreign"},             404, 404, 403, 403, 403, 404, LOGIN),

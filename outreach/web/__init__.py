@@ -57,6 +57,9 @@ def init_app(app: Flask) -> None:
     from outreach.web import evaluation_views
 
     app.register_blueprint(evaluation_views.bp)
+    from outreach.web import programme_views
+
+    app.register_blueprint(programme_views.bp)
     from outreach.web.forms import field_label
 
     app.jinja_env.filters["phone"] = phones.display

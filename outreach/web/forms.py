@@ -69,6 +69,13 @@ LABELS = {
     "consent_take_part": "Agreement to take part", "organisation_id": "Organisation",
     "measures": "How the client is feeling (every 3 months)",
     "contact_id": "Contact", "given_by": "Given by", "visitor_id": "Visitor",
+    # A programme's settings
+    "timezone": "Time zone", "check_in_time": "Check-in texts go at",
+    "check_in_reply_window_minutes": "Minutes to wait for a reply",
+    "quiet_hours_start": "No texts from", "quiet_hours_end": "No texts until",
+    "sms_number": "Number the texts come from",
+    "no_answer_window_minutes": "Minutes before a no-answer goes to the coordinator",
+    "cost_per_visit": "Cost of one visit",
 }
 
 

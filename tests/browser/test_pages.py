@@ -339,6 +339,34 @@ def _dashboard(page, server, expect):
     page.goto("/dashboard/")
 
 
+def _programmes(page, server, expect):
+    logged_in(page, server, expect)
+    page.get_by_role("navigation").get_by_role("link", name="Programmes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Programmes")
+
+
+def _programme_settings(page, server, expect):
+    _programmes(page, server, expect)
+    page.get_by_role("link", name=f"Change the settings of {server.seed.programme_name}").click()
+    expect(page.get_by_label("Check-in texts go at")).to_have_value("10:00")
+
+
+def _programme_settings_errors(page, server, expect):
+    _programme_settings(page, server, expect)
+    page.get_by_label("Time zone").fill("Mars/Olympus")
+    page.get_by_role("button", name="Save the settings").click()
+    expect(page.get_by_role("alert")).to_contain_text("Time zone")
+    expect(page.get_by_label("Time zone")).to_have_value("Mars/Olympus")
+
+
+def _programme_settings_saved(page, server, expect):
+    _programme_settings(page, server, expect)
+    page.get_by_label("Check-in texts go at").fill("09:30")
+    page.get_by_role("button", name="Save the settings").click()
+    expect(page.get_by_role("status")).to_contain_text("settings saved")
+    expect(page.get_by_text("At 09:30; a reply is waited for")).to_be_visible()
+
+
 def _my_concerns(page, server, expect):
     logged_in(page, server, expect)
     page.goto("/dashboard/my-concerns")
@@ -513,6 +541,10 @@ PAGES = {
     "not-found": _not_found_page,
     "dashboard": _dashboard,
     "my-concerns": _my_concerns,
+    "programmes": _programmes,
+    "programme-settings": _programme_settings,
+    "programme-settings-errors": _programme_settings_errors,
+    "programme-settings-saved": _programme_settings_saved,
     "todays-round-coordinator": _todays_round_coordinator,
     "rounds-list": _rounds_list,
     "round-page": _round_page,

@@ -26,7 +26,7 @@ def _names(app, programme_id: int) -> list[tuple[str, bool]]:
             .order_by(Skill.position, Skill.id))]
 
 
-def test_the_page_starts_the_programme_with_the_default_checklist(app, world, client, login):
+def test_the_page_shows_the_programmes_default_checklist(app, world, client, login):
     programme_id = _programme(app, world)
     login(world.coordinator)
     page = client.get(f"/programmes/{programme_id}/skills").get_data(as_text=True)
