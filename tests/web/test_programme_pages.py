@@ -37,7 +37,8 @@ def _audited(app, programme_id: int) -> list[dict]:
     with app.app_context():
         return [event.detail for event in db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "programme.update",
-                                     AuditEvent.subject_id == programme_id)
+                                     AuditEvent.subject_type == "programme",
+                                     AuditEvent.subject_id == str(programme_id))
             .order_by(AuditEvent.id))]
 
 
