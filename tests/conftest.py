@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from outreach import create_app
@@ -184,6 +185,33 @@ def api_as(app, client):
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@contextmanager
+def counted(app, verb: str = "SELECT"):
+    """The statements of one kind (SELECT, INSERT, ...) sent inside the block."""
+    statements: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith(verb):
+            statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", note)
+
+
+def as_user(app, user):
+    """A second browser, logged in as `user` (the `login` fixture's client keeps its own)."""
+    other = app.test_client()
+    response = other.post("/login", data={"email": user.email, "password": factories.PASSWORD,
+                                          "csrf_token": csrf_token(other)})
+    assert response.status_code == 302
+    return other
 
 
 def csrf_token(client, path: str = "/login") -> str:

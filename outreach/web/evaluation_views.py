@@ -7,8 +7,8 @@ a client's name, so it leaves no client.read events, only one `evaluation.view` 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from marshmallow import Schema, ValidationError
 from sqlalchemy import distinct, select
 
@@ -35,6 +35,7 @@ from outreach.reports.dashboard_tables import (
 from outreach.reports.spreadsheet import csv_download, slug
 from outreach.rounds.models import Round
 from outreach.web.forms import form_data, refusal_errors, validate_form
+from outreach.web.roles import pages_for
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
@@ -68,12 +69,7 @@ class CostForm(Schema):
     cost_per_visit = COST_PER_VISIT
 
 
-@bp.before_request
-@login_required
-def _require_login():
-    g.via = "web"
-    if current_user.role not in MANAGERS:
-        abort(403)
+pages_for(bp, *MANAGERS)
 
 
 def _programme(raw: str | None) -> Programme | None:

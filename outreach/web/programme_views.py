@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import time
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from outreach.audit.services import refuse
@@ -20,6 +20,7 @@ from outreach.programmes.models import Programme
 from outreach.programmes.schemas import ProgrammeIn
 from outreach.programmes.services import update_programme
 from outreach.web.forms import attempt, validate_form
+from outreach.web.roles import pages_for
 
 bp = Blueprint("programmes", __name__)
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
@@ -30,12 +31,7 @@ SETTINGS = ("name", "description", "timezone", "check_in_time",
 _WHOLE_NUMBERS = ("check_in_reply_window_minutes", "no_answer_window_minutes")
 
 
-@bp.before_request
-@login_required
-def _require_login():
-    g.via = "web"
-    if current_user.role not in MANAGERS:
-        abort(403)
+pages_for(bp, *MANAGERS)
 
 
 @bp.get("/programmes/")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from outreach.audit.models import AuditEvent
 from outreach.db import db, set_clock
@@ -24,6 +23,7 @@ from outreach.people.models import Client
 from outreach.programmes.models import Programme
 from tests import factories
 from tests.api.test_bad_input import assert_error
+from tests.conftest import counted
 from tests.literacy import factories as lf
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -567,24 +567,6 @@ def test_skills_checklist_starts_with_the_defaults(app, world, api_as):
         "programme_id": fresh, "name": ""}), 422, field="name")
 
 
-@contextmanager
-def inserts(app):
-    """The INSERT statements sent inside the block."""
-    sent: list[str] = []
-
-    def note(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("INSERT"):
-            sent.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", note)
-
-
 def test_a_programme_has_its_checklist_from_the_start_and_reading_it_writes_nothing(
         app, world, api_as):
     coordinator = api_as(world.coordinator)
@@ -600,7 +582,7 @@ def test_a_programme_has_its_checklist_from_the_start_and_reading_it_writes_noth
     assert coordinator.patch(f"/programmes/{changed_id}",
                              json={"kind": "digital_literacy"}).status_code == 200
     for programme_id in (made.get_json()["id"], changed_id):
-        with inserts(app) as sent:
+        with counted(app, "INSERT") as sent:
             first = coordinator.get(f"/skills?programme_id={programme_id}").get_json()["items"]
             again = coordinator.get(f"/skills?programme_id={programme_id}").get_json()["items"]
         assert [s["name"] for s in first] == services.DEFAULT_SKILLS

@@ -23,8 +23,7 @@ from outreach.organisations.models import Organisation
 from outreach.people.models import Client
 from outreach.web import coordination_views
 from tests import factories
-from tests.conftest import CSRF, csrf_token
-from tests.web.test_dashboard import counted
+from tests.conftest import CSRF, as_user, counted, csrf_token
 
 NOON = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 
@@ -38,15 +37,6 @@ def _real_clock_afterwards():
 def text_of(response, status: int = 200) -> str:
     assert response.status_code == status, response.get_data(as_text=True)[:800]
     return response.get_data(as_text=True)
-
-
-def as_user(app, user):
-    """A second browser, logged in as `user` (the `login` fixture's client keeps its own)."""
-    other = app.test_client()
-    response = other.post("/login", data={"email": user.email, "password": factories.PASSWORD,
-                                          "csrf_token": csrf_token(other)})
-    assert response.status_code == 302
-    return other
 
 
 def rule_count(app, programme_id: int) -> int:

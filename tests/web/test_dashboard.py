@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import random
 import re
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from outreach.audit.models import AuditEvent
@@ -19,6 +18,7 @@ from outreach.tick import run_jobs
 from outreach.visits.schedule import due_clients
 from outreach.web import dashboard_views, round_counts
 from tests import factories
+from tests.conftest import counted
 
 
 def at(text: str) -> datetime:
@@ -379,24 +379,6 @@ def test_another_operators_rounds_are_never_found(app, world, client, login, man
     text = page(client, "/dashboard/?round=Hamptonne")
     assert _shown_rounds(text) == found
     assert ("<strong>1 round today</strong>" in text) == (who == "other_coordinator")
-
-
-@contextmanager
-def counted(app):
-    """The SELECTs run inside the block (the audit rows written per client are meant)."""
-    statements: list[str] = []
-
-    def note(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", note)
 
 
 def _busy_rounds(app, world, first: int, count: int) -> None:

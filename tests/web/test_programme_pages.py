@@ -11,8 +11,7 @@ from sqlalchemy import select
 from outreach.audit.models import AuditEvent
 from outreach.db import db
 from outreach.programmes.models import Programme
-from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import as_user, csrf_token
 from tests.literacy import factories as lf
 
 SETTINGS = {"name": "Call & Check North", "description": "Weekday visits in the north",
@@ -125,22 +124,13 @@ def test_a_digital_literacy_programme_has_no_check_in_or_visit_settings(app, wor
     assert _audited(app, programme_id) == [{"fields": ["name"]}]
 
 
-def _client_of(app, user):
-    """A browser of its own, logged in as `user` through the form."""
-    browser = app.test_client()
-    answer = browser.post("/login", data={"email": user.email, "password": factories.PASSWORD,
-                                          "csrf_token": csrf_token(browser)})
-    assert answer.status_code == 302
-    return browser
-
-
 def test_only_the_programmes_managers_may_open_or_change_its_settings(app, world):
     url = _settings_url(world.programme.id)
     for user in (world.visitor, world.tutor, world.provider):
-        browser = _client_of(app, user)
+        browser = as_user(app, user)
         assert browser.get("/programmes/").status_code == 403
         assert browser.get(url).status_code == 403
-    browser = _client_of(app, world.other_coordinator)
+    browser = as_user(app, world.other_coordinator)
     assert browser.get(url).status_code == 403
     assert browser.post(url, data=dict(SETTINGS, csrf_token=csrf_token(
         browser, _settings_url(world.other_programme.id)))).status_code == 403
@@ -149,7 +139,7 @@ def test_only_the_programmes_managers_may_open_or_change_its_settings(app, world
     with app.app_context():
         assert db.session.scalar(select(AuditEvent.id).where(
             AuditEvent.action == "programme.denied")) is not None
-    browser = _client_of(app, world.admin)
+    browser = as_user(app, world.admin)
     page = browser.get("/programmes/").get_data(as_text=True)
     assert escape(world.programme.name) in page and escape(world.other_programme.name) in page
     assert browser.get(_settings_url(world.other_programme.id)).status_code == 200
