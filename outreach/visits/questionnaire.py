@@ -187,3 +187,12 @@ def needs_from_answers(questions: Version, answers: dict) -> list[NeedToRaise]:
                 worst = min(earlier.severity, severity, key=_RANK.__getitem__)
                 found[category] = NeedToRaise(category, worst, f"{earlier.description} {said}")
     return list(found.values())
+
+
+def with_note(needs: list[NeedToRaise], note: str) -> list[NeedToRaise]:
+    """`needs` with the visitor's note added to the most pressing one (the first of equals)."""
+    first = min(range(len(needs)), key=lambda i: _RANK[needs[i].severity])
+    pressing = needs[first]
+    noted = NeedToRaise(pressing.category, pressing.severity,
+                        f"{pressing.description} Visitor's note: {note}")
+    return [noted if i == first else need for i, need in enumerate(needs)]

@@ -223,10 +223,15 @@ def _raise_needs(actor: User, client: Client, visit: Visit,
         # The safety net times this out after the programme's no-answer window.
         return [create_need(actor, client, NeedCategory.NO_ANSWER, NeedSeverity.URGENT,
                             "No answer at the door.", NeedSource.SYSTEM, visit=visit)]
+    found = questionnaire.needs_from_answers(questions, visit.answers)
+    if found and visit.note:
+        # The visitor's words explain what the answers raised: they go with the most pressing
+        # need (one need, not a second "other" one), and only with it, so a recipient of the
+        # others is not handed words about something that is not theirs.
+        found = questionnaire.with_note(found, visit.note)
     raised = [create_need(actor, client, need.category, need.severity, need.description,
-                          NeedSource.VISIT, visit=visit)
-              for need in questionnaire.needs_from_answers(questions, visit.answers)]
-    if visit.outcome == VisitOutcome.SEEN_CONCERN and visit.note:
+                          NeedSource.VISIT, visit=visit) for need in found]
+    if not found and visit.outcome == VisitOutcome.SEEN_CONCERN and visit.note:
         raised.append(create_need(actor, client, NeedCategory.OTHER, NeedSeverity.SOON,
                                   visit.note, NeedSource.VISIT, visit=visit))
     return raised

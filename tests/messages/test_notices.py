@@ -15,6 +15,7 @@ from outreach.enums import ConsentPurpose, MessageKind, MessageStatus, Organisat
 from outreach.messages import numbers
 from outreach.messages.models import Message
 from outreach.messages.outbox import send_committed
+from outreach.needs.models import Need
 from outreach.needs.services import create_need
 from outreach.people.models import Client, Contact
 from tests import factories
@@ -198,6 +199,26 @@ def test_a_fall_reported_at_the_door_alerts_at_once_without_detail(app, world, a
     # The son gets no alerts, so his report; pain goes to the GP practice, not to contacts.
     assert [m.kind for m in texts(app, contact_id=family["son"])] == [MessageKind.VISIT_REPORT]
     assert "pain" not in alert.body.lower()
+
+
+def test_a_fall_with_the_visitors_note_is_one_need_and_contacts_never_get_the_words(
+        app, world, api_as, family):
+    set_clock(datetime(2026, 3, 3, 22, 0, tzinfo=UTC))
+    words = "Found on the kitchen floor, says the stairs are slippery"
+    response = api_as(world.visitor).post("/visits", json=visit_body(
+        family["client"], outcome="seen_concern", answers={"falls_pain_illness": ["fall"]},
+        note=words))
+    assert response.status_code == 201, response.get_json()
+    # One need, the fall, carrying the visitor's words: no separate "other" need for the note.
+    assert [(n["category"], n["severity"]) for n in response.get_json()["needs"]] == [
+        ("fall", "urgent")]
+    with app.app_context():
+        [need] = db.session.scalars(select(Need).where(Need.client_id == family["client"]))
+        assert words in need.description
+    texts_out = texts(app, client_id=family["client"]) + texts(app, contact_id=family["daughter"])
+    assert any(m.kind == MessageKind.ALERT for m in texts_out)
+    assert all("kitchen" not in m.body and "slippery" not in m.body for m in
+               texts(app) if m.contact_id is not None)
 
 
 def test_only_needs_the_rules_route_to_contacts_alert_them(ctx, world, family):

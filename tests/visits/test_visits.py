@@ -181,6 +181,21 @@ def test_concern_with_a_note_raises_an_other_need(app, world, api_as):
     assert needs_of(app, sent["id"]) == {("other", "soon", "visit")}
 
 
+@pytest.mark.parametrize("outcome", ["seen_concern", "seen_well"])
+def test_a_note_goes_with_the_most_pressing_need_the_answers_raised(outcome, app, world,
+                                                                   api_as):
+    sent = body(world.client_on_round.id, outcome=outcome, note="Seemed confused",
+                answers={"help_with": ["shopping"], "falls_pain_illness": ["fall"]})
+    assert api_as(world.visitor).post("/visits", json=sent).status_code == 201
+    assert needs_of(app, sent["id"]) == {("fall", "urgent", "visit"),
+                                         ("food_or_shopping", "routine", "visit")}
+    with app.app_context():
+        described = {n.category.value: n.description for n in db.session.scalars(
+            select(Need).where(Need.visit_id == sent["id"]))}
+    assert described["fall"].endswith("Visitor's note: Seemed confused")
+    assert "Seemed confused" not in described["food_or_shopping"]
+
+
 def test_no_answer_raises_an_urgent_system_need(app, world, api_as):
     sent = body(world.client_on_round.id, outcome="no_answer")
     assert api_as(world.visitor).post("/visits", json=sent).status_code == 201
@@ -393,7 +408,7 @@ def test_new_visit_answer_matches_what_is_stored(app, world, api_as):
     first = api.post("/visits", json=sent)
     assert first.status_code == 201, first.get_json()
     made = first.get_json()
-    assert len(made["needs"]) == 4 and made["measure_taken"] is True
+    assert len(made["needs"]) == 3 and made["measure_taken"] is True  # the note joins the fall
     assert [n["id"] for n in made["needs"]] == sorted(n["id"] for n in made["needs"])
     again = api.post("/visits", json=sent)
     assert again.status_code == 200 and again.get_json() == made
