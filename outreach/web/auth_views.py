@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from outreach.audit.services import record
 from outreach.auth import ratelimits, services
+from outreach.auth.sessions import end_sessions
 from outreach.db import db
 from outreach.enums import Role
 
@@ -52,9 +53,14 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out and forget the session."""
+    """Log out: end the session on the server too, so a copy of its cookie opens nothing."""
+    user = current_user._get_current_object()
     logout_user()
     session.clear()
+    end_sessions(user)
+    g.via = "web"
+    record(user, "user.logout", subject=user)
+    db.session.commit()
     flash("You have logged out.", "info")
     return redirect(url_for("web.login"))
 

@@ -26,7 +26,7 @@ def test_login_logout_and_audit(world, client, login, app):
     with app.app_context():
         actions = db.session.scalars(select(AuditEvent.action).where(
             AuditEvent.actor_id == world.coordinator.id)).all()
-    assert "user.login" in actions
+    assert "user.login" in actions and "user.logout" in actions
 
 
 def test_wrong_password_is_refused_plainly(world, client):

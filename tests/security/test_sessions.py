@@ -45,6 +45,58 @@ def test_logging_out_ends_the_session_for_its_cookie(app, world, client):
     assert client.get_cookie(COOKIE) is None or client.get_cookie(COOKIE).value != logged_in
 
 
+@pytest.mark.parametrize("who", ["coordinator", "visitor", "provider", "tutor", "admin"])
+def test_a_cookie_copied_before_logout_opens_nothing_afterwards(app, world, client, who):
+    """Logging out ends the session on the server: a copy of the cookie (a shared computer, a
+    stolen one) is refused afterwards, not only the browser's own, forgotten, copy."""
+    user = getattr(world, who)
+    _log_in(client, user)
+    start = client.get("/", follow_redirects=False).headers["Location"]
+    assert client.get(start).status_code == 200
+    copied = client.get_cookie(COOKIE).value
+    token = csrf_token(client, start)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+
+    replay = app.test_client()
+    replay.set_cookie(COOKIE, copied)
+    response = replay.get(start)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    # Logging in again works, with a new session the old copy still does not share.
+    _log_in(client, user)
+    assert client.get(start).status_code == 200
+    assert replay.get(start).status_code == 302
+
+
+def test_a_deactivated_users_cookie_opens_nothing(app, world, client, api_as):
+    _log_in(client, world.visitor)
+    copied = client.get_cookie(COOKIE).value
+    admin = api_as(world.admin)
+    assert admin.patch(f"/users/{world.visitor.id}", json={"active": False}).status_code == 200
+    replay = app.test_client()
+    replay.set_cookie(COOKIE, copied)
+    assert replay.get("/round/").status_code == 302
+    assert client.get("/round/").status_code == 302
+    # Even once active again, the sessions from before stay ended.
+    assert admin.patch(f"/users/{world.visitor.id}", json={"active": True}).status_code == 200
+    assert replay.get("/round/").status_code == 302
+
+
+def test_end_sessions_logs_a_user_out_everywhere(app, world):
+    from outreach.auth.models import User
+    from outreach.auth.sessions import end_sessions
+    from outreach.db import db
+
+    phone, desktop = app.test_client(), app.test_client()
+    for browser in (phone, desktop):
+        _log_in(browser, world.coordinator)
+        assert browser.get("/clients/").status_code == 200
+    with app.app_context():
+        end_sessions(db.session.get(User, world.coordinator.id))
+        db.session.commit()
+    assert phone.get("/clients/").status_code == 302
+    assert desktop.get("/clients/").status_code == 302
+
+
 def test_a_forged_or_tampered_session_cookie_is_not_logged_in(app, world, client):
     _log_in(client, world.coordinator)
     value = client.get_cookie(COOKIE).value
