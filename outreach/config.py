@@ -161,11 +161,16 @@ def load(overrides: dict | None, instance_path: str) -> dict:
 def check(config: dict) -> None:
     """Refuse settings that would be unsafe in production."""
     key = str(config["SECRET_KEY"])
-    if config["OUTREACH_ENV"] == "production" and (key == DEFAULT_SECRET_KEY or len(key) < 24):
+    if config["OUTREACH_ENV"] == "production" and key == DEFAULT_SECRET_KEY:
         raise RuntimeError(
-            "Refusing to start in production with the default or a short SECRET_KEY: "
+            "Refusing to start in production with the default SECRET_KEY: "
             "set SECRET_KEY to a long random value."
         )
+    if config["OUTREACH_ENV"] == "production":
+        from outreach.config_checks import production_problems
+
+        if problems := production_problems(config):
+            raise RuntimeError("Refusing to start in production: " + " ".join(problems))
     if config["SMS_BACKEND"] not in ("console", "twilio"):
         raise RuntimeError(
             f"SMS_BACKEND must be 'console' or 'twilio', not {config['SMS_BACKEND']!r}")

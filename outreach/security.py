@@ -47,4 +47,21 @@ def init_app(app: Flask) -> None:
         if response.mimetype == "text/html":
             # Pages show personal data: never keep them in shared caches.
             response.headers.setdefault("Cache-Control", "no-store")
+        if is_download(response):
+            # Reports and extracts are files of personal data or figures about people: kept by
+            # no cache at all, whatever the view (or send_file's own caching rules) set.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
+            response.headers.pop("ETag", None)
+            response.headers.pop("Last-Modified", None)
         return response
+
+
+DOWNLOAD_TYPES = {"text/csv", "application/pdf", "application/zip"}
+
+
+def is_download(response) -> bool:
+    """A file for saving (CSV, PDF, ZIP, or any attachment) rather than a page or API answer."""
+    disposition = response.headers.get("Content-Disposition", "")
+    return (response.mimetype in DOWNLOAD_TYPES
+            or disposition.strip().lower().startswith("attachment"))
