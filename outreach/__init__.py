@@ -40,10 +40,11 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("outreach").setLevel(logging.INFO)
 
-    from outreach import errors, models, security
+    from outreach import errors, holdings, models, security
     from outreach.extensions import csrf, db, limiter, login_manager, migrate
 
     models.load_all()
+    holdings.declare_all()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
     limiter.init_app(app)

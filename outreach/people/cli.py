@@ -92,7 +92,7 @@ def erase_client(client_id: int, yes: bool) -> None:
     kept = counts.pop("audit_events")
     if not yes:
         # Ids and counts only: what is shown on a terminal can end up in a log.
-        listed = ", ".join(f"{n} {name}" for name, n in counts.items())
+        listed = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
         click.confirm(f"Erase client {client.id} and {sum(counts.values())} related record(s) "
                       f"({listed})? {kept} audit event(s) are kept without personal data.",
                       abort=True)
@@ -103,8 +103,9 @@ def erase_client(client_id: int, yes: bool) -> None:
     except BaseException:
         db.session.rollback()
         raise
+    # Row counts by table, as deleted; the audit events are kept and said apart.
     listed = ", ".join(f"{n} {name}" for name, n in erased.items()
-                       if not name.startswith("audit_events"))
+                       if n and name != "clients" and not name.startswith("audit_events"))
     click.echo(f"Erased client {client_id} ({listed}); kept {erased['audit_events_kept']} "
                f"audit event(s), {erased['audit_events_scrubbed']} scrubbed.")
 
