@@ -17,7 +17,7 @@ from outreach.audit.services import record
 from outreach.db import db, utcnow
 from outreach.enums import ConsentPurpose
 from outreach.escalations.models import EscalationEvent, WebhookDelivery
-from outreach.messages.models import MessageEvent
+from outreach.messages.models import MessageEvent, SmsNumber
 from outreach.people import subject_access
 from outreach.people.models import Client, ProgrammeEnrolment
 from outreach.selfreport.models import SelfReportLink
@@ -56,6 +56,13 @@ def test_every_table_that_refers_to_a_client_is_exported_and_erased(app):
             "attendance", "skills_shown", "escalation_needs"} <= tables
     assert uncovered(db.metadata) == {"export": set(), "erasure": set()}
     assert "clients" in subject_access.exported_tables()
+
+
+def test_every_table_with_a_client_id_is_exported(app):
+    """Tables that keep a client's id without a foreign key (the audit trail) are in too."""
+    with_id = {table.name for table in db.metadata.tables.values() if "client_id" in table.c}
+    assert "audit_events" in with_id
+    assert with_id - subject_access.exported_tables() == set()
 
 
 def test_a_table_added_later_is_named_until_its_feature_declares_it(app):
@@ -108,6 +115,7 @@ def _fill(world, client: Client) -> None:
     literacy.skill_shown(enrolment, literacy.skill(course), session_id=session.id)
     measures.outcome_measure(client, visit_id=visit.id)
     record(None, "client.read", subject=client, client_id=client.id, detail={"for": "test"})
+    factories.sms_number(client.phone, invalid=True)
     db.session.flush()
 
 
@@ -151,6 +159,7 @@ def test_export_holds_and_erasure_removes_every_row_in_every_table(app, world):
         db.session.commit()
         before = owned_rows(mary.id)
         others_before = owned_rows(other.id)
+        phone = mary.phone
     empty = sorted(name for name, rows in before.items() if not rows)
     assert not empty, f"the test client has nothing in {empty}: give them a row there"
 
@@ -169,6 +178,7 @@ def test_export_holds_and_erasure_removes_every_row_in_every_table(app, world):
     assert any(e["note"] == "Called the daughter" for e in data["escalation_events"])
     assert all("token_digest" not in link for link in data["self_report_links"])
     assert data["workshop_enrolments"][0]["workshop_title"].startswith("Workshop")
+    assert [n["invalid_code"] for n in data["sms_number"]] == [21211]
 
     erased = _invoke(app, "erase-client", str(mary.id), "--yes")
     assert erased.exit_code == 0, erased.output
@@ -180,7 +190,9 @@ def test_export_holds_and_erasure_removes_every_row_in_every_table(app, world):
         # The summary counts exactly the rows that were there, table by table.
         counts = {name: n for name, n in event.detail.items()
                   if not name.startswith("audit_events")}
-        assert counts == {"clients": 1, **{name: len(rows) for name, rows in before.items()}}
+        assert counts == {"clients": 1, "sms_numbers": 1,
+                          **{name: len(rows) for name, rows in before.items()}}
+        assert db.session.scalar(select(SmsNumber).where(SmsNumber.phone == phone)) is None
         assert db.session.get(Client, mary.id) is None
         kept = db.session.scalar(select(func.count()).select_from(AuditEvent)
                                  .where(AuditEvent.client_id == mary.id))
@@ -202,8 +214,20 @@ def test_the_confirmation_lists_what_will_go_by_table(app, world):
     refused = app.test_cli_runner().invoke(args=["outreach", "erase-client", str(mary.id)],
                                            input="n\n")
     assert refused.exit_code != 0
-    total = sum(len(rows) for rows in before.values())
+    total = sum(len(rows) for rows in before.values()) + 1  # and what is known of the number
     assert f"Erase client {mary.id} and {total} related record(s)" in refused.output
     assert f"{len(before['messages'])} messages" in refused.output
     with app.app_context():
         assert owned_rows(mary.id) == before
+
+
+def test_an_opt_out_outlives_erasure_so_the_number_is_never_texted_again(app, world):
+    with app.app_context():
+        mary = db.session.merge(world.client_on_round)
+        factories.sms_number(mary.phone, opted_out=True)
+        db.session.commit()
+        phone, mary_id = mary.phone, mary.id
+    assert _invoke(app, "erase-client", str(mary_id), "--yes").exit_code == 0
+    with app.app_context():
+        kept = db.session.scalar(select(SmsNumber).where(SmsNumber.phone == phone))
+        assert kept is not None and kept.opted_out
