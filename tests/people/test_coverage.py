@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, select
 
 from outreach.audit.models import AuditEvent
@@ -231,3 +233,50 @@ def test_an_opt_out_outlives_erasure_so_the_number_is_never_texted_again(app, wo
     with app.app_context():
         kept = db.session.scalar(select(SmsNumber).where(SmsNumber.phone == phone))
         assert kept is not None and kept.opted_out
+
+
+# --- Any mix of records: the summary is what was deleted, and nothing is left ----------------
+
+KINDS = ("contacts", "visits", "needs", "messages", "escalations", "appointments",
+         "prescriptions", "measures")
+
+
+def _some(world, client: Client, how_many: dict[str, int]) -> None:
+    contacts = [factories.contact(client) for _ in range(how_many["contacts"])]
+    visits = [factories.visit(client, world.visitor) for _ in range(how_many["visits"])]
+    for i in range(how_many["needs"]):
+        factories.need(client, visit_id=visits[i % len(visits)].id if visits else None)
+    for i in range(how_many["messages"]):
+        message = factories.message(client, contact_id=contacts[i].id if i < len(contacts)
+                                    else None)
+        db.session.add(MessageEvent(message_id=message.id, status="queued"))
+    for i in range(how_many["escalations"]):
+        factories.escalation(client, world.gp, category=("transport", "money", "loneliness")[i])
+    for _ in range(how_many["appointments"]):
+        factories.appointment(client, utcnow() + timedelta(days=2))
+    for _ in range(how_many["prescriptions"]):
+        factories.prescription(client, world.gp)
+    for _ in range(how_many["measures"]):
+        measures.outcome_measure(client)
+    db.session.flush()
+
+
+@settings(max_examples=15, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.fixed_dictionaries({kind: st.integers(min_value=0, max_value=3) for kind in KINDS}))
+def test_erasure_counts_exactly_what_it_deletes_for_any_mix_of_records(ctx, world, how_many):
+    # A fresh client each example, beside one with records of every kind that must stay.
+    client = factories.client(db.session.merge(world.programme))
+    neighbour = factories.client(db.session.merge(world.programme))
+    _some(world, client, how_many)
+    _some(world, neighbour, dict.fromkeys(KINDS, 1))
+    before, neighbours = owned_rows(client.id), owned_rows(neighbour.id)
+
+    counts = subject_access.erase(client)
+
+    assert {name: n for name, n in counts.items()
+            if n and name not in ("clients", "audit_events_kept", "audit_events_scrubbed")} == {
+        name: len(rows) for name, rows in before.items() if rows}
+    assert counts["clients"] == 1
+    assert not any(owned_rows(client.id).values())
+    assert owned_rows(neighbour.id) == neighbours
