@@ -25,8 +25,8 @@ def secret_key_problem(key: str) -> str | None:
     """Why `key` is too weak to sign sessions in production, or None if it will do."""
     if len(key) < MIN_KEY_LENGTH:
         return f"it has {len(key)} characters, fewer than {MIN_KEY_LENGTH}"
-    if len(set(key)) < MIN_KEY_DISTINCT:
-        return (f"it uses only {len(set(key))} different characters "
+    if (distinct := len(set(key))) < MIN_KEY_DISTINCT:
+        return (f"it uses only {distinct} different character{'s' if distinct > 1 else ''} "
                 f"(at least {MIN_KEY_DISTINCT} are needed)")
     if zxcvbn(key[:ZXCVBN_MAX])["guesses_log10"] < MIN_KEY_GUESSES_LOG10:
         return "it is made of repeats, sequences or words, so it is easy to guess"
