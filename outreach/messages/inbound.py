@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from channels.sms import segments
@@ -170,7 +170,10 @@ def _one_at_a_time(phone: str):
     if db.session.get_bind().dialect.name != "postgresql":
         return None
     key = zlib.crc32(phone.encode()) - 2**31  # into PostgreSQL's signed 32-bit range
-    return func.pg_advisory_xact_lock(_LOCK_SPACE, key)
+    # Cast: the driver sends -2**31 (the key of "" and of any number whose CRC is 0) as a
+    # bigint, and PostgreSQL has no pg_advisory_xact_lock(integer, bigint).
+    return func.pg_advisory_xact_lock(cast(literal(_LOCK_SPACE), Integer),
+                                      cast(literal(key), Integer))
 
 
 def _stored(sid: str, *, turn_of: str | None = None) -> Message | None:
