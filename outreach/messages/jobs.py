@@ -241,7 +241,9 @@ def raise_no_responses(now: datetime) -> str:
 
     The need alerts the client's contacts at once (notices.need_raised); the safety net's
     no-answer protocol then flags it to the coordinator after the programme's window and closes
-    it when the client is seen on a visit. A client seen since the text was sent needs no need.
+    it when the client is seen on a visit. A client seen since the text was sent needs no need,
+    nor does one who texted anything since (`_texted_back`): they are not silent, and what they
+    wrote was handled as what it is (an answer, a need, a question for a person, STOP).
     """
     unanswered = db.session.scalars(_claimed(select(Message).where(
         Message.direction == MessageDirection.OUTBOUND, Message.kind == MessageKind.CHECK_IN,
