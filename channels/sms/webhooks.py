@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
 from flask import Blueprint, Response, current_app, g, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
@@ -35,6 +36,23 @@ def _printable(value: str) -> None:
         raise ValidationError("Contains control characters.")
 
 
+# Unicode's control, format (zero-width, direction marks), surrogate, private and unassigned
+# characters: no number or sender name Twilio passes on contains them.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def _a_number(value: str) -> None:
+    """A phone number, short code or sender name: something to answer and to show a person.
+
+    Blank, spaces alone or punctuation alone names nobody, and would be stored as a number
+    every blank sender shares.
+    """
+    if any(unicodedata.category(c) in _INVISIBLE for c in value):
+        raise ValidationError("Contains invisible characters.")
+    if not any(c.isalnum() for c in value):
+        raise ValidationError("Names no number.")
+
+
 class _TwilioForm(Schema):
     class Meta:
         unknown = EXCLUDE  # Twilio sends many more fields, and adds new ones
@@ -46,8 +64,8 @@ class _TwilioForm(Schema):
 class InboundForm(_TwilioForm):
     """What Twilio posts for a text sent to one of our numbers (the fields we use)."""
 
-    From = fields.String(required=True, validate=[validate.Length(1, 32), _printable])
-    To = fields.String(required=True, validate=[validate.Length(1, 32), _printable])
+    From = fields.String(required=True, validate=[validate.Length(1, 32), _printable, _a_number])
+    To = fields.String(required=True, validate=[validate.Length(1, 32), _printable, _a_number])
     Body = fields.String(load_default="")  # may be empty (a picture alone); cut at 1,600
 
 

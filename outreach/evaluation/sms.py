@@ -27,6 +27,7 @@ from outreach.db import db
 from outreach.enums import InboundMeaning, Language, MessageDirection, MessageKind, MessageStatus
 from outreach.evaluation.models import ITEM_RANGES, MeasureKind, MeasureSource, OutcomeMeasure
 from outreach.evaluation.services import ITEMS, set_answer
+from outreach.messages import number_words
 from outreach.messages.models import Message
 from outreach.messages.texts import render
 from outreach.messages.texts.replies import QUESTIONS, SATISFACTION
@@ -68,9 +69,10 @@ def ask(kind: MeasureKind, item: str, programme_kind: str, language: Language) -
 
 
 def number_in(folded: str) -> int | None:
-    """The whole number a (folded) text consists of, else None."""
+    """The whole number a (folded) text answers with, else None: "7", "7/10", and as people
+    type it ("7 👍", "seven", "sete", "siedem", "sept": see messages.number_words)."""
     found = _NUMBER.fullmatch(folded)
-    return int(found.group(1)) if found else None
+    return int(found.group(1)) if found else number_words.number_answer(folded)
 
 
 # --- The question awaiting an answer ----------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from outreach.api import endpoint, paginate
 from outreach.api.core import Page
-from outreach.messages import services
+from outreach.messages import opt_outs, services
 from outreach.messages.models import Message, SmsNumber
 from outreach.messages.schemas import (
     DecideIn,
@@ -12,6 +12,8 @@ from outreach.messages.schemas import (
     MessageQuery,
     NumberOut,
     NumberQuery,
+    OptInIn,
+    OptOutIn,
 )
 from outreach.people.services import client_for_change, get_client
 
@@ -75,3 +77,21 @@ def clear_invalid(user, number_id):
     entry = services.get_number(user, number_id)
     services.clear_invalid(user, entry)
     return entry
+
+
+@endpoint("/opt-outs", methods=["POST"], summary="Opt a number out of texts by hand",
+          tag="messages", body=OptOutIn, response=NumberOut, status=201, roles=MANAGERS)
+def opt_out(user, data):
+    """The person asked for no texts by phone, in person or in writing: nothing more is sent
+    to the number (a number of a client the caller manages, or of their contact; 409 if it
+    already gets none). Audited with who, when and the reason."""
+    return opt_outs.opt_out(user, data["phone"], data["reason"])
+
+
+@endpoint("/opt-outs/<int:number_id>/opt-in", methods=["POST"],
+          summary="Let texts go again to a number opted out by hand", tag="messages",
+          body=OptInIn, response=NumberOut, roles=MANAGERS)
+def opt_in(user, number_id, data):
+    """Only for a number opted out by hand (409 for one that replied STOP: only its owner's
+    START undoes that). Audited with who, when and the reason."""
+    return opt_outs.opt_in(user, services.get_number(user, number_id), data["reason"])

@@ -3,13 +3,17 @@
 The SMS webhook (channels/sms/webhooks.py) calls `receive_text` inside the request's transaction
 and commits before answering, so a text is never acknowledged unless it is stored. A text is
 stored before anything is decided about it, then understood, in order: carrier words (STOP,
-START, HELP), a loop with an automated sender, the same text again within minutes, a number we
-do not know, workshop texts (a session's code, LEARN, yes to a place offered: see
-outreach/literacy/sms.py), a digit answering a check-in (else a workshop's follow-up), need words,
-and anything else for a person to read. A YES also takes a workshop place offered. A number or
-SKIP answering an outcome-measure question (outreach/evaluation/sms.py) comes before repeats:
-the same answer to the next question is no repeat; of it and a check-in or follow-up waiting
-for a 1, 2 or 3, the question asked last takes the digit.
+START, HELP, in our four languages: see carrier_words), our own text sent back (an echo), the
+same text again within minutes, a number we do not know, workshop texts (a session's code,
+LEARN, yes to a place offered: see outreach/literacy/sms.py), a number answering a check-in
+(else a workshop's follow-up; see check_in_answers), need words, and anything else for a person
+to read. A YES also takes a workshop place offered. A number or SKIP answering an
+outcome-measure question (outreach/evaluation/sms.py) comes before repeats: the same answer to
+the next question is no repeat; of it and a check-in or follow-up waiting for a 1, 2 or 3, the
+question asked last takes the digit.
+The loop guard (loop_guard) never stops that understanding: it only holds back our replies to
+a number sending many texts in minutes, except the confirmation of an opt-out or opt-in and
+the first reply about a need not raised before in those minutes.
 Replies go back in the webhook's answer (TwiML) and are logged here.
 """
 
@@ -18,16 +22,14 @@ from __future__ import annotations
 import logging
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 
-from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from channels.sms import segments
 from outreach import phones
-from outreach.audit.services import record
 from outreach.db import db, utcnow
 from outreach.enums import (
     InboundMeaning,
@@ -42,25 +44,22 @@ from outreach.enums import (
 )
 from outreach.evaluation import sms as surveys
 from outreach.literacy import sms as workshops  # also texts the places the waiting list frees
-from outreach.messages import keywords, numbers
+from outreach.messages import carrier_words, check_in_answers, keywords, loop_guard, numbers
 from outreach.messages.models import Message, SmsNumber
 from outreach.messages.outbox import cost_of
 from outreach.messages.status import set_status
 from outreach.messages.texts import render
 from outreach.messages.texts.replies import WHAT
 from outreach.needs.models import Need
-from outreach.needs.services import close_need, create_need
+from outreach.needs.services import create_need
 from outreach.people.models import Client, Contact
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1600  # Twilio's own limit on a message body; anything longer is cut, never refused
-CHECK_IN_ANSWERABLE = timedelta(hours=24)
 # A text seen before within the window is answered again only while fewer replies than this
 # went to the number: a person re-sending gets a confirmation, a flood does not.
 REPLIES_PER_WINDOW = 2
-# Digits answering a check-in: what they mean, as a coordinator reads it.
-ANSWERS = {"1": "OK", "2": "would like a call", "3": "needs help today"}
 # Inbound texts from one number are understood one at a time (see `_one_at_a_time`).
 _LOCK_SPACE = 0x534D5331
 
@@ -170,7 +169,10 @@ def _one_at_a_time(phone: str):
     if db.session.get_bind().dialect.name != "postgresql":
         return None
     key = zlib.crc32(phone.encode()) - 2**31  # into PostgreSQL's signed 32-bit range
-    return func.pg_advisory_xact_lock(_LOCK_SPACE, key)
+    # Cast: the driver sends -2**31 (the key of "" and of any number whose CRC is 0) as a
+    # bigint, and PostgreSQL has no pg_advisory_xact_lock(integer, bigint).
+    return func.pg_advisory_xact_lock(cast(literal(_LOCK_SPACE), Integer),
+                                      cast(literal(key), Integer))
 
 
 def _stored(sid: str, *, turn_of: str | None = None) -> Message | None:
@@ -218,60 +220,29 @@ def _store_reply(message: Message, body: str, language: Language, now: datetime)
 # --- Understanding --------------------------------------------------------------------------
 
 
-@dataclass
-class _Window:
-    """What went between us and one number within the last SMS_REPEAT_WINDOW_MINUTES."""
-
-    texts: list  # earlier inbound rows: id, fingerprint, need_id, meaning
-    ours: list[str]  # our texts to the number, folded
-    replies: int
-
-    def loop(self, folded: str) -> str | None:
-        """Why this text looks like an automated sender answering us, or None."""
-        # A person answering a run of questions sends many texts in minutes (a few at most).
-        answers = sum(t.meaning == InboundMeaning.SURVEY_ANSWER for t in self.texts)
-        counted = len(self.texts) - min(answers, surveys.ANSWERS_IN_A_RUN)
-        if counted + 1 >= current_app.config["SMS_LOOP_LIMIT"]:
-            return "too many texts"
-        if folded and folded in self.ours:
-            return "echoes our text"
-        return None
-
-    def first_like(self, fingerprint: str):
-        return next((t for t in self.texts if t.fingerprint == fingerprint), None)
-
-
-def _window(message: Message, now: datetime) -> _Window:
-    """Both directions in one query; inbound rows in the order they came."""
-    since = now - timedelta(minutes=current_app.config["SMS_REPEAT_WINDOW_MINUTES"])
-    rows = db.session.execute(
-        select(Message.id, Message.direction, Message.fingerprint, Message.need_id,
-               Message.meaning, Message.body, Message.kind)
-        .where(Message.phone == message.phone, Message.created_at >= since,
-               Message.id != message.id)
-        .order_by(Message.id)).all()
-    texts = [row for row in rows if row.direction == MessageDirection.INBOUND]
-    ours = [row for row in rows if row.direction == MessageDirection.OUTBOUND]
-    return _Window(texts, [keywords.fold(row.body) for row in ours],
-                   sum(row.kind == MessageKind.REPLY for row in ours))
-
-
 def _understand(message: Message, who: Sender, now: datetime) -> str | None:
-    """Give `message` its meaning, act on it, and answer what to reply (None: nothing)."""
+    """Give `message` its meaning, act on it, and answer what to reply (None: nothing).
+
+    Every text is understood, however many came before it: the loop guard (`loop_guard`)
+    only decides whether we answer. A text that repeats our own words is the one exception:
+    it names nothing of the sender's.
+    """
     folded = keywords.fold(message.body)
-    window = _window(message, now)
+    window = loop_guard.window(message, now)
     was_opted_out = who.number is not None and who.number.opted_out
-    loop = window.loop(folded)
-    carrier = keywords.carrier_meaning(folded)
+    carrier = carrier_words.carrier_word(folded)
+    meaning = carrier.meaning if carrier is not None else None
+    echo = meaning is None and window.echoes(folded)
+    flooded = window.flooded()
     digit = keywords.check_in_digit(folded)
     waiting = _Waiting(who, now)
     first = window.first_like(message.fingerprint)
     if first is not None and first.need_id is not None and not _still_open(first.need_id):
         first = None  # the need was closed since: a new report, not a repeat
-    if carrier is not None:
-        answer = _offer_taken(message, who, carrier, folded, was_opted_out, now) \
-            or _carrier_word(message, carrier, folded, who.language, now)
-    elif loop is not None:
+    if meaning is not None:
+        answer = _offer_taken(message, who, meaning, folded, was_opted_out, now) \
+            or _carrier_word(message, meaning, folded, _language(who, carrier), now)
+    elif echo:
         message.meaning = InboundMeaning.LOOP
         answer = None
     elif (survey_answer := surveys.understand(
@@ -289,21 +260,53 @@ def _understand(message: Message, who: Sender, now: datetime) -> str | None:
     elif (workshop_answer := workshops.understand(message, who, folded, now)) is not None:
         answer = workshop_answer  # a session code, LEARN, or yes to a place (not need words)
     elif digit is not None and (check_in := waiting.check_in) is not None:
-        answer = _check_in_answer(message, check_in, digit, who.language, now)
+        answer = check_in_answers.answer(message, check_in, digit, who.language, now,
+                                         bare=folded == digit)
     elif digit is not None and (asked := waiting.follow_up) is not None:
         answer = workshops.follow_up_answer(message, asked, digit, now)
     elif who.contacts and keywords.acknowledgement(folded) and _takes_on(message, who):
         answer = render("reply_contact_ok", who.language)
+    elif (among := _digit_among_words(message, folded)) is not None \
+            and (check_in := waiting.check_in) is not None:
+        answer = check_in_answers.answer(message, check_in, among, who.language, now,
+                                         bare=False)
     else:
-        answer = _need(message, who, digit is not None)
-    if loop is not None:
-        _stop_loop(message, window, loop)
+        answer = _need(message, who, digit is not None,
+                       joinable=window.need_ids() if flooded else None)
+    if who.known and not who.contacts and message.meaning != InboundMeaning.LOOP:
+        check_in_answers.heard_from(waiting.check_in, now)
+    if meaning in (InboundMeaning.OPT_OUT, InboundMeaning.OPT_IN):
+        return answer  # every opt-out and opt-in is confirmed, each time (carriers' rule)
+    if echo or (flooded and not _raised_now(message, window)):
+        loop_guard.stopped(message, window, loop_guard.ECHO if echo else loop_guard.TOO_MANY)
         return None
-    if was_opted_out and carrier != InboundMeaning.OPT_IN:
+    if was_opted_out:
         return None  # the provider would refuse it; what they said is still acted on
     if first is not None and window.replies >= REPLIES_PER_WINDOW:
         return None
     return answer
+
+
+def _language(who: Sender, carrier: carrier_words.CarrierWord) -> Language:
+    """The language to confirm a carrier word in: the sender's, unless the word they used
+    is another language's own (a stranger's PARAR is answered in Portuguese)."""
+    if who.language in carrier.languages or not carrier.languages:
+        return who.language
+    return sorted(carrier.languages)[0]
+
+
+def _digit_among_words(message: Message, folded: str) -> str | None:
+    """A 2 or 3 in a longer text naming no need ("3 not well today"): it answers a check-in."""
+    if keywords.need_in(message.body) is not None:
+        return None
+    return keywords.check_in_digit_among_words(folded)
+
+
+def _raised_now(message: Message, window: loop_guard.Window) -> bool:
+    """Whether this text raised a need no earlier text in the window had: worth a reply even
+    while the loop guard holds our answers back (the need is new; more texts join it)."""
+    return message.need_id is not None and message.need_id not in window.need_ids() \
+        and message.meaning != InboundMeaning.REPEAT
 
 
 def _offer_taken(message: Message, who: Sender, carrier: InboundMeaning, folded: str,
@@ -335,35 +338,12 @@ def _carrier_word(message: Message, meaning: InboundMeaning, word: str, language
                   now: datetime) -> str:
     message.meaning = meaning
     if meaning == InboundMeaning.OPT_OUT:
-        numbers.opt_out(message.phone, f"keyword {word.upper()}", now)
+        numbers.opt_out(message.phone, f"keyword {word.upper()}"[:60], now)
         return render("reply_opted_out", language)
     if meaning == InboundMeaning.OPT_IN:
         numbers.opt_in(message.phone, now)
         return render("reply_opted_in", language)
     return render("reply_help", language)
-
-
-def _stop_loop(message: Message, window: _Window, why: str) -> None:
-    """Note once per window that we stopped answering a number (ids only in the audit)."""
-    if any(t.meaning == InboundMeaning.LOOP for t in window.texts):
-        return
-    record(None, "sms.loop_stopped", subject=message, client_id=message.client_id,
-           detail={"reason": why, "texts_in_window": len(window.texts) + 1}, via="sms")
-
-
-def pending_check_in(who: Sender, now: datetime) -> Message | None:
-    """The latest check-in text to the sender's clients at this number, if it still awaits an
-    answer (a contact's number never had one)."""
-    latest = db.session.scalar(select(Message).where(
-        Message.direction == MessageDirection.OUTBOUND, Message.kind == MessageKind.CHECK_IN,
-        Message.client_id.in_([c.id for c in who.clients]), Message.phone == who.phone)
-        .order_by(Message.id.desc()).limit(1))
-    if latest is None or latest.answered_at is not None or latest.status in (
-            MessageStatus.QUEUED, MessageStatus.CANCELLED, MessageStatus.FAILED):
-        return None
-    if (latest.sent_at or latest.created_at) < now - CHECK_IN_ANSWERABLE:
-        return None
-    return latest
 
 
 @dataclass
@@ -376,7 +356,7 @@ class _Waiting:
 
     @cached_property
     def check_in(self) -> Message | None:
-        return pending_check_in(self.who, self.now)
+        return check_in_answers.pending_check_in(self.who, self.now)
 
     @cached_property
     def follow_up(self):
@@ -392,38 +372,15 @@ class _Waiting:
         return max(moments, default=None)
 
 
-def _check_in_answer(message: Message, check_in: Message, digit: str, language: Language,
-                     now: datetime) -> str:
-    check_in.answered_at, check_in.answer = now, digit
-    message.meaning = InboundMeaning.CHECK_IN_ANSWER
-    message.in_reply_to_id = check_in.id
-    client = db.session.get(Client, check_in.client_id)
-    message.client_id, message.programme_id = client.id, client.programme_id
-    if digit == "2":
-        message.need_id = create_need(None, client, NeedCategory.OTHER, NeedSeverity.SOON,
-                                      "Asked for a call in reply to a check-in text",
-                                      NeedSource.SMS).id
-    elif digit == "3":
-        message.need_id = create_need(None, client, NeedCategory.OTHER, NeedSeverity.URGENT,
-                                      "Needs help today (replied 3 to a check-in text)",
-                                      NeedSource.SMS).id
-    _close_no_response(check_in, digit, now)
-    key = {"1": "reply_check_in_ok", "2": "reply_check_in_call", "3": "reply_check_in_help"}
-    return render(key[digit], language)
+def _need(message: Message, who: Sender, lone_digit: bool, *,
+          joinable: list[int] | None = None) -> str:
+    """Raise a need for each of the sender's clients: named by its words, else `other`.
 
-
-def _close_no_response(check_in: Message, digit: str, now: datetime) -> None:
-    """A late answer settles the `no_response` need the silence raised: they did answer."""
-    need = db.session.get(Need, check_in.need_id) if check_in.need_id else None
-    if need is None or need.status != NeedStatus.OPEN \
-            or need.category != NeedCategory.NO_RESPONSE:
-        return
-    close_need(need, now, f"Replied {digit} ({ANSWERS[digit]}) by text", by="sms_reply",
-               via="sms")
-
-
-def _need(message: Message, who: Sender, lone_digit: bool) -> str:
-    """Raise a need for each of the sender's clients: named by its words, else `other`."""
+    `joinable`: while the loop guard holds (many texts in minutes), the needs the window's
+    texts raised. A text naming a need one of them has joins it, and a text naming none joins
+    the latest, rather than raising a need per text of a flood; a need not yet raised is
+    raised, whatever came before.
+    """
     found = keywords.need_in(message.body)
     if found is not None:
         category, severity = found.category, found.severity
@@ -432,6 +389,10 @@ def _need(message: Message, who: Sender, lone_digit: bool) -> str:
     else:
         category, severity = NeedCategory.OTHER, NeedSeverity.SOON
         answer = render("reply_read_by_team", who.language)
+    message.meaning = InboundMeaning.NEED
+    if joinable and (joined := _open_need(joinable, None if found is None else category)):
+        message.need_id = joined
+        return answer
     said = message.body if message.body.strip() else "(The text was empty.)"
     if lone_digit:
         said = f'Texted "{said}", but no check-in text was waiting for an answer.'
@@ -443,6 +404,13 @@ def _need(message: Message, who: Sender, lone_digit: bool) -> str:
             f"): {said}")
         raised.append(create_need(None, client, category, severity, description,
                                   NeedSource.SMS))
-    message.meaning = InboundMeaning.NEED
     message.need_id = raised[0].id
     return answer
+
+
+def _open_need(need_ids: list[int], category: NeedCategory | None) -> int | None:
+    """The latest of these needs still open (of `category`, when given), if any."""
+    query = select(Need.id).where(Need.id.in_(need_ids), Need.status == NeedStatus.OPEN)
+    if category is not None:
+        query = query.where(Need.category == category)
+    return db.session.scalar(query.order_by(Need.id.desc()).limit(1))

@@ -13,11 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from outreach.consent.services import taking_part
 from outreach.db import db
 from outreach.enums import (
+    InboundMeaning,
     MessageDirection,
     MessageKind,
     MessageStatus,
@@ -218,19 +220,37 @@ def _queue_reminder(appointment, client: Client, programme: Programme, reminder:
 # --- No reply to a check-in ------------------------------------------------------------------
 
 
+def _texted_back():
+    """Whether the check-in's number sent us any text since it was sent: whatever it said
+    (a question, a need, "2 👍", STOP), the client is not silent and a person reads it.
+
+    Only our own words sent back (an autoresponder's echo, meaning `loop`) do not count.
+    """
+    reply = aliased(Message)
+    return exists().where(
+        reply.direction == MessageDirection.INBOUND, reply.phone == Message.phone,
+        reply.contact_id.is_(None),
+        reply.created_at >= func.coalesce(Message.sent_at, Message.created_at),
+        or_(reply.meaning.is_(None), reply.meaning != InboundMeaning.LOOP))
+
+
+
 @periodic("sms_no_response")
 def raise_no_responses(now: datetime) -> str:
     """Raise a `no_response` need for each check-in text not answered within its window.
 
     The need alerts the client's contacts at once (notices.need_raised); the safety net's
     no-answer protocol then flags it to the coordinator after the programme's window and closes
-    it when the client is seen on a visit. A client seen since the text was sent needs no need.
+    it when the client is seen on a visit. A client seen since the text was sent needs no need,
+    nor does one who texted anything since (`_texted_back`): they are not silent, and what they
+    wrote was handled as what it is (an answer, a need, a question for a person, STOP).
     """
     unanswered = db.session.scalars(_claimed(select(Message).where(
         Message.direction == MessageDirection.OUTBOUND, Message.kind == MessageKind.CHECK_IN,
         Message.answered_at.is_(None), Message.need_id.is_(None),
         Message.status.in_(MAY_HAVE_ARRIVED), Message.client_id.is_not(None),
         Message.reply_due_at <= now, Message.reply_due_at > now - NO_RESPONSE_LOOKBACK,
+        ~_texted_back(),
     ).order_by(Message.id), Message)).all()
     if not unanswered:
         return "0 unanswered check-in(s) raised as needs"

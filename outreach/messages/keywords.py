@@ -2,8 +2,8 @@
 
 Texts are compared folded (`fold`): case, accents, spacing and trailing punctuation do not
 matter, so "Queda!", "QUEDA" and "queda" are one word and "upadłam" matches "upad*". Carrier
-words (STOP, START, HELP...) count only as the whole text, as carriers treat them; need words
-count anywhere in the text, as whole words.
+words (STOP, START, HELP...) count only when the text says nothing else (see carrier_words);
+need words count anywhere in the text, as whole words.
 
 In the need tables a word ending in `*` is a stem (Polish inflects: upadłam, upadłem, upadek),
 and a word with a space is a phrase of whole words. A word belongs to one category only, and
@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from outreach.enums import InboundMeaning, Language, NeedCategory, NeedSeverity
+from outreach.messages import carrier_words, number_words
 
 EN, PT, PL, FR = Language.ENGLISH, Language.PORTUGUESE, Language.POLISH, Language.FRENCH
 
@@ -25,13 +26,9 @@ _UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ":
                                "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"})
 _WORD = re.compile(r"[^\W_]+")
 
-# The words carriers (and Twilio) act on when they are the whole message.
+# The words carriers (and Twilio) act on, and ours in each language: see carrier_words.
 CARRIER_WORDS: dict[str, InboundMeaning] = {
-    **dict.fromkeys(("stop", "stopall", "unsubscribe", "cancel", "end", "quit"),
-                    InboundMeaning.OPT_OUT),
-    **dict.fromkeys(("start", "yes", "unstop"), InboundMeaning.OPT_IN),
-    **dict.fromkeys(("help", "info"), InboundMeaning.HELP),
-}
+    word: entry.meaning for word, entry in carrier_words.WORDS.items()}
 CHECK_IN_DIGITS = ("1", "2", "3")
 
 SEVERITY: dict[NeedCategory, NeedSeverity] = {
@@ -157,13 +154,24 @@ def words_of(text: str) -> list[str]:
 
 
 def carrier_meaning(folded: str) -> InboundMeaning | None:
-    """Opt-out, opt-in or help when the whole (folded) text is one of the carrier words."""
-    return CARRIER_WORDS.get(folded)
+    """Opt-out, opt-in or help when the whole (folded) text says only that (see
+    carrier_words: "STOP", "Stop please", "STOP ALL", "Arrêt", "PARAR")."""
+    found = carrier_words.carrier_word(folded)
+    return found.meaning if found is not None else None
 
 
 def check_in_digit(folded: str) -> str | None:
-    """"1", "2" or "3" when that digit is the whole (folded) text."""
-    return folded if folded in CHECK_IN_DIGITS else None
+    """"1", "2" or "3" when the (folded) text answers with that number alone: in digits or
+    words, among emoji, punctuation and words that add nothing ("2 👍", "3!!", "two", "dwa")."""
+    answer = number_words.number_answer(folded)
+    return str(answer) if answer is not None and str(answer) in CHECK_IN_DIGITS else None
+
+
+def check_in_digit_among_words(folded: str) -> str | None:
+    """"2" or "3" when that is the one number, in digits, of a longer (folded) text ("3 not
+    well today"). Never "1": an OK read into a sentence could hide what the sentence says."""
+    found = number_words.digit_among_words(folded)
+    return str(found) if found in (2, 3) else None
 
 
 # A designated contact taking on an alert: OK in any language, and yes in each of ours (but not

@@ -55,25 +55,38 @@ def refusals(phones) -> dict[str, str]:
     return reasons
 
 
-def opt_out(phone: str, source: str, now: datetime) -> SmsNumber:
-    """Stop all texts to `phone` (a STOP reply, or the provider saying the person did)."""
+# opt_out_source of a number a person opted out by hand (the rest says why, in words).
+BY_HAND = "By hand"
+
+
+def opt_out(phone: str, source: str, now: datetime, *, audit: bool = True) -> SmsNumber:
+    """Stop all texts to `phone` (a STOP reply, or the provider saying the person did);
+    `audit=False` when the caller records who did it (outreach.messages.services)."""
     known = number_record(phone, create=True)
     if known.opted_out_at is None:
         known.opted_out_at = now
         known.opt_out_source = source[:100]
-        record(None, "sms.opt_out", subject=known, detail={"source": source}, via="sms")
+        if audit:
+            record(None, "sms.opt_out", subject=known, detail={"source": source[:60]},
+                   via="sms")
     return known
 
 
-def opt_in(phone: str, now: datetime) -> SmsNumber:
-    """Texts to `phone` may start again (START, YES, UNSTOP)."""
+def opt_in(phone: str, now: datetime, *, audit: bool = True) -> SmsNumber:
+    """Texts to `phone` may start again (START, YES, UNSTOP, or a person by hand)."""
     known = number_record(phone, create=True)
     if known.opted_out_at is not None:
         known.opted_out_at = None
         known.opt_out_source = ""
-        record(None, "sms.opt_in", subject=known, via="sms")
+        if audit:
+            record(None, "sms.opt_in", subject=known, via="sms")
     known.opted_in_at = now
     return known
+
+
+def opted_out_by_hand(known: SmsNumber) -> bool:
+    """Whether a person (not the number's owner, by text or through the carrier) opted it out."""
+    return known.opted_out_at is not None and known.opt_out_source.startswith(BY_HAND)
 
 
 def mark_invalid(phone: str, code: int | None, reason: str, now: datetime) -> list[Need]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from outreach.enums import MessageDirection, MessageKind, MessageStatus
+from outreach.messages.opt_outs import IN_REASONS, OUT_REASONS
 from outreach.messages.services import DROP, SEND_AGAIN
-from outreach.schemas import MAX_ID, Id, Input, Output, Text, choice
+from outreach.schemas import MAX_ID, Id, Input, Output, Phone, Text, choice
 
 QueryId = fields.Integer  # query strings are text, so not the strict Id field
 MAX_BODY = 1600  # ten segments of GSM-7: Twilio's own limit for one message
@@ -107,3 +108,18 @@ class NumberOut(Output):
 class NumberQuery(Input):
     cursor = fields.String(load_default=None)
     limit = fields.String(load_default=None)
+
+
+class OptOutIn(Input):
+    """Opting a number out of texts by hand: which number, and why (a reason code)."""
+
+    phone = Phone(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(
+        list(OUT_REASONS), error=f"Choose one of: {', '.join(OUT_REASONS)}."))
+
+
+class OptInIn(Input):
+    """Letting texts go to a number opted out by hand again, and why (a reason code)."""
+
+    reason = fields.String(required=True, validate=validate.OneOf(
+        list(IN_REASONS), error=f"Choose one of: {', '.join(IN_REASONS)}."))

@@ -26,8 +26,9 @@ from outreach.db import db
 from outreach.enums import InboundMeaning, MessageDirection, MessageKind, MessageStatus
 from outreach.errors import APIError, Conflict
 from outreach.messages import numbers, services
+from outreach.messages import opt_outs as by_hand
 from outreach.messages.models import Message, SmsNumber
-from outreach.messages.schemas import DecideIn, MessageIn
+from outreach.messages.schemas import DecideIn, MessageIn, OptInIn, OptOutIn
 from outreach.people.models import Client
 from outreach.people.services import client_for_change, get_client
 from outreach.programmes.models import Programme
@@ -284,9 +285,10 @@ def _number_list(query, name: str, after: dict[str, str]) -> tuple[int, list[Sms
 
 
 @bp.get("/messages/opt-outs")
-def opt_outs():
+def opt_outs(errors: dict | None = None, values=None, status: int = 200):
     """Numbers that asked for no texts, and numbers that do not work, with whose they are: a
-    page of each (a national operator has thousands), each paged on its own."""
+    page of each (a national operator has thousands), each paged on its own; and the form to
+    opt a number out by hand."""
     _require_staff()
     visible = services.visible_numbers(current_user)
     after = {name: request.args.get(name, "")[:32] for name in LIST_ARGS}
@@ -300,7 +302,41 @@ def opt_outs():
     return render_template(
         "messages/opt_outs.html",
         opted_out=NumberList(opted[0], [entries[n.id] for n in opted[1]], **opted[2]),
-        invalid=NumberList(invalid[0], [entries[n.id] for n in invalid[1]], **invalid[2]))
+        invalid=NumberList(invalid[0], [entries[n.id] for n in invalid[1]], **invalid[2]),
+        out_reasons=by_hand.OUT_REASONS, in_reasons=by_hand.IN_REASONS,
+        by_hand=numbers.opted_out_by_hand, errors=errors or {}, values=values or {}), status
+
+
+@bp.post("/messages/opt-outs")
+def opt_out():
+    """Opt a number out of texts by hand (the person asked by phone, in person, in writing)."""
+    _require_staff()
+    data, errors = validate_form(OptOutIn(), form_data(OptOutIn(), request.form))
+    if not errors:
+        errors = attempt(lambda: by_hand.opt_out(current_user, data["phone"], data["reason"]))
+    if errors:
+        db.session.rollback()
+        return opt_outs(errors=errors, values=request.form, status=422)
+    db.session.commit()
+    flash("Done: no more texts will be sent to this number.", "success")
+    return redirect(url_for("messages.opt_outs"))
+
+
+@bp.post("/messages/opt-outs/<int:number_id>/opt-in")
+def opt_in(number_id: int):
+    """Let texts go again to a number opted out by hand."""
+    _require_staff()
+    entry = services.get_number(current_user, number_id)
+    data, errors = validate_form(OptInIn(), form_data(OptInIn(), request.form))
+    if not errors:
+        errors = attempt(lambda: by_hand.opt_in(current_user, entry, data["reason"]))
+    if errors:
+        db.session.rollback()
+        flash(" ".join(errors.values()), "error")
+        return redirect(url_for("messages.opt_outs"))
+    db.session.commit()
+    flash("Done: texts will be sent to this number again.", "success")
+    return redirect(url_for("messages.opt_outs"))
 
 
 @bp.post("/messages/opt-outs/<int:number_id>/clear-invalid")

@@ -6,6 +6,8 @@ checked by counting the rows of every table before and after.
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 from sqlalchemy import select
 
@@ -270,3 +272,46 @@ def test_twilio_hears_ok_only_once_the_text_is_stored(app, client, counted, monk
     assert "<Response" not in response.get_data(as_text=True)
     monkeypatch.undo()
     assert counted()
+
+
+# --- Odd senders and bodies, on both databases -------------------------------------------------
+
+
+@pytest.mark.parametrize("sender", [" ", "   ", "\u00a0", "\u3000", "\u200b", " \u00a0 "])
+def test_a_blank_sender_is_a_400_and_nothing_is_stored(client, counted, sender):
+    response = post_signed(client, "/sms/inbound", inbound_form("FALL", sender))
+    assert response.status_code == 400
+    assert response.mimetype == "text/plain" and "From" in response.get_data(as_text=True)
+    assert counted()
+
+
+@pytest.mark.parametrize("sender", ["+", "+-", "()", "--", "+ ( )", "...", "💬", "\u202e"])
+def test_a_sender_with_no_letter_or_digit_is_a_400(client, counted, sender):
+    response = post_signed(client, "/sms/inbound", inbound_form("FALL", sender))
+    assert response.status_code == 400
+    assert counted()
+
+
+@pytest.mark.parametrize("sender", ["PARCELCO", "Bank Info", "12345", "07700 900997",
+                                    "+４４７７００９００９９７", "ŻABKA", " +447700900997 "])
+def test_senders_that_are_not_e164_are_stored_and_answered(app, client, sender):
+    assert reply_of(text_in(client, "hello", sender)) is not None
+    [row] = _inbound_rows(app)
+    assert row.phone == row.phone.strip() and row.phone
+
+
+@pytest.mark.parametrize("body", ["", " ", "\u3000", "🙂" * 2000, "ż" * 5000, "a\r\nb"])
+def test_odd_bodies_are_stored_and_answered(app, client, body):
+    assert reply_of(text_in(client, body, STRANGER)) is not None
+    [row] = _inbound_rows(app)
+    assert row.body == body[:1600]
+
+
+def test_a_sender_whose_lock_key_is_the_lowest_integer_is_understood(app, client):
+    # On PostgreSQL texts from one number take an advisory lock keyed by the number's CRC-32,
+    # shifted into the signed range: a CRC of 0 (as for "", or this sender name) gives -2**31,
+    # which the driver sent as a bigint, and PostgreSQL answered 500.
+    sender = "SENDER178Jn4M"
+    assert zlib.crc32(sender.encode()) == 0
+    assert reply_of(text_in(client, "hello", sender)) is not None
+    assert [row.phone for row in _inbound_rows(app)] == [sender]

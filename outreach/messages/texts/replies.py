@@ -13,13 +13,13 @@ TEXTS: dict[str, dict[Language, str]] = {
     "reply_opted_out": {
         EN: "You will get no more texts from Call & Check. Reply START to get them again.",
         PT: "Não vai receber mais SMS do Call & Check. Responda START para voltar.",
-        PL: "Nie dostaniesz już SMS od Call & Check. Odpisz START, by wznowić.",
+        PL: "Koniec SMS od Call & Check. Aby je wznowić, proszę odpisać START.",
         FR: "Vous ne recevrez plus de SMS de Call & Check. Répondez START pour reprendre.",
     },
     "reply_opted_in": {
         EN: "You will get texts from Call & Check again. Reply STOP to stop them.",
         PT: "Vai voltar a receber SMS do Call & Check. Responda STOP para parar.",
-        PL: "Znów dostaniesz SMS od Call & Check. Odpisz STOP, by je wyłączyć.",
+        PL: "SMS od Call & Check wznowione. Aby je wyłączyć, proszę odpisać STOP.",
         FR: "Vous recevrez de nouveau les SMS de Call & Check. Répondez STOP pour les refuser.",
     },
     "reply_help": {
