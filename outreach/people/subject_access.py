@@ -95,6 +95,9 @@ class Eraser:
 
 
 _erasers: list[Eraser] = []
+# Called with the client before anything of theirs is deleted, in erasure's transaction: features
+# that told others about the client say it is withdrawn (escalations), without importing this.
+ERASING: list[Callable[[Client], object]] = []
 
 
 def register_eraser(name: str, model=None, *, count: Callable[[Client], int] | None = None,
@@ -126,6 +129,8 @@ def related_counts(client: Client) -> dict[str, int]:
 def erase(client: Client) -> dict[str, int]:
     """Delete the client and all that is theirs; keep the audit trail, scrubbed of personal data."""
     personal = _personal_values(client)
+    for listener in ERASING:
+        listener(client)
     counts = {eraser.name: eraser.erase(client) for eraser in _ordered()}
     counts["audit_events_kept"], counts["audit_events_scrubbed"] = scrub_audit_trail(
         client.id, personal)
