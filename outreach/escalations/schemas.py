@@ -127,7 +127,8 @@ class EscalationOut(Output):
     updated_at = fields.AwareDateTime()
     client = fields.Nested(ClientSummary, allow_none=True)
     needs = fields.Method("_needs", metadata={"type": "array", "items": {"type": "object"}})
-    withdrawn = fields.Constant(None, allow_none=True, metadata=WITHDRAWN_DOC)
+    # Set by _disclose below (escalations have no such column): always present, null or why.
+    withdrawn = fields.String(dump_default=None, allow_none=True, metadata=WITHDRAWN_DOC)
 
     def _overdue(self, escalation) -> bool:
         return escalation.overdue(utcnow())
