@@ -226,6 +226,9 @@ class EscalationEventKind(StrEnum):
     OVERDUE = "overdue"  # not acknowledged within its SLA: passed to the fallback tier
     RESOLVE_OVERDUE = "resolve_overdue"  # acknowledged but not resolved in time
     MESSAGE = "message"  # a text sent or received about it
+    # Taken back from its recipient (consent to share withdrawn, or the client erased): the
+    # recipient should remove its copies. Carries no personal data.
+    WITHDRAWN = "withdrawn"
 
 
 # --- Digital literacy: workshops, sessions, enrolments, attendance ---------------------------

@@ -277,12 +277,16 @@ def sms_number(phone: str, *, opted_out: bool = False, invalid: bool = False, **
 def escalation(c: Client, organisation: Organisation | None = None, *, contact=None,
                category: str = "food_or_shopping", severity: str = "soon", **kw):
     """An escalation of a new need about `c` straight to one recipient, routing rules aside
-    (`need` makes the need without routing it). Its timeline starts with a `created` event."""
+    (`need` makes the need without routing it). Its timeline starts with a `created` event.
+    As routing would, it goes only where the client agreed to share: the consents are recorded
+    if missing (`consent=False`: not, as if they had been withdrawn since)."""
     from outreach.enums import EscalationEventKind
     from outreach.escalations.models import Escalation, EscalationNeed
     from outreach.escalations.services import record_event
     from outreach.escalations.sla import due_times
 
+    if kw.pop("consent", True):
+        _consented(c, organisation, contact)
     made_need = kw.pop("need", None) or need(c, category, severity)
     start = kw.pop("created_at", None) or made_need.created_at
     due = due_times(made_need.severity, start, "Europe/Jersey")
@@ -299,3 +303,22 @@ def escalation(c: Client, organisation: Organisation | None = None, *, contact=N
     db.session.add(EscalationNeed(escalation_id=made.id, need_id=made_need.id))
     record_event(made, EscalationEventKind.CREATED, now=start)
     return made
+
+
+def _consented(c: Client, organisation: Organisation | None, contact) -> None:
+    """Record the client's consent to take part and to share with the recipient, unless given
+    (the operator's own coordinators need none)."""
+    from sqlalchemy import select
+
+    def given(**match) -> bool:
+        return db.session.scalar(select(Consent.id).filter_by(
+            client_id=c.id, withdrawn_at=None, **match).limit(1)) is not None
+
+    if organisation is not None and organisation.id == c.programme.operator_id:
+        return
+    if not given(purpose=ConsentPurpose.TAKE_PART):
+        consent(c, ConsentPurpose.TAKE_PART)
+    recipient = ({"organisation_id": organisation.id} if organisation is not None
+                 else {"contact_id": contact.id})
+    if not given(purpose=ConsentPurpose.SHARE_INFORMATION, **recipient):
+        consent(c, ConsentPurpose.SHARE_INFORMATION, **recipient)

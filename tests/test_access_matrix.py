@@ -80,6 +80,16 @@ def contact_of(client: dict, which: str) -> dict:
     return {**client, "contact_id": f"contact_{which}"}
 
 
+def _own_contact(t) -> int:
+    """The client's own contact (the on-round one's for a missing client): the client agreed to
+    share with nobody there yet. (The GP practice holds an escalation about the client on the
+    round, so the client agreed to share with it, as routing requires.)"""
+    ids = t.ids
+    return {ids["client_off_round"]: ids["contact_off"],
+            ids["foreign_client"]: ids["contact_foreign"]}.get(t.ref["client_id"],
+                                                                ids["contact_on"])
+
+
 def consent_of(client: dict, which: str) -> dict:
     return {**client, "consent_id": f"consent_{which}"}
 
@@ -239,7 +249,7 @@ route("GET", "/api/v1/clients/<int:client_id>/consents", [
     (NONE,                                      404, 404, 404, 403, 403, 404, 401),
 ])
 route("POST", "/api/v1/clients/<int:client_id>/consents", _with_status(CLIENT_CHANGE, 201),
-      body=lambda t: {"purpose": "share_information", "organisation_id": t.ids["gp"]})
+      body=lambda t: {"purpose": "share_information", "contact_id": _own_contact(t)})
 CONSENT_ROWS = _with_status(CLIENT_CHANGE, 200, refs=lambda r: consent_of(
     r, {"client_on_round": "on", "client_off_round": "off", "foreign_client": "foreign",
         "missing": "on"}[r["client_id"]])) + [
@@ -320,7 +330,7 @@ route("POST", "/clients/<int:client_id>/edit", _with_status(PAGE_CHANGE, 302),
 route("POST", "/clients/<int:client_id>/contacts", _with_status(PAGE_CHANGE, 302),
       body=lambda t: {"name": "Web Contact", "phone": "07700 900321", "receives": "alerts"})
 route("POST", "/clients/<int:client_id>/consents", _with_status(PAGE_CHANGE, 302),
-      body=lambda t: {"purpose": "share_information", "organisation_id": str(t.ids["gp"])})
+      body=lambda t: {"purpose": "share_information", "contact_id": str(_own_contact(t))})
 PAGE_CONSENT = _with_status(PAGE_CHANGE, 200, refs=lambda r: consent_of(
     r, {"client_on_round": "on", "client_off_round": "off", "foreign_client": "foreign",
         "missing": "on"}[r["client_id"]])) + [
@@ -517,12 +527,13 @@ route("GET", "/dashboard/my-concerns", [
 
 # --- Call & Check: appointments and prescriptions -----------------------------------------------
 # The world's provider works at the GP practice, a health organisation, so here it stands for a
-# pharmacy; none of the clients agreed to share with it, so it is refused (and that is audited).
+# pharmacy; none of the clients off the round agreed to share with it, so it is refused (and that
+# is audited). (The client on the round did: the GP practice holds an escalation about them.)
 # Its allowed path, with consent, is tested in tests/care.
 
 def _care_ids(ids: dict) -> None:
     """An appointment and a prescription per kind of client, and one prescription the GP
-    practice (the provider's organisation) dispensed for the client on the round."""
+    practice (the provider's organisation) dispensed for the client off the round."""
     from datetime import timedelta
 
     from outreach.db import utcnow
@@ -535,7 +546,7 @@ def _care_ids(ids: dict) -> None:
             client, utcnow() + timedelta(days=2)).id
         ids[f"prescription_{which}"] = factories.prescription(client).id
     ids["prescription_gp"] = factories.prescription(
-        db.session.get(Client, ids["client_on_round"]), db.session.get(Organisation, ids["gp"])).id
+        db.session.get(Client, ids["client_off_round"]), db.session.get(Organisation, ids["gp"])).id
     ids["appointment_missing"] = ids["prescription_missing"] = MISSING
 
 
@@ -570,8 +581,11 @@ CARE_READ = [
     (NONE,                                      404, 404, 404, 403, 403, 404, 401),
 ]
 # Prescriptions: managers, and a pharmacy (provider) that passes the door but needs consent.
+# The client on the round agreed to share with the GP practice (it holds an escalation about
+# them), so the GP practice as a pharmacy may add theirs; a prescription of another pharmacy's is
+# none of its own (404, in the status rows below).
 PRESCRIBE = [
-    (ON,                                        200, 200, 403, 403, 403, 403, 401),
+    (ON,                                        200, 200, 403, 200, 403, 403, 401),
     (OFF,                                       200, 200, 403, 403, 403, 403, 401),
     (FOREIGN,                                   200, 403, 403, 403, 403, 200, 401),
     (NONE,                                      404, 404, 403, 404, 403, 404, 401),
@@ -589,10 +603,13 @@ route("GET", "/api/v1/clients/<int:client_id>/prescriptions", CARE_READ)
 route("POST", "/api/v1/clients/<int:client_id>/prescriptions", _with_status(PRESCRIBE, 201),
       body=lambda t: {"description": "Repeat prescription, 1 bag"})
 route("POST", "/api/v1/clients/<int:client_id>/prescriptions/<int:prescription_id>/status",
-      _with_status(PRESCRIBE, 200, refs=lambda r: _of("prescription", r)) + [
-          (_of("prescription", ON, "foreign"),  404, 404, 403, 403, 403, 403, 401),
+      [(r, *((404 if r == _of("prescription", ON) and i == 3 else v)
+             for i, v in enumerate(statuses)))
+       for r, *statuses in _with_status(PRESCRIBE, 200, refs=lambda r: _of("prescription", r))]
+      + [
+          (_of("prescription", ON, "foreign"),  404, 404, 403, 404, 403, 403, 401),
           (_of("prescription", FOREIGN, "on"),  404, 403, 403, 403, 403, 404, 401),
-          (_of("prescription", ON, "missing"),  404, 404, 403, 403, 403, 403, 401),
+          (_of("prescription", ON, "missing"),  404, 404, 403, 404, 403, 403, 401),
       ], body=lambda t: {"status": "out_for_delivery"})
 route("GET", "/api/v1/prescriptions", [
     ({},                                        200, 200, 200, 200, 403, 200, 401),
@@ -611,9 +628,9 @@ route("GET", "/pharmacy", [
     ({},                                        403, 403, 403, 200, 403, 403, LOGIN),
 ])
 route("POST", "/pharmacy/prescriptions", [
-    # A pharmacy (the GP practice in the test world): none of the clients agreed to share with
-    # it, so adding for one is refused; everyone else is not a pharmacy at all.
-    ({"client": "client_on_round"},             403, 403, 403, 403, 403, 403, LOGIN),
+    # A pharmacy (the GP practice in the test world): the client off the round never agreed to
+    # share with it, so adding for them is refused; everyone else is not a pharmacy at all.
+    ({"client": "client_off_round"},            403, 403, 403, 403, 403, 403, LOGIN),
     ({"client": "missing"},                     403, 403, 403, 404, 403, 403, LOGIN),
 ], body=lambda t: {"client_id": t.ref["client"], "description": "Repeat prescription"})
 route("POST", "/pharmacy/prescriptions/<int:prescription_id>/status", [
@@ -772,7 +789,7 @@ def _escalation_ids(ids: dict) -> None:
                                                      category="safeguarding").id
     ids["esc_foreign"] = factories.escalation(foreign, org["other_operator"]).id
     ids["esc_contact_on"] = factories.escalation(
-        on, contact=get(Contact, ids["contact_on"]), category="fall").id
+        on, contact=get(Contact, ids["contact_on"]), category="fall", consent=False).id
     ids["esc_resolved_on"] = factories.escalation(
         on, org["gp"], category="medication", status=EscalationStatus.RESOLVED,
         outcome=EscalationOutcome.HELPED, resolved_at=utcnow(), acknowledged_at=utcnow()).id

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import warnings
+from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
+from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select, text
 
 from outreach import create_app
@@ -69,3 +71,32 @@ def test_every_digital_literacy_programme_has_its_checklist_after_upgrading(tmp_
         db.engine.dispose()
     assert names == {"Unopened": DEFAULT_SKILLS, "Opened": ["Use online banking"],
                      "Checks": []}
+
+
+def test_feed_positions_start_past_every_one_handed_out_after_upgrading(tmp_path):
+    """0016 starts the feed's counter at the largest position already given, so the next event
+    is placed after a poller's newest cursor (on a database of its own, migrated step by step)."""
+    from outreach.escalations import feed
+    from outreach.escalations.models import EscalationEvent, FeedCounter
+
+    app = create_app(dict(TEST_SETTINGS, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/f.db"))
+    with app.app_context():
+        upgrade(revision="0015_default_skills_checklists")
+        # Events without their escalations (only their positions matter here): this database's
+        # new connections leave foreign keys unchecked.
+        db.engine.dispose()
+        sa_event.listen(db.engine, "connect", lambda dbapi, _record: dbapi.execute(
+            "PRAGMA foreign_keys=OFF"))
+        with db.engine.connect() as connection:
+            for event_id, position in ((1, 40), (2, 41), (3, None)):
+                connection.execute(insert(EscalationEvent.__table__).values(
+                    id=event_id, escalation_id=event_id, kind="created", via="system",
+                    note="", detail={}, at=datetime(2026, 1, 1, tzinfo=UTC),
+                    position=position))
+            connection.commit()
+        upgrade()
+        with db.engine.connect() as connection:
+            # The sequencer hands out the counter's next value: 42, after the poller's 41.
+            assert connection.scalar(select(FeedCounter.value).where(
+                FeedCounter.name == feed.COUNTER)) == 41
+        db.engine.dispose()

@@ -5,7 +5,7 @@ from outreach.api.core import Page, page_size
 from outreach.audit.services import record_listing
 from outreach.db import utcnow
 from outreach.enums import Role
-from outreach.escalations import feed, queries, rules, services
+from outreach.escalations import disclosure, feed, queries, rules, services
 from outreach.escalations.access import get_escalation
 from outreach.escalations.models import Escalation, RoutingRule
 from outreach.escalations.schemas import (
@@ -41,14 +41,13 @@ def list_escalations(user, params):
     if since is not None:
         scope = feed.feed_scope(user, params["organisation_id"])
         page = feed.read(scope, since, page_size())
-        record_listing(user, {e.escalation.client_id: e.escalation.client
-                              for e in page.items}.values(), purpose="escalation_feed")
+        shown = disclosure.shown_clients([e.escalation for e in page.items])
+        record_listing(user, shown.values(), purpose="escalation_feed")
         return Page(page.items, page.next_cursor, schema=FeedItemOut)
     params.pop("cursor"), params.pop("limit")
     result = paginate(queries.visible(user, now=utcnow(), **params)
                       .options(*queries.WITH_SUMMARY), Escalation.id)
-    record_listing(user, {e.client_id: e.client for e in result.items}.values(),
-                   purpose="escalations")
+    record_listing(user, disclosure.shown_clients(result.items).values(), purpose="escalations")
     return result
 
 

@@ -6,7 +6,9 @@ login session never opens it: a page could otherwise pull a logged-in person's f
 
 A feed reader is less protected than the API (tokens in URLs, copies in caches and on
 phones), so an entry names the client and nothing more: no date of birth, address or phone.
-The entry links to the escalation's page, where the rest is behind a login.
+The entry links to the escalation's page, where the rest is behind a login. Not even the name
+once the reader may no longer see the client (escalations.disclosure): such an entry says what
+happened and, if so, that the escalation was withdrawn.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from outreach.auth.models import User
 from outreach.db import db, utcnow
 from outreach.enums import EscalationEventKind, EscalationStatus, Role
 from outreach.errors import APIError, Forbidden, NotFound, Unauthorized
-from outreach.escalations import feed, feed_tokens
+from outreach.escalations import disclosure, feed, feed_tokens
 from outreach.escalations.models import Escalation, EscalationEvent, FeedToken
 from outreach.organisations.models import Organisation
 
@@ -55,6 +57,11 @@ TITLES = {
     EscalationEventKind.OVERDUE: "Overdue",
     EscalationEventKind.RESOLVE_OVERDUE: "Overdue to resolve",
     EscalationEventKind.MESSAGE: "Message",
+    EscalationEventKind.WITHDRAWN: "Withdrawn",
+}
+WITHDRAWN_BECAUSE = {
+    disclosure.CONSENT_WITHDRAWN: "the client withdrew their consent to share with you",
+    disclosure.ERASED: "the client's records were erased",
 }
 
 
@@ -66,6 +73,13 @@ class Reader:
     token: FeedToken | None
     scope: ColumnElement[bool]
     organisation: Organisation | None  # None: an administrator reading every organisation's
+
+    @property
+    def audience(self) -> int | None:
+        """Whose disclosure rule applies: the token's organisation, or the user's."""
+        if self.user is None:
+            return self.organisation.id
+        return disclosure.audience_of(self.user)
 
 
 def _whole_number(name: str, default: int | None, largest: int) -> int | None:
@@ -156,9 +170,27 @@ def summary(event: EscalationEvent) -> str:
     return _text("\n".join(lines))
 
 
+def kept_back(event: EscalationEvent, verdict: disclosure.Verdict) -> tuple[str, str]:
+    """(title, text) of an entry whose client the reader may no longer see: what happened and
+    why it was withdrawn, with no name, words or notes."""
+    escalation = event.escalation
+    what = TITLES.get(event.kind, _words(event.kind.value).capitalize())
+    about = (f"{_words(escalation.category.value)}, {escalation.severity.value}"
+             if escalation is not None else f"escalation {event.subject_id}")
+    lines = [f"Escalation {event.subject_id}"]
+    because = verdict.withdrawn or event.detail.get("because")
+    if because in WITHDRAWN_BECAUSE:
+        lines.append(f"Withdrawn: {WITHDRAWN_BECAUSE[because]}. Remove any copies you keep.")
+    if escalation is not None:
+        lines.append(f"Status: {event.detail.get('status') or escalation.status.value}")
+        if event.kind == EscalationEventKind.RESOLVED and escalation.outcome is not None:
+            lines.append(f"Outcome: {_words(escalation.outcome.value)}")
+    return f"{what}: {about}", "\n".join(lines)
+
+
 def _load(events: list[EscalationEvent]) -> None:
     """Load the events' escalations with what an entry shows, in three queries, not 3 per entry."""
-    ids = {event.escalation_id for event in events}
+    ids = {event.escalation_id for event in events} - {None}
     if ids:
         list(db.session.scalars(select(Escalation).where(Escalation.id.in_(ids)).options(
             selectinload(Escalation.client), selectinload(Escalation.need),
@@ -166,7 +198,7 @@ def _load(events: list[EscalationEvent]) -> None:
 
 
 def _audit(who: Reader, events: list[EscalationEvent]) -> None:
-    clients = {event.escalation.client_id: event.escalation.client for event in events}
+    clients = disclosure.shown_clients([event.escalation for event in events], who.audience)
     if who.user is not None:
         record_listing(who.user, clients.values(), purpose="atom")
         return
@@ -188,16 +220,26 @@ def render(who: Reader, events: list[EscalationEvent]) -> bytes:
     generator.generator(GENERATOR)
     generator.link(href=f"{base}/escalations", rel="alternate", type="text/html")
     generator.updated(events[0].at if events else utcnow())
+    verdicts = disclosure.judge_many(who.audience, {e.escalation.client_id for e in events
+                                                    if e.escalation is not None})
     for event in events:
         entry = generator.add_entry(order="append")
         entry.id(f"tag:{authority},{TAG_DATE}:escalation-event/{event.id}")
-        entry.title(_text(title(event)))
         entry.updated(event.at)
-        entry.link(href=f"{base}/escalations/{event.escalation_id}", rel="alternate",
+        entry.link(href=f"{base}/escalations/{event.subject_id}", rel="alternate",
                    type="text/html")
-        entry.category(term=event.escalation.category.value,
-                       label=_words(event.escalation.category.value))
-        entry.content(summary(event), type="text")
+        verdict = (verdicts[event.escalation.client_id] if event.escalation is not None
+                   else disclosure.GONE)
+        if event.escalation is not None:
+            entry.category(term=event.escalation.category.value,
+                           label=_words(event.escalation.category.value))
+        if verdict.shown:
+            entry.title(_text(title(event)))
+            entry.content(summary(event), type="text")
+        else:
+            heading, text = kept_back(event, verdict)
+            entry.title(_text(heading))
+            entry.content(_text(text), type="text")
     return generator.atom_str(pretty=True)
 
 

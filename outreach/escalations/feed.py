@@ -6,7 +6,10 @@ tick as a safety net) gives it the next `position`, one run at a time (a Postgre
 lock; SQLite has a single writer anyway). Readers serve only positioned events, in position
 order. So a position, once visible, is never followed by a smaller one: an event committed late
 by a slow transaction gets a later position instead of landing behind a cursor already handed
-out, and a long transaction elsewhere never holds the feed back.
+out, and a long transaction elsewhere never holds the feed back. Positions come from a
+sequence (a counter row on SQLite) and are never handed out twice: after an erasure deletes the
+events holding the newest ones, the next event still gets a later position than any a poller
+was given.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from outreach.auth.models import User
 from outreach.db import db
 from outreach.enums import Role
 from outreach.errors import APIError
-from outreach.escalations.models import EscalationEvent
+from outreach.escalations.models import FEED_POSITIONS, EscalationEvent, FeedCounter
 from outreach.escalations.queries import WITH_SUMMARY
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,7 @@ _MAX = 2**63 - 1
 UNSEQUENCED, COMMITTED = "feed_unsequenced", "feed_committed"
 LOCK_KEY = 0x6573_6361  # any fixed number: the one sequencer's advisory lock
 BATCH = 10_000
+COUNTER = "escalation_events"  # FeedCounter's row on SQLite
 
 
 @dataclass
@@ -128,17 +132,37 @@ def assign_positions(limit: int = BATCH) -> int:
     Runs are serialised, so every position given is larger than any given and committed before.
     The caller commits (which ends the lock).
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
         db.session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
     waiting = list(db.session.scalars(select(EscalationEvent.id).where(
         EscalationEvent.position.is_(None)).order_by(EscalationEvent.id).limit(limit)))
     if not waiting:
         return 0
-    top = db.session.scalar(select(func.max(EscalationEvent.position))) or 0
+    positions = _next_positions(len(waiting), postgresql)
     db.session.execute(update(EscalationEvent), [
-        {"id": event_id, "position": top + offset}
-        for offset, event_id in enumerate(waiting, start=1)])
+        {"id": event_id, "position": position}
+        for event_id, position in zip(waiting, positions, strict=True)])
     return len(waiting)
+
+
+def _next_positions(count: int, postgresql: bool) -> list[int]:
+    """`count` positions never handed out before, increasing (the caller holds the lock)."""
+    if postgresql:
+        # nextval is never rolled back: a failed run leaves a gap, never a repeat.
+        return sorted(db.session.scalars(select(FEED_POSITIONS.next_value())
+                                         .select_from(func.generate_series(1, count))))
+    counter = db.session.get(FeedCounter, COUNTER, with_for_update=True,
+                             populate_existing=True)
+    if counter is None:
+        # The first run on a new database (the migration starts the row on existing ones).
+        top = db.session.scalar(select(func.max(EscalationEvent.position))) or 0
+        counter = FeedCounter(name=COUNTER, value=top)
+        db.session.add(counter)
+    first = counter.value + 1
+    counter.value += count
+    db.session.flush()
+    return list(range(first, first + count))
 
 
 def sequence_committed() -> int:

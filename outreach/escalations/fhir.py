@@ -24,6 +24,11 @@ How an escalation becomes a Task (the minimum a recipient needs, as in `Escalati
   acknowledged by (`due_at`); `executionPeriod`: acknowledged → resolved.
 - `note`: every note written on its timeline, oldest first; `output`: the outcome (and its note)
   once resolved.
+
+Once the caller may no longer see the client (escalations.disclosure) the Task keeps only its
+ids, code, priority, owner and times: no Patient, description, notes or outcome note. If it was
+withdrawn (consent withdrawn), its status is `cancelled` with the reason in `statusReason`; a Task
+whose client was erased answers 410 Gone.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from outreach.audit.services import record_listing_ids
 from outreach.db import db, utcnow
 from outreach.enums import EscalationStatus, NeedSeverity, Role
 from outreach.errors import APIError, Forbidden, NotFound
-from outreach.escalations import queries
+from outreach.escalations import disclosure, queries
 from outreach.escalations.access import get_escalation
 from outreach.escalations.atom import bearer_user
 from outreach.escalations.models import Escalation, EscalationEvent
@@ -72,7 +77,7 @@ FHIR_TASK_STATUSES = ("draft", "requested", "received", "accepted", "rejected", 
                       "cancelled", "in-progress", "on-hold", "failed", "completed",
                       "entered-in-error")
 ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
-               409: "conflict", 422: "invalid"}
+               409: "conflict", 410: "deleted", 422: "invalid"}
 
 
 # --- Answers ------------------------------------------------------------------------------
@@ -234,6 +239,24 @@ def task(row: Row, notes: list[dict], base: str) -> dict:
     return resource
 
 
+def without_client(resource: dict, verdict: disclosure.Verdict) -> dict:
+    """A Task (from `task`) as a caller who may no longer see the client gets it: no Patient,
+    words or notes; a withdrawn one cancelled, saying why."""
+    if verdict.shown:
+        return resource
+    for key in ("contained", "for", "description", "note"):
+        resource.pop(key, None)
+    resource["output"] = [o for o in resource.get("output", [])
+                          if o["type"]["text"] != "outcome note"] or None
+    if resource["output"] is None:
+        del resource["output"]
+    if verdict.withdrawn is not None:
+        resource["status"] = "cancelled"
+        resource["businessStatus"] = {"text": "withdrawn"}
+        resource["statusReason"] = {"text": _words(verdict.withdrawn)}
+    return resource
+
+
 def _outputs(row: Row, base: str) -> list[dict]:
     outputs = [{"type": {"text": "outcome"}, "valueCodeableConcept": {
         "coding": [{"system": base + "/escalation-outcomes", "code": row.outcome.value}],
@@ -331,12 +354,15 @@ def search_tasks():
         links.append(_link(base, "next", {**params, "_cursor": next_cursor}))
     bundle = {"resourceType": "Bundle", "type": "searchset", "total": total,
               "meta": {"lastUpdated": _instant(utcnow())}, "link": links}
+    verdicts = disclosure.judge_many(disclosure.audience_of(user), {r.client_id for r in rows})
     if rows:
         notes = notes_of([row.id for row in rows])
         bundle["entry"] = [{"fullUrl": f"{base}/fhir/r4/Task/{row.id}",
-                            "resource": task(row, notes[row.id], base),
+                            "resource": without_client(task(row, notes[row.id], base),
+                                                       verdicts[row.client_id]),
                             "search": {"mode": "match"}} for row in rows]
-    record_listing_ids(user, dict.fromkeys(row.client_id for row in rows), purpose="fhir")
+    record_listing_ids(user, dict.fromkeys(row.client_id for row in rows
+                                           if verdicts[row.client_id].shown), purpose="fhir")
     db.session.commit()
     return answer(bundle)
 
@@ -350,7 +376,8 @@ def read_task(task_id: str):
         raise NotFound(f"No Task {task_id[:64]!r}.")
     escalation = get_escalation(user, int(task_id))
     row = db.session.execute(task_rows(Escalation.id == escalation.id)).one()
-    resource = task(row, notes_of([row.id])[row.id], _base())
+    resource = without_client(task(row, notes_of([row.id])[row.id], _base()),
+                              disclosure.judge(escalation, disclosure.audience_of(user)))
     db.session.commit()
     return answer(resource)
 

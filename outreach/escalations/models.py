@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    Sequence,
     String,
     Text,
     UniqueConstraint,
@@ -205,7 +206,12 @@ class EscalationEvent(db.Model):
     """One entry of an escalation's timeline; also the unit of the providers' feeds.
 
     `position` is its place in the feeds, given after its transaction commits (see
-    escalations.feed): blank until then, unique and increasing in the order events were placed.
+    escalations.feed): blank until then, unique and increasing in the order events were placed,
+    and never given twice, even once the events holding earlier ones are gone.
+
+    `escalation_id` is blank only for a `withdrawn` event written as its escalation was erased
+    with its client: the event outlives it (its detail names the escalation), so the recipient
+    still learns to remove its copy.
     """
 
     __tablename__ = "escalation_events"
@@ -217,7 +223,7 @@ class EscalationEvent(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    escalation_id: Mapped[int] = mapped_column(
+    escalation_id: Mapped[int | None] = mapped_column(
         ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
     # The recipient organisation when it happened: whose feed it belongs to.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
@@ -230,7 +236,29 @@ class EscalationEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     position: Mapped[int | None] = mapped_column(BigInteger)
 
-    escalation: Mapped[Escalation] = relationship(back_populates="events")
+    escalation: Mapped[Escalation | None] = relationship(back_populates="events")
+
+    @property
+    def subject_id(self) -> int | None:
+        """The escalation it is about, even once that escalation was erased."""
+        if self.escalation_id is not None:
+            return self.escalation_id
+        return self.detail.get("escalation_id")
+
+
+# Where feed positions come from on PostgreSQL: a sequence, so a position is never handed out
+# twice (max + 1 gave an erased event's position again). SQLite has no sequences: FeedCounter.
+FEED_POSITIONS = Sequence("escalation_event_positions", metadata=db.metadata)
+
+
+class FeedCounter(db.Model):
+    """SQLite's stand-in for a sequence: the last feed position handed out, only ever raised
+    (SQLite has one writer at a time, so raising it in the sequencer's transaction is safe)."""
+
+    __tablename__ = "feed_counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class FeedToken(TimestampMixin, db.Model):

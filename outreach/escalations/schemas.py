@@ -2,12 +2,13 @@
 
 What a recipient is shown is the minimum it needs: the client's name, date of birth, address
 and phone, the need (and any repeat reports of it) and this escalation's own timeline; never the
-client's other needs, notes or contacts.
+client's other needs, notes or contacts. Even that only while `escalations.disclosure` allows:
+otherwise the client is null, the words are blank and `withdrawn` says why.
 """
 
 from __future__ import annotations
 
-from marshmallow import fields, validate, validates_schema
+from marshmallow import fields, post_dump, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from outreach.db import utcnow
@@ -83,9 +84,15 @@ class NeedSummary(Output):
     created_at = fields.AwareDateTime()
 
 
+WITHDRAWN_DOC = {"description": "Why the escalation was taken back from you, when it was: "
+                                 "consent_withdrawn or erased (client, words and notes are then "
+                                 "left out; remove your copies). Null otherwise.",
+                 "enum": ["consent_withdrawn", "erased", None]}
+
+
 class EscalationEventOut(Output):
     id = fields.Integer()
-    escalation_id = fields.Integer()
+    escalation_id = fields.Integer(attribute="subject_id")
     kind = fields.String()
     at = fields.AwareDateTime()
     actor_id = fields.Integer(allow_none=True)
@@ -118,8 +125,10 @@ class EscalationOut(Output):
     previous_id = fields.Integer(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
-    client = fields.Nested(ClientSummary)
+    client = fields.Nested(ClientSummary, allow_none=True)
     needs = fields.Method("_needs", metadata={"type": "array", "items": {"type": "object"}})
+    # Set by _disclose below (escalations have no such column): always present, null or why.
+    withdrawn = fields.String(dump_default=None, allow_none=True, metadata=WITHDRAWN_DOC)
 
     def _overdue(self, escalation) -> bool:
         return escalation.overdue(utcnow())
@@ -133,6 +142,13 @@ class EscalationOut(Output):
         loaded = "needs" not in inspect(escalation).unloaded
         return _NEED_SUMMARIES.dump(escalation.needs if loaded else carried_needs(escalation))
 
+    @post_dump(pass_original=True)
+    def _disclose(self, data: dict, escalation, **kwargs) -> dict:
+        """Keep back what the reader may no longer see (the one rule: escalations.disclosure)."""
+        from outreach.escalations.disclosure import judge, withhold
+
+        return withhold(data, judge(escalation))
+
 
 _NEED_SUMMARIES = NeedSummary(many=True)  # made once: a schema per row costs more than the dump
 
@@ -143,12 +159,23 @@ class EscalationDetailOut(EscalationOut):
 
 class FeedItemOut(EscalationEventOut):
     cursor = fields.Method("_cursor", metadata={"type": "string", "nullable": True})
-    escalation = fields.Nested(EscalationOut)
+    escalation = fields.Nested(EscalationOut, allow_none=True, metadata={
+        "description": "Null once the escalation was erased with its client (a withdrawn "
+                       "event)."})
 
     def _cursor(self, event) -> str:
         from outreach.escalations.feed import cursor_of
 
         return cursor_of(event)
+
+    @post_dump(pass_original=True)
+    def _disclose(self, data: dict, event, **kwargs) -> dict:
+        """The event's note goes with its escalation's client: kept back when the client is."""
+        from outreach.escalations.disclosure import judge
+
+        if not judge(event.escalation).shown:
+            data["note"] = ""
+        return data
 
 
 # --- Routing rules ------------------------------------------------------------------------

@@ -182,8 +182,9 @@ def acknowledge(actor: User | None, escalation: Escalation, note: str = "", *,
 
 
 def add_note(actor: User, escalation: Escalation, note: str) -> EscalationEvent:
-    """Add a note to the timeline (any time, even after it is resolved)."""
-    _require_act(actor, escalation)
+    """Add a note to the timeline (any time, even after it is resolved; never once it was
+    withdrawn from the provider)."""
+    _require_act(actor, escalation, action="note")
     if not note.strip():
         raise ValidationFailed("Write the note.", fields={"note": ["Cannot be blank."]})
     event = record_event(escalation, Kind.NOTE, actor=actor, note=note.strip())
@@ -411,13 +412,13 @@ def _require_live(escalation: Escalation, what: str) -> None:
 
 
 def _require_act(actor: User | None, escalation: Escalation, *,
-                 contact: Contact | None = None) -> None:
+                 contact: Contact | None = None, action: str = "act") -> None:
     if contact is not None:
         if escalation.contact_id != contact.id:
             raise Conflict("This escalation is not with this contact.")
         return
     if actor is None or not may_act(actor, escalation):
-        _deny(actor, escalation, "act")
+        _deny(actor, escalation, action)
 
 
 def _deny(actor: User | None, escalation: Escalation, action: str) -> None:

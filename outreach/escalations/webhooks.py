@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from channels.webhooks import WebhookResult, WebhookSender
 from outreach.audit.services import record
 from outreach.db import db, utcnow
-from outreach.escalations import feed, services
+from outreach.escalations import disclosure, feed, services
 from outreach.escalations.models import EscalationEvent, WebhookDelivery
 from outreach.escalations.schemas import FeedItemOut
 from outreach.organisations.models import Organisation
@@ -291,9 +291,11 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
 
 def body_of(event: EscalationEvent) -> bytes:
     """The JSON body for an event: the feed item (event, cursor, escalation), serialised once
-    so the bytes signed are the bytes sent."""
-    return json.dumps(FeedItemOut().dump(event), separators=(",", ":"),
-                      ensure_ascii=False).encode("utf-8")
+    so the bytes signed are the bytes sent. It shows the client only as the receiving
+    organisation may see it now (escalations.disclosure), not as when the event happened."""
+    with disclosure.speaking_to(event.organisation_id):
+        item = FeedItemOut().dump(event)
+    return json.dumps(item, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def attempt(delivery_id: int, now: datetime) -> bool | None:
@@ -307,7 +309,8 @@ def attempt(delivery_id: int, now: datetime) -> bool | None:
     url, secret = organisation.webhook_url, organisation.webhook_secret
     kind = delivery.event.kind.value
     body = body_of(delivery.event)
-    client_id = delivery.event.escalation.client_id
+    # None once the client was erased (a withdrawn event outlives its escalation).
+    client_id = getattr(delivery.event.escalation, "client_id", None)
     db.session.commit()  # the lease holds it; no lock is kept while the receiver is asked
     if not url or not secret:
         result = WebhookResult(False, None, "No webhook URL or secret: set them again")
@@ -325,7 +328,8 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), most))
 
 
-def _record(delivery_id: int, result: WebhookResult, at: datetime, client_id: int) -> None:
+def _record(delivery_id: int, result: WebhookResult, at: datetime,
+            client_id: int | None) -> None:
     delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
     delivery.last_status_code = result.status_code
     organisation = Organisation.id == delivery.organisation_id

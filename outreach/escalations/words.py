@@ -47,6 +47,7 @@ EVENT = {
     K.HANDED_BACK: "Handed back to the coordinator", K.REOPENED: "Reopened",
     K.OVERDUE: "Not acknowledged in time: passed on",
     K.RESOLVE_OVERDUE: "Not resolved in time", K.MESSAGE: "Text message",
+    K.WITHDRAWN: "Withdrawn from the recipient",
 }
 SOURCE = {NeedSource.VISIT: "At a visit", NeedSource.SMS: "By text",
                 NeedSource.WEB: "On the web form", NeedSource.SYSTEM: "Raised by the system"}

@@ -164,6 +164,9 @@ class Eraser:
 
 
 _erasers: list[Eraser] = []
+# Called with the client before anything of theirs is deleted, in erasure's transaction: features
+# that told others about the client say it is withdrawn (escalations), without importing this.
+ERASING: list[Callable[[Client], object]] = []
 
 
 def register_eraser(name: str, model=None, *, count: Callable[[Client], int] | None = None,
@@ -210,6 +213,8 @@ def erase(client: Client) -> dict[str, int]:
     Answers the rows deleted per kind (table), the client's own row included.
     """
     personal = _personal_values(client)
+    for listener in ERASING:
+        listener(client)
     counts = {eraser.name: eraser.erase(client) for eraser in _ordered()}
     counts["audit_events_kept"], counts["audit_events_scrubbed"] = scrub_audit_trail(
         client.id, personal)

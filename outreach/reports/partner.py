@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, sele
 from outreach.db import db, utcnow
 from outreach.enums import EscalationEventKind, EscalationStatus, NeedCategory, NeedSeverity
 from outreach.errors import ValidationFailed
+from outreach.escalations import disclosure
 from outreach.escalations.models import Escalation, EscalationEvent
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client
@@ -294,18 +295,34 @@ def build(scope: ColumnElement[bool], organisation: Organisation, month: Month,
 
 
 def outcomes(where: list, limit: int = OUTCOMES_SHOWN) -> list[OutcomeRow]:
-    """The month's resolved escalations, oldest resolve first, without the client's name."""
+    """The month's resolved escalations, oldest resolve first, without the client's name; and
+    without the note at all where the client withdrew consent to share with the partner."""
     rows = db.session.execute(
         select(Escalation.resolved_at, Programme.timezone, Escalation.category,
                Escalation.severity, Escalation.outcome, Escalation.outcome_note,
-               Client.full_name, Client.phone)
+               Escalation.client_id, Escalation.organisation_id, Client.full_name, Client.phone)
         .join(Programme, Programme.id == Escalation.programme_id)
         .join(Client, Client.id == Escalation.client_id)
         .where(*where, Escalation.resolved_at.is_not(None))
-        .order_by(Escalation.resolved_at, Escalation.id).limit(limit))
+        .order_by(Escalation.resolved_at, Escalation.id).limit(limit)).all()
+    withdrawn = _withdrawn(rows)
     return [OutcomeRow(r.resolved_at, r.timezone, str(r.category), str(r.severity),
-                       str(r.outcome or "other"), redact(r.outcome_note, r.full_name, r.phone))
+                       str(r.outcome or "other"),
+                       "" if (r.organisation_id, r.client_id) in withdrawn
+                       else redact(r.outcome_note, r.full_name, r.phone))
             for r in rows]
+
+
+def _withdrawn(rows) -> set[tuple[int, int]]:
+    """(organisation, client) pairs among `rows` whose sharing was withdrawn (the one rule:
+    escalations.disclosure)."""
+    pairs: dict[int, set[int]] = {}
+    for row in rows:
+        if row.organisation_id is not None:
+            pairs.setdefault(row.organisation_id, set()).add(row.client_id)
+    return {(organisation, client) for organisation, clients in pairs.items()
+            for client, verdict in disclosure.judge_many(organisation, clients).items()
+            if verdict.withdrawn is not None}
 
 
 def redact(note: str, full_name: str, phone: str | None) -> str:

@@ -27,7 +27,7 @@ from outreach.enums import (
     Role,
 )
 from outreach.errors import Conflict, ValidationFailed
-from outreach.escalations import queries, services, words
+from outreach.escalations import disclosure, queries, services, words
 from outreach.escalations.access import deny, get_escalation, may_act, may_manage, may_see
 from outreach.escalations.forms import (
     AcknowledgeForm,
@@ -116,13 +116,14 @@ def queue():
         .where(Escalation.resolved_at >= now - timedelta(days=RECENT_DAYS))
         .order_by(Escalation.resolved_at.desc(), Escalation.id.desc())
         .options(*loaded).limit(RECENT_LIMIT)).all()
-    record_listing(current_user, {e.client_id: e.client for e in [*rows, *recent]}.values(),
-                   purpose="provider_queue")
+    shown = disclosure.shown_clients([*rows, *recent])
+    record_listing(current_user, shown.values(), purpose="provider_queue")
     organisation = current_user.organisation
     failing = webhook_trouble(organisation, now)
     db.session.commit()
     return render_template(
         "escalations/queue.html", rows=rows, recent=recent, more=more, filters=filters,
+        shown=set(shown),
         now=now, organisation=organisation, failing=failing, limit=QUEUE_LIMIT,
         timezone=rows[0].programme.timezone if rows else DEFAULT_ZONE,
         recent_days=RECENT_DAYS, statuses=[(s.value, words.STATUS[s]) for s in ESCALATION_LIVE],
@@ -162,8 +163,10 @@ def show(escalation_id: int):
 
 
 def _page(escalation: Escalation, *, form: str = "", errors: dict | None = None) -> dict:
-    """What the escalation page shows to the current user (and which forms it offers)."""
+    """What the escalation page shows to the current user (and which forms it offers); the
+    client only while the rule in escalations.disclosure allows (client None otherwise)."""
     manager = may_manage(current_user, escalation)
+    verdict = disclosure.judge(escalation, disclosure.audience_of(current_user))
     events = escalation.events
     people = {e.actor_id for e in events} | {escalation.acknowledged_by_id,
                                              escalation.resolved_by_id}
@@ -172,7 +175,8 @@ def _page(escalation: Escalation, *, form: str = "", errors: dict | None = None)
     following = db.session.scalars(select(Escalation).where(
         Escalation.previous_id == escalation.id).order_by(Escalation.id)).all()
     return {
-        "escalation": escalation, "client": escalation.client,
+        "escalation": escalation, "client": escalation.client if verdict.shown else None,
+        "withdrawn": verdict.withdrawn,
         "needs": queries.carried_needs(escalation), "events": events,
         "actors": _actors(people - {None}), "timezone": escalation.programme.timezone,
         "timing": escalation_timing(escalation), "recipient": words.recipient_name(escalation),

@@ -151,10 +151,14 @@ def test_actions_appear_as_new_entries(app, world, api_as, client, made):
     assert "Status: open" in _entries(root)[2].find(f"{ATOM}content").text
     assert provider.post(f"/escalations/{made['gp_pain']}/resolve", json={
         "outcome": "referred_on", "usefulness": 4}).status_code == 200
-    newest = _entries(_parse(client.get(
-        PATH, headers={"Authorization": f"Bearer {provider.token}"})))[0]
-    assert newest.find(f"{ATOM}title").text == "Resolved: pain or illness, urgent"
-    assert "Outcome: referred on" in newest.find(f"{ATOM}content").text
+    # The client is texted the outcome (a message entry); the resolve entry is just below it,
+    # without the client: nothing about them is live with the GP any more.
+    resolved = next(e for e in _entries(_parse(client.get(
+        PATH, headers={"Authorization": f"Bearer {provider.token}"})))
+        if e.find(f"{ATOM}title").text.startswith("Resolved"))
+    assert resolved.find(f"{ATOM}title").text == "Resolved: pain or illness, urgent"
+    assert "Outcome: referred on" in resolved.find(f"{ATOM}content").text
+    assert "Chest pain" not in resolved.find(f"{ATOM}content").text
 
 
 def test_other_organisations_are_never_shown(app, world, api_as, client, made):

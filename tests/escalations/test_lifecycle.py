@@ -140,7 +140,10 @@ def test_a_provider_hands_back_to_the_coordinator(app, api_as, shared):
     successor = response.get_json()
     assert successor["organisation_id"] == shared.operator.id
     assert successor["previous_id"] == escalation.id
-    assert successor["routed_because"] == "Handed back: Not registered with us any more"
+    # Nothing live is left with the provider: the answer keeps the client and words back.
+    assert successor["client"] is None and successor["routed_because"] == ""
+    seen = api_as(shared.coordinator).get(f"/escalations/{successor['id']}").get_json()
+    assert seen["routed_because"] == "Handed back: Not registered with us any more"
     assert events_of(app, escalation.id) == ["created", "handed_back"]
     # It is no longer the provider's to act on, nor to see in its queue.
     assert api.post(f"/escalations/{escalation.id}/acknowledge", json={}).status_code == 409
@@ -285,6 +288,6 @@ def test_withdrawing_consent_takes_live_escalations_back_to_the_coordinator(app,
             Escalation.previous_id == escalation.id)).all()
         assert successor.organisation_id == shared.operator.id
         assert successor.routed_because == "Consent to share was withdrawn."
-    # The food bank can no longer act on it.
+    # The food bank can no longer act on it: it was withdrawn from it (refused, audited).
     assert api_as(shared.food_bank_user).post(f"/escalations/{escalation.id}/acknowledge",
-                                              json={}).status_code == 409
+                                              json={}).status_code == 403

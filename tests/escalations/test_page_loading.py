@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from outreach.db import db, utcnow
 from outreach.enums import EscalationEventKind
-from outreach.escalations import feed, queries, services
+from outreach.escalations import disclosure, feed, queries, services
 from outreach.escalations.models import EscalationNeed
 from outreach.escalations.schemas import EscalationOut
 from outreach.people.models import Client
@@ -94,8 +94,11 @@ def test_the_live_queue_loads_clients_and_needs_with_the_page(app, setting):
         _escalations(setting, 0, 5)
         db.session.expunge_all()
         rows = db.session.scalars(queries.live_queue(setting.food_bank_user, utcnow())).all()
-        with counted() as statements:
-            dumped = EscalationOut(many=True).dump(rows)
+        # As the API does: who may see which client is judged for the whole page first.
+        with disclosure.speaking_to(setting.food_bank.id):
+            disclosure.judge_many(setting.food_bank.id, {row.client_id for row in rows})
+            with counted() as statements:
+                dumped = EscalationOut(many=True).dump(rows)
         assert statements == []
         assert len(dumped) == 5
         assert {d["client"]["full_name"] for d in dumped} >= {"Mary Le Brun", "Client 4"}

@@ -39,7 +39,7 @@ def _person(world, left_at, **kw) -> int:
     factories.consent(client, ConsentPurpose.SHARE_INFORMATION, contact_id=contact.id)
     factories.visit(client, world.visitor, note="Talked about her late husband")
     need = factories.need(client, description="Cannot get to the shops since her fall")
-    factories.escalation(client, world.gp, need=need)
+    factories.escalation(client, world.gp, need=need, consent=False)
     factories.message(client, status="delivered", body="Hello Marguerite",
                       created_at=NOW - 400 * DAY)
     factories.message(client, contact=contact, phone=contact.phone, status="delivered",

@@ -109,9 +109,11 @@ def test_provider_queue_lists_own_live_escalations_overdue_first(app, world, esc
     assert escs.foreign_name not in shown
     assert "Food or shopping" not in queue  # the food bank's, not theirs
     recent = shown[shown.index("Resolved lately"):]
-    assert escs.off_name in recent and "Helped: the need was met" in recent
+    # Resolved, with nothing about that client live with the GP: listed without the name.
+    assert escs.off_name not in recent and "Helped: the need was met" in recent
+    assert f"Escalation {escs.resolved}" in recent
     listed = {e.client_id for e in audited(app, "client.list", world.provider)}
-    assert listed == {world.client_on_round.id, world.client_off_round.id}
+    assert listed == {world.client_on_round.id}
 
 
 def test_queue_filters_narrow_it_and_bad_values_are_ignored(world, escs, client, login):
