@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from outreach.enums import MessageDirection, MessageKind, MessageStatus
-from outreach.messages.services import DROP, SEND_AGAIN
+from outreach.messages.services import CHECK_AGAIN, DROP, SEND_AGAIN
 from outreach.schemas import MAX_ID, Id, Input, Output, Text, choice
 
 QueryId = fields.Integer  # query strings are text, so not the strict Id field
@@ -32,7 +32,7 @@ class MessageIn(Input):
 
 class DecideIn(Input):
     action = fields.String(required=True, validate=validate.OneOf(
-        [SEND_AGAIN, DROP], error="Choose send_again or drop."))
+        [SEND_AGAIN, DROP, CHECK_AGAIN], error="Choose send_again, drop or check_again."))
 
 
 class MessageOut(Output):
