@@ -105,19 +105,28 @@ class SharedRateLimiter(RateLimiter):
 
         super().__init__(rate)
         self.key = key
+        self.alone = False
         self.unavailable = redis.RedisError
         self.book = redis.Redis.from_url(url, socket_connect_timeout=1.0,
                                          socket_timeout=2.0).register_script(_BOOK_SLOT)
 
     def delay(self) -> float:
         try:
-            return float(self.book(keys=[self.key],
-                                   args=[f"{self.interval:.6f}", f"{self.CATCH_UP:.3f}"]))
+            pause = float(self.book(keys=[self.key],
+                                    args=[f"{self.interval:.6f}", f"{self.CATCH_UP:.3f}"]))
         except self.unavailable:
             # Redis is away: pace by this process alone rather than fail texts already
-            # marked `sending` (they would wait for a person as `unknown`).
-            log.warning("The shared SMS rate limiter is unavailable; pacing this process alone")
+            # marked `sending` (they would wait for a person as `unknown`). Said once per
+            # outage, not once per text.
+            if not self.alone:
+                self.alone = True
+                log.warning("The shared SMS rate limiter is unavailable; pacing this process "
+                            "alone until it is back")
             return super().delay()
+        if self.alone:
+            self.alone = False
+            log.warning("The shared SMS rate limiter is back")
+        return pause
 
 
 def backend() -> SmsBackend:
@@ -156,9 +165,11 @@ def hand_over(ids: list[int]) -> int:
     """Send these committed texts now (in-process) or through Celery when it is configured."""
     if current_app.config["CELERY_BROKER_URL"]:
         from outreach.background import send_text
+        from outreach.broker import publish
 
-        for message_id in ids:
-            send_text.delay(message_id)
+        for handed, message_id in enumerate(ids):
+            if not publish(send_text, message_id):
+                return handed  # the broker is away: the rest wait for the sms_outbox job
         return len(ids)
     size = claim_limit()
     for start in range(0, len(ids), size):
