@@ -11,8 +11,13 @@ from __future__ import annotations
 
 from celery import Celery, Task, shared_task
 from flask import Flask
+from kombu import Queue
 
 TICK_SECONDS = 60
+# Periodic jobs have a queue of their own, so the safety net never waits behind a bulk send's
+# thousands of texts; texts and webhooks stay on Celery's default queue. A worker started
+# without -Q takes both; a deployment runs one worker for each (see the README).
+JOBS_QUEUE, SENDING_QUEUE = "jobs", "celery"
 # A hand-off to a broker that is down must not hold a request: give up after about this long
 # (the work waits in the database for the periodic jobs).
 PUBLISH_GIVE_UP_SECONDS = 1.0
@@ -52,7 +57,10 @@ def celery_init_app(app: Flask) -> Celery:
                                   "socket_timeout": 5 * PUBLISH_GIVE_UP_SECONDS},
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0,
                                    "interval_step": 0.1, "interval_max": 0.2},
-        beat_schedule=beat_schedule(_job_names()),
+        task_default_queue=SENDING_QUEUE,
+        task_queues=(Queue(SENDING_QUEUE), Queue(JOBS_QUEUE)),
+        task_routes={RUN_JOB: {"queue": JOBS_QUEUE}, "outreach.tick": {"queue": JOBS_QUEUE}},
+        beat_schedule=beat_schedule(_job_names(), float(app.config["JOB_INTERVAL_SECONDS"])),
     )
     made.set_default()
     app.extensions["celery"] = made

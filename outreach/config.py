@@ -31,6 +31,9 @@ DEFAULTS: dict[str, object] = {
     "TWILIO_MESSAGING_SERVICE_SID": "",
     "TWILIO_API_BASE": "https://api.twilio.com",
     "CELERY_BROKER_URL": "",
+    # How often the scheduler (Celery beat, or cron running `outreach tick`) runs each periodic
+    # job; a job without a success for 3 of these shows as late and fails GET /readyz.
+    "JOB_INTERVAL_SECONDS": 60.0,
     # Outbound texts per second, per sending process (Twilio's long codes take about 1 a second,
     # short codes 100).
     "SMS_SEND_RATE": 10.0,

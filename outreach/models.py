@@ -3,6 +3,7 @@
 
 def load_all() -> None:
     """Import each feature's models (kept in a function so import order stays explicit)."""
+    from outreach import job_runs as _job_runs  # noqa: F401
     from outreach.audit import models as _audit  # noqa: F401
     from outreach.auth import models as _auth  # noqa: F401
     from outreach.care import models as _care  # noqa: F401

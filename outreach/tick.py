@@ -74,15 +74,30 @@ def run_jobs(now: datetime | None = None) -> list[JobResult]:
 def run_job(name: str, now: datetime | None = None) -> JobResult:
     """Run the job registered as `name` once, in its own transaction (Celery beat's unit)."""
     job = load_jobs()[name]
+    now = now or utcnow()
     try:
-        summary = job(now or utcnow())
+        summary = job(now)
         db.session.commit()
         after_commit()
     except Exception as exc:  # one broken job must not stop the safety net's other jobs
         db.session.rollback()
         log.exception("Periodic job %s failed", name)
-        return JobResult(name, False, f"failed ({type(exc).__name__})")
-    return JobResult(name, True, summary)
+        result = JobResult(name, False, f"failed ({type(exc).__name__})")
+    else:
+        result = JobResult(name, True, summary)
+    _note(result, now)
+    return result
+
+
+def _note(result: JobResult, now: datetime) -> None:
+    """Keep the run on record for the job health check; never fails the job itself."""
+    from outreach.job_runs import note_run
+
+    try:
+        note_run(result.name, now, result.ok, result.summary)
+    except Exception:  # the database went away since the job ran: its own error is logged
+        db.session.rollback()
+        log.warning("Could not record the run of periodic job %s", result.name)
 
 
 def _parse_moment(ctx, param, value: str | None) -> datetime | None:

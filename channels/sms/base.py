@@ -76,5 +76,7 @@ class SmsBackend(Protocol):
     def send(self, text: OutboundText, status_callback: str | None) -> SendResult:
         """Hand one text to the provider; raise SendFailed if it was not taken."""
 
-    def lookup(self, text: OutboundText, since: datetime) -> LookupResult | None:
-        """Find a text sent at or after `since` to `text.to` with `text.body`, or None."""
+    def lookup(self, text: OutboundText, since: datetime,
+               until: datetime | None = None) -> LookupResult | None:
+        """Find a text handed over between `since` and `until` (None: now) to `text.to` with
+        `text.body`, or None; raise SendFailed when the provider cannot say."""

@@ -16,6 +16,7 @@ class ConsoleBackend:
         return SendResult(sid="CO" + secrets.token_hex(16), status=ProviderStatus.DELIVERED,
                           sender=text.sender, raw_status="delivered")
 
-    def lookup(self, text: OutboundText, since: datetime) -> LookupResult | None:
+    def lookup(self, text: OutboundText, since: datetime,
+               until: datetime | None = None) -> LookupResult | None:
         """Nothing is kept outside our own database, so there is nothing to find."""
         return None

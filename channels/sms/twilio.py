@@ -24,7 +24,10 @@ from channels.sms.base import LookupResult, OutboundText, ProviderStatus, SendFa
 
 DEFAULT_API_BASE = "https://api.twilio.com"
 DEFAULT_TIMEOUT_SECONDS = 10
-LOOKUP_PAGE_SIZE = 20
+LOOKUP_PAGE_SIZE = 50
+# Pages read back when looking for an interrupted send (50 x 200: ten thousand texts to one
+# number since the send); past that the look-up fails and is tried again, never "not found".
+LOOKUP_MAX_PAGES = 200
 # Our clock and Twilio's disagree a little, and Twilio's times are whole seconds.
 CLOCK_SKEW = timedelta(minutes=2)
 
@@ -161,42 +164,62 @@ class TwilioBackend:
         return SendResult(sid=message.sid or "", status=status_for(raw),
                           sender=sender or message.from_ or "", raw_status=raw)
 
-    def lookup(self, text: OutboundText, since: datetime) -> LookupResult | None:
-        """Find a text sent at or after `since` to `text.to` with `text.body`, or None."""
+    def lookup(self, text: OutboundText, since: datetime,
+               until: datetime | None = None) -> LookupResult | None:
+        """Find a text handed over between `since` and `until` (None: now) to `text.to` with
+        `text.body`, or None once Twilio's list has been read back past `since`."""
         sender = text.sender or self.from_number
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
+        since, until = _aware(since), _aware(until or datetime.now(UTC))
         filters = {"to": text.to, "page_size": LOOKUP_PAGE_SIZE}
         if sender:
             filters["from_"] = sender
-        # No DateSent filter at Twilio: a text still queued has no date_sent yet and would be
-        # missed. Twilio lists newest first, so one page holds the text if it exists.
+        # No DateSent filter at Twilio: a text still in Twilio's queue has no date_sent yet
+        # and would be left out. The list comes newest first, so we read page after page
+        # until a text sent before the window shows that ours cannot be further on.
         try:
             page = self._client.messages.page(**filters)
+            for _ in range(LOOKUP_MAX_PAGES):
+                found, past = self._match(page, text, sender, since, until)
+                if found is not None or past:
+                    return found
+                page = page.next_page()
+                if page is None:
+                    return None
         except _ERRORS as exc:
             failure = _failure(exc)
         except ValueError:
             failure = SendFailed("Twilio's answer could not be read")
         else:
-            failure = None
-        if failure is not None:
-            raise SendFailed("Could not check with Twilio whether the text went: "
-                             + failure.reason, code=failure.code,
-                             http_status=failure.http_status, retryable=True) from None
+            # Never "not found" unless we read past the window: that answer leads to a resend.
+            failure = SendFailed("Too many texts to this number to read back")
+        raise SendFailed("Could not check with Twilio whether the text went: " + failure.reason,
+                         code=failure.code, http_status=failure.http_status,
+                         retryable=True) from None
+
+    def _match(self, page, text: OutboundText, sender: str, since: datetime,
+               until: datetime) -> tuple[LookupResult | None, bool]:
+        """Our text on this page of the list, and whether the page went back past `since`."""
+        earliest = since - CLOCK_SKEW
         for message in page:
-            when = message.date_created or message.date_sent
-            if message.body != text.body or not isinstance(when, datetime):
+            sent = message.date_sent if isinstance(message.date_sent, datetime) else None
+            if sent is not None and sent < earliest:
+                return None, True  # the rest of the list was sent (so made) before the window
+            made = message.date_created if isinstance(message.date_created, datetime) else sent
+            if made is None or not earliest <= made <= until + CLOCK_SKEW:
                 continue
-            if message.sid in text.known_sids:
-                continue  # the same words sent to the same number for another of our texts
-            if when < since - CLOCK_SKEW:
-                continue
+            if message.body != text.body or message.sid in text.known_sids:
+                continue  # known: the same words sent to the same number for another text
             if not sender and message.messaging_service_sid != self.messaging_service_sid:
                 continue
             raw = str(message.status or "")
             return LookupResult(sid=message.sid or "", status=status_for(raw), raw_status=raw,
-                                error_code=message.error_code)
-        return None
+                                error_code=message.error_code), False
+        return None, False
+
+
+def _aware(moment: datetime) -> datetime:
+    """Stored times are UTC, whether or not they say so."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _failure(exc: TwilioException | requests.RequestException) -> SendFailed:

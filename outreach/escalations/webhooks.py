@@ -108,8 +108,9 @@ def hand_over(organisation_ids: Iterable[int]) -> None:
         return
     if mode == "celery":
         from outreach.background import deliver_webhooks
+        from outreach.broker import publish
 
-        deliver_webhooks.delay(ids)
+        publish(deliver_webhooks, ids)  # if the broker is away, the periodic job delivers
         return
     courier(current_app._get_current_object()).wake(ids)
 

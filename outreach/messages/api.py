@@ -51,11 +51,12 @@ def get_message(user, message_id):
 
 
 @endpoint("/messages/<int:message_id>/decide", methods=["POST"],
-          summary="Send again or drop an interrupted text", tag="messages", body=DecideIn,
-          response=MessageDetail, roles=MANAGERS)
+          summary="Send again, drop, or check again an interrupted text", tag="messages",
+          body=DecideIn, response=MessageDetail, roles=MANAGERS)
 def decide_message(user, message_id, data):
     """For a text in status `unknown` only (else 409): `send_again` queues it, `drop`
-    cancels it."""
+    cancels it, `check_again` looks it up at the provider again and adopts it if found (409
+    when the provider cannot be asked now)."""
     return services.decide(user, services.message_for_change(user, message_id),
                            data["action"])
 

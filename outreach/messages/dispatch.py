@@ -1,14 +1,23 @@
 """The worker side of the outbox: claim a queued text, send it, record what happened.
 
-Claiming commits `sending` before the provider is called, so a crash leaves evidence: a text in
-`sending` with no provider id. Such a text is never sent again blindly; `reconcile_stuck` looks
-it up at the provider and either adopts what it finds or marks it `unknown` for a person.
+Claiming commits `sending` with a claim token before the provider is called, so a crash leaves
+evidence: a text in `sending` with no provider id. Such a text is never sent again blindly;
+`reconcile.reconcile_stuck` looks it up at the provider and either adopts what it finds or
+marks it `unknown` for a person.
+
+Every send is fenced: just before calling the provider, and again before writing what it
+said, the worker checks that its claim still stands (same token, still `sending`, and young
+enough that nobody may yet take it for interrupted). On PostgreSQL the rows of a chunk stay
+locked from that check until the results are committed, so the reconciler (which skips
+locked rows) cannot take a text for lost while its worker, however frozen, may still send it.
 Safe on several machines at once: rows are claimed with FOR UPDATE SKIP LOCKED.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import secrets
 import threading
 import time
 from datetime import datetime, timedelta
@@ -25,7 +34,7 @@ from channels.sms import (
 )
 from outreach.db import db, utcnow
 from outreach.enums import MessageDirection, MessageStatus
-from outreach.messages import numbers
+from outreach.messages import numbers, reconcile
 from outreach.messages.models import Message, MessageEvent
 from outreach.messages.outbox import hold
 from outreach.messages.status import FROM_PROVIDER, moves_forward, set_status
@@ -35,8 +44,15 @@ from outreach.tick import periodic
 log = logging.getLogger(__name__)
 
 BATCH = 500
-# Results are committed after this many sends: the most a crash can leave to reconcile.
+# Results are committed after this many sends, or about a second's worth at SMS_SEND_RATE if
+# that is fewer: the most a crash can leave to reconcile, and how long rows stay locked.
 RESULTS_EVERY = 50
+CHUNK_SECONDS = 1.0
+# One pass claims what it can send at SMS_SEND_RATE in this share of SMS_STUCK_AFTER_SECONDS,
+# and starts no send once its claim is older than LEASE_SHARE of it: a batch still going out
+# is never taken for an interrupted one.
+CLAIM_SHARE = 0.5
+LEASE_SHARE = 0.8
 
 
 class RateLimiter:
@@ -89,19 +105,28 @@ class SharedRateLimiter(RateLimiter):
 
         super().__init__(rate)
         self.key = key
+        self.alone = False
         self.unavailable = redis.RedisError
         self.book = redis.Redis.from_url(url, socket_connect_timeout=1.0,
                                          socket_timeout=2.0).register_script(_BOOK_SLOT)
 
     def delay(self) -> float:
         try:
-            return float(self.book(keys=[self.key],
-                                   args=[f"{self.interval:.6f}", f"{self.CATCH_UP:.3f}"]))
+            pause = float(self.book(keys=[self.key],
+                                    args=[f"{self.interval:.6f}", f"{self.CATCH_UP:.3f}"]))
         except self.unavailable:
             # Redis is away: pace by this process alone rather than fail texts already
-            # marked `sending` (they would wait for a person as `unknown`).
-            log.warning("The shared SMS rate limiter is unavailable; pacing this process alone")
+            # marked `sending` (they would wait for a person as `unknown`). Said once per
+            # outage, not once per text.
+            if not self.alone:
+                self.alone = True
+                log.warning("The shared SMS rate limiter is unavailable; pacing this process "
+                            "alone until it is back")
             return super().delay()
+        if self.alone:
+            self.alone = False
+            log.warning("The shared SMS rate limiter is back")
+        return pause
 
 
 def backend() -> SmsBackend:
@@ -136,28 +161,33 @@ def outbound_text(message: Message) -> OutboundText:
                         sender=message.service_number)
 
 
-def lookup_text(message: Message) -> OutboundText:
-    """The text to look for at the provider after an interrupted send, with the provider ids
-    our other texts to the same number already hold (identical words must not be mixed up)."""
-    known = db.session.scalars(select(Message.provider_sid).where(
-        Message.phone == message.phone, Message.id != message.id,
-        Message.direction == MessageDirection.OUTBOUND, Message.provider_sid.is_not(None),
-        Message.body == message.body))
-    return OutboundText(message_id=message.id, to=message.phone, body=message.body,
-                        sender=message.service_number, known_sids=frozenset(known))
-
-
 def hand_over(ids: list[int]) -> int:
     """Send these committed texts now (in-process) or through Celery when it is configured."""
     if current_app.config["CELERY_BROKER_URL"]:
         from outreach.background import send_text
+        from outreach.broker import publish
 
-        for message_id in ids:
-            send_text.delay(message_id)
+        for handed, message_id in enumerate(ids):
+            if not publish(send_text, message_id):
+                return handed  # the broker is away: the rest wait for the sms_outbox job
         return len(ids)
-    for start in range(0, len(ids), BATCH):
-        dispatch_many(ids[start:start + BATCH])
+    size = claim_limit()
+    for start in range(0, len(ids), size):
+        dispatch_many(ids[start:start + size])
     return len(ids)
+
+
+def claim_limit() -> int:
+    """How many texts one pass may claim: what it can send at SMS_SEND_RATE well within
+    SMS_STUCK_AFTER_SECONDS (0, for tests with one sender: one at a time), at most BATCH."""
+    rate = float(current_app.config["SMS_SEND_RATE"])
+    stuck = float(current_app.config["SMS_STUCK_AFTER_SECONDS"])
+    return max(1, min(BATCH, int(rate * stuck * CLAIM_SHARE)))
+
+
+def _chunk_size() -> int:
+    rate = float(current_app.config["SMS_SEND_RATE"])
+    return max(1, min(RESULTS_EVERY, math.ceil(rate * CHUNK_SECONDS)))
 
 
 def _due(now: datetime):
@@ -196,18 +226,19 @@ def dispatch(message_id: int, now: datetime | None = None) -> MessageStatus | No
 
 
 def dispatch_many(ids: list[int] | None = None, now: datetime | None = None,
-                  limit: int = BATCH) -> dict[int, MessageStatus]:
+                  limit: int | None = None) -> dict[int, MessageStatus]:
     """Send due queued texts (those in `ids`, or the oldest due); answers each one's status.
 
-    Claiming commits `sending` for the whole batch before the first call to the provider; the
-    results are committed every RESULTS_EVERY texts, so a crash leaves at most that many for
-    reconcile_stuck to look up.
+    Claiming commits `sending` for the whole batch (at most `claim_limit()`) under one claim
+    token before the first call to the provider; the results are committed chunk by chunk, so
+    a crash leaves at most a chunk for reconcile_stuck to look up.
     """
     now = now or utcnow()
-    claimed = _claim(now, ids, limit)
+    claimed = _claim(now, ids, limit or claim_limit())
     refused = numbers.refusals([m.phone for m in claimed])
     settled: dict[int, MessageStatus] = {}
     outgoing: list[tuple[int, OutboundText]] = []
+    token = secrets.token_hex(16)
     for message in claimed:
         if not _still_wanted(message, refused.get(message.phone), now):
             settled[message.id] = message.status
@@ -216,19 +247,42 @@ def dispatch_many(ids: list[int] | None = None, now: datetime | None = None,
         message.sending_started_at = now
         message.send_at = None
         message.held_reason = ""
+        message.claim_token = token
         set_status(message, MessageStatus.SENDING, now,
                    f"Handing to the provider (try {message.attempts})")
         outgoing.append((message.id, outbound_text(message)))
     db.session.commit()  # from here a crash leaves `sending` with no sid: see reconcile_stuck
-    if not outgoing:
-        return settled
-    chosen, pace = backend(), limiter()
-    for start in range(0, len(outgoing), RESULTS_EVERY):
-        chunk = outgoing[start:start + RESULTS_EVERY]
+    if outgoing:
+        settled.update(_send_claimed(outgoing, token, utcnow() + _lease()))
+    return settled
+
+
+def _lease() -> timedelta:
+    """How long after claiming a worker may still start sends (SMS_STUCK_AFTER_SECONDS 0, a
+    setting for tests with a single sender: for as long as it takes)."""
+    stuck = float(current_app.config["SMS_STUCK_AFTER_SECONDS"])
+    return timedelta(seconds=stuck * LEASE_SHARE) if stuck > 0 else timedelta(days=3650)
+
+
+def _send_claimed(outgoing: list[tuple[int, OutboundText]], token: str,
+                  lease_ends: datetime) -> dict[int, MessageStatus]:
+    """Send the claimed texts chunk by chunk, each send fenced by the claim (see above)."""
+    chosen, pace, size = backend(), limiter(), _chunk_size()
+    locks_held = db.session.get_bind().dialect.name != "sqlite"
+    settled: dict[int, MessageStatus] = {}
+    for start in range(0, len(outgoing), size):
         results: dict[int, SendResult | SendFailed] = {}
         busy: SendFailed | None = None
-        for message_id, text in chunk:
+        for message_id, text in outgoing[start:start + size]:
+            if not _stands(message_id, token):
+                continue  # decided about, or claimed again, while this worker was away
+            if not locks_held:
+                # SQLite locks the whole database for a writer: never hold it across a call
+                # to the provider. One machine sends there, and the lease is its fence.
+                db.session.commit()
             pace.wait()
+            if utcnow() >= lease_ends:
+                break  # claimed too long ago: what is left goes back to the queue below
             try:
                 results[message_id] = chosen.send(text, status_callback_url(message_id))
             except SendFailed as failure:
@@ -236,29 +290,45 @@ def dispatch_many(ids: list[int] | None = None, now: datetime | None = None,
                 if failure.http_status == 429:
                     busy = failure
                     break
-        settled.update(_record(results, chosen, utcnow()))
-        if busy is not None:
-            # Told to slow down: the rest of the batch waits too, rather than meeting 429s.
-            untried = [message_id for message_id, _ in outgoing[start:]
-                       if message_id not in results]
-            settled.update(_back_off(untried, busy, utcnow()))
+        settled.update(_record(results, chosen, utcnow(), token))
+        untried = [i for i, _ in outgoing[start:] if i not in results]
+        if untried and (busy is not None or utcnow() >= lease_ends):
+            # Told to slow down (the rest waits too, rather than meeting 429s), or out of time.
+            settled.update(_put_back(untried, token, busy, utcnow()))
             db.session.commit()
             break
         db.session.commit()
     return settled
 
 
-def _back_off(ids: list[int], busy: SendFailed, now: datetime) -> dict[int, MessageStatus]:
-    """Put texts claimed but not tried back in the queue until the provider's pause is over;
-    not tried, so the attempt claiming counted is handed back."""
-    pause = _retry_delay(busy, 1)
+def _stands(message_id: int, token: str) -> bool:
+    """Whether the text is still claimed under `token`: checked just before calling the
+    provider, and locked from then until the results are committed (PostgreSQL)."""
+    return db.session.scalar(
+        select(Message.id).where(Message.id == message_id, Message.claim_token == token,
+                                 Message.status == MessageStatus.SENDING,
+                                 Message.provider_sid.is_(None))
+        .with_for_update()) is not None
+
+
+def _put_back(ids: list[int], token: str, busy: SendFailed | None,
+              now: datetime) -> dict[int, MessageStatus]:
+    """Put texts claimed but not tried back in the queue: until the provider's pause is over
+    (`busy`), else at once. Not tried, so the attempt claiming counted is handed back."""
+    pause = _retry_delay(busy, 1) if busy is not None else 0.0
     settled = {}
-    for message in db.session.scalars(select(Message).where(Message.id.in_(ids))):
+    for message in db.session.scalars(select(Message).where(
+            Message.id.in_(ids), Message.claim_token == token,
+            Message.status == MessageStatus.SENDING).with_for_update()):
         message.attempts -= 1
-        message.send_at = now + timedelta(seconds=pause)
-        message.held_reason = f"Waiting: {busy.reason}"[:200]
-        set_status(message, MessageStatus.QUEUED, now,
-                   f"Not tried: the provider asked us to slow down; try in {pause:g} s")
+        message.claim_token = None
+        if busy is not None:
+            message.send_at = now + timedelta(seconds=pause)
+            message.held_reason = f"Waiting: {busy.reason}"[:200]
+            detail = f"Not tried: the provider asked us to slow down; try in {pause:g} s"
+        else:
+            detail = "Not tried: this worker ran out of time; back in the queue"
+        set_status(message, MessageStatus.QUEUED, now, detail)
         settled[message.id] = message.status
     return settled
 
@@ -272,34 +342,54 @@ def _retry_delay(failure: SendFailed, attempts: int) -> float:
 
 
 def _record(results: dict[int, SendResult | SendFailed], chosen: SmsBackend,
-            now: datetime) -> dict[int, MessageStatus]:
+            now: datetime, token: str) -> dict[int, MessageStatus]:
     """Store what the provider said about each text of a chunk, in one transaction.
 
     Texts the provider took (nearly all) are written with two bulk statements; the few it
-    refused go through `_failed` one by one, since each may teach us about its number.
+    refused go through `_failed` one by one, since each may teach us about its number. A text
+    whose claim no longer stands (only possible on SQLite, see above) is settled apart.
     """
     # Locked and read afresh: a status callback may have got in before us.
-    current = {row.id: row.status for row in db.session.execute(
-        select(Message.id, Message.status).where(Message.id.in_(results)).with_for_update())}
+    current = {row.id: (row.status, row.claim_token) for row in db.session.execute(
+        select(Message.id, Message.status, Message.claim_token)
+        .where(Message.id.in_(results)).with_for_update())}
     settled, rows, events = {}, [], []
     for message_id, result in results.items():
+        was, holder = current[message_id]
+        if holder != token:
+            settled[message_id] = late_answer(message_id, result, chosen.name, now)
+            continue
         if isinstance(result, SendFailed):
             continue
-        row, event = _accepted(message_id, current[message_id], result, chosen.name, now)
+        row, event = _accepted(message_id, was, result, chosen.name, now)
         rows.append(row)
         if event is not None:
             events.append(event)
-        settled[message_id] = row.get("status", current[message_id])
+        settled[message_id] = row.get("status", was)
     if rows:
         db.session.execute(update(Message), rows)
         _forget(settled)
     if events:  # an empty list would insert one row of defaults
         db.session.execute(insert(MessageEvent), events)
     for message in db.session.scalars(select(Message).where(Message.id.in_(
-            [i for i, r in results.items() if isinstance(r, SendFailed)]))):
+            [i for i, r in results.items()
+             if isinstance(r, SendFailed) and current[i][1] == token]))):
         _failed(message, results[message.id], chosen, now)
         settled[message.id] = message.status
     return settled
+
+
+def late_answer(message_id: int, result: SendResult | SendFailed, backend_name: str,
+                now: datetime) -> MessageStatus:
+    """The provider's answer to a send whose claim was taken away meanwhile: a text it took is
+    adopted if nobody has sent it since (so a pending "send again" does not send it twice)."""
+    message = db.session.get(Message, message_id)
+    if isinstance(result, SendResult) and message.provider_sid is None and message.status in (
+            MessageStatus.UNKNOWN, MessageStatus.QUEUED):
+        message.claim_token = None
+        reconcile.adopt(message, result, backend_name, now,
+                        "Taken by the provider on an earlier try that was thought lost")
+    return message.status
 
 
 def _accepted(message_id: int, was: MessageStatus, result: SendResult, backend_name: str,
@@ -335,12 +425,12 @@ def _failed(message: Message, failure: SendFailed, chosen: SmsBackend, now: date
     if failure.ambiguous:
         # The provider may have taken it: look before sending again.
         try:
-            found = chosen.lookup(lookup_text(message), message.sending_started_at)
+            found = chosen.lookup(reconcile.lookup_text(message), message.sending_started_at)
         except SendFailed:
             message.error_reason = "No answer from the provider; checking later whether it went"
             return  # left in `sending` for reconcile_stuck
         if found is not None:
-            _adopt(message, found, chosen.name, now)
+            reconcile.adopt(message, found, chosen.name, now)
             return
     message.error_code = failure.code
     message.error_reason = failure.reason[:500]
@@ -356,59 +446,24 @@ def _failed(message: Message, failure: SendFailed, chosen: SmsBackend, now: date
     numbers.learn_from_failure(message.phone, failure.code, failure.reason, now)
 
 
-def _adopt(message: Message, found, backend_name: str, now: datetime) -> None:
-    message.provider_sid = found.sid
-    message.backend = backend_name
-    message.error_reason = ""
-    status = FROM_PROVIDER[found.status]
-    set_status(message, status, now, f"Found at {backend_name} after an interrupted send "
-               f"({found.raw_status or found.status})", found.error_code)
-
-
-def reconcile_stuck(now: datetime) -> tuple[int, int]:
-    """Settle texts left in `sending` without a provider id; answers (adopted, unknown)."""
-    cutoff = now - timedelta(seconds=current_app.config["SMS_STUCK_AFTER_SECONDS"])
-    stuck = db.session.scalars(
-        select(Message).where(Message.direction == MessageDirection.OUTBOUND,
-                              Message.status == MessageStatus.SENDING,
-                              Message.provider_sid.is_(None),
-                              Message.sending_started_at <= cutoff)
-        .order_by(Message.id).limit(BATCH).with_for_update(skip_locked=True)).all()
-    adopted = unknown = 0
-    chosen = backend()
-    for message in stuck:
-        try:
-            found = chosen.lookup(lookup_text(message), message.sending_started_at)
-        except SendFailed:
-            continue  # the provider cannot be asked now; try at the next tick
-        if found is not None:
-            _adopt(message, found, chosen.name, now)
-            adopted += 1
-        else:
-            message.error_reason = ("The send was interrupted and the provider has no record "
-                                    "of it. Check with the recipient, then send again or drop.")
-            set_status(message, MessageStatus.UNKNOWN, now, "Interrupted send: not found at "
-                       "the provider; a person must decide")
-            unknown += 1
-    return adopted, unknown
-
-
 @periodic("sms_outbox")
 def send_due_texts(now: datetime) -> str:
     """Send texts held for quiet hours or a retry, and settle interrupted sends."""
-    adopted, unknown = reconcile_stuck(now)
+    adopted, unknown = reconcile.reconcile_stuck(now)
     db.session.commit()
     if current_app.config["CELERY_BROKER_URL"]:
         sent = hand_over(list(db.session.scalars(
             select(Message.id).where(*_due(now)).order_by(Message.id).limit(BATCH))))
     else:
-        sent = 0
+        sent, size = 0, claim_limit()
         while True:
-            batch = dispatch_many(now=now)
+            # Each claim is stamped with the time it is made, not the tick's start: a long
+            # tick's later batches must not look interrupted to the next tick.
+            batch = dispatch_many(now=max(now, utcnow()), limit=size)
             sent += len(batch)
             # A text queued again means the provider is failing or busy: leave the rest for
             # the next tick rather than claiming batch after batch only to put it back.
-            if len(batch) < BATCH or MessageStatus.QUEUED in batch.values():
+            if len(batch) < size or MessageStatus.QUEUED in batch.values():
                 break
     return (f"{sent} text(s) handed over, {adopted} interrupted send(s) found at the provider, "
             f"{unknown} marked unknown")

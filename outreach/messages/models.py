@@ -66,6 +66,9 @@ class Message(TimestampMixin, db.Model):
     # A text that would be pointless later (a reminder after the appointment) is cancelled.
     not_after: Mapped[datetime | None]
     sending_started_at: Mapped[datetime | None]
+    # Which claim is sending it: a worker sends, and writes what happened, only while its
+    # token is still here (a text decided about or claimed again meanwhile is not its own).
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     error_code: Mapped[int | None]

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from outreach.enums import MessageDirection, MessageKind, MessageStatus
 from outreach.messages.opt_outs import IN_REASONS, OUT_REASONS
-from outreach.messages.services import DROP, SEND_AGAIN
+from outreach.messages.services import CHECK_AGAIN, DROP, SEND_AGAIN
 from outreach.schemas import MAX_ID, Id, Input, Output, Phone, Text, choice
 
 QueryId = fields.Integer  # query strings are text, so not the strict Id field
@@ -33,7 +33,7 @@ class MessageIn(Input):
 
 class DecideIn(Input):
     action = fields.String(required=True, validate=validate.OneOf(
-        [SEND_AGAIN, DROP], error="Choose send_again or drop."))
+        [SEND_AGAIN, DROP, CHECK_AGAIN], error="Choose send_again, drop or check_again."))
 
 
 class MessageOut(Output):

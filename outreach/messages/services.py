@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
+from channels.sms import SendFailed
 from outreach.audit.services import record, record_listing
 from outreach.auth import access
 from outreach.auth.models import User
@@ -21,7 +22,7 @@ from outreach.consent.services import may_share_with
 from outreach.db import db, utcnow
 from outreach.enums import MessageDirection, MessageKind, MessageStatus, Role
 from outreach.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from outreach.messages import numbers, outbox
+from outreach.messages import numbers, outbox, reconcile
 from outreach.messages.models import Message, SmsNumber
 from outreach.messages.status import set_status
 from outreach.people.models import Client, Contact
@@ -29,7 +30,7 @@ from outreach.people.services import deny, read_client
 from outreach.programmes.models import Programme
 
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
-SEND_AGAIN, DROP = "send_again", "drop"
+SEND_AGAIN, DROP, CHECK_AGAIN = "send_again", "drop", "check_again"
 
 
 # --- Who sees which messages ------------------------------------------------------------------
@@ -146,7 +147,8 @@ def send_text(user: User, client: Client, body: str, *, contact_id: int | None =
 
 def decide(user: User, message: Message, action: str) -> Message:
     """Settle a text whose send was interrupted and that the provider has no record of:
-    send it again (back to the queue) or drop it (cancelled)."""
+    send it again (back to the queue), drop it (cancelled), or check at the provider again
+    (adopted if it is found there now, else still `unknown`)."""
     # Locked so that two people deciding at once cannot both send it.
     locked = db.session.scalar(select(Message).where(Message.id == message.id)
                                .with_for_update().execution_options(populate_existing=True))
@@ -156,14 +158,26 @@ def decide(user: User, message: Message, action: str) -> Message:
                        f"{status}.", extra={"status": status})
     now = utcnow()
     who = user.full_name or user.email
+    detail: dict = {"action": action}
     if action == SEND_AGAIN:
         locked.send_at, locked.sending_started_at, locked.error_reason = None, None, ""
+        locked.claim_token = None
         set_status(locked, MessageStatus.QUEUED, now, f"{who} decided to send it again")
         outbox.send_after_commit(locked)
+    elif action == CHECK_AGAIN:
+        try:
+            detail["found"] = reconcile.check_again(locked, now, who)
+        except SendFailed as failure:
+            # Nothing changed, and the person may try later; the attempt stays on record.
+            db.session.rollback()
+            record(user, "message.decide", subject=message, client_id=message.client_id,
+                   detail={**detail, "failed": failure.reason})
+            db.session.commit()
+            raise Conflict("The SMS provider could not be asked just now; try again in a few "
+                           "minutes.", extra={"status": MessageStatus.UNKNOWN.value}) from None
     else:
         set_status(locked, MessageStatus.CANCELLED, now, f"{who} decided to drop it")
-    record(user, "message.decide", subject=locked, client_id=locked.client_id,
-           detail={"action": action})
+    record(user, "message.decide", subject=locked, client_id=locked.client_id, detail=detail)
     return locked
 
 

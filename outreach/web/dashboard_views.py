@@ -197,12 +197,25 @@ def index():
     shown = dict.fromkeys(row.client_id for row in [*missed, *no_answers, *not_seen])
     record_listing_ids(current_user, shown, purpose="dashboard")
     overdue_escalations = _overdue_escalations(now)
+    late_jobs = _late_jobs(now) if current_user.role == Role.ADMIN else []
     # Rendered before the commit, which would expire every object the page reads.
     html = render_template("dashboard/index.html", rounds=rounds, missed=missed,
                            no_answers=no_answers, not_seen=not_seen, programmes=programmes,
-                           limit=LIST_LIMIT, overdue_escalations=overdue_escalations)
+                           limit=LIST_LIMIT, overdue_escalations=overdue_escalations,
+                           late_jobs=late_jobs)
     db.session.commit()
     return html
+
+
+def _late_jobs(now: datetime) -> list[tuple[str, str]]:
+    """The periodic jobs without a recent success, each with how long since its last one (an
+    admin's concern: the safety net itself has stopped)."""
+    from outreach.job_runs import job_health
+    from outreach.tick import load_jobs
+
+    return [(job.name, f"last succeeded {ago(now - job.last_succeeded_at)} ago"
+             if job.last_succeeded_at else "has not succeeded yet")
+            for job in job_health(list(load_jobs()), now) if job.late]
 
 
 def _overdue_escalations(now: datetime) -> int:

@@ -212,9 +212,18 @@ def show(message_id: int):
                            timezone=programme.timezone if programme else DEFAULT_ZONE)
 
 
+_DECIDED = {
+    services.SEND_AGAIN: lambda m: "It will be sent again now.",
+    services.DROP: lambda m: "Dropped: it will not be sent.",
+    services.CHECK_AGAIN: lambda m: ("Found at the SMS provider: it was sent."
+                                     if m.status != Status.UNKNOWN else
+                                     "Checked again: the SMS provider still has no record of it."),
+}
+
+
 @bp.post("/messages/<int:message_id>/decide")
 def decide(message_id: int):
-    """Send again, or drop, a text whose sending is not known."""
+    """Send again, drop, or check at the provider again, a text whose sending is not known."""
     _require_staff()
     message = services.message_for_change(current_user, message_id)
     data, errors = validate_form(DecideIn(), form_data(DecideIn(), request.form))
@@ -227,8 +236,7 @@ def decide(message_id: int):
         flash(" ".join(errors.values()), "error")
         return redirect(url_for("messages.show", message_id=message_id))
     db.session.commit()
-    flash("It will be sent again now." if data["action"] == services.SEND_AGAIN
-          else "Dropped: it will not be sent.", "success")
+    flash(_DECIDED[data["action"]](message), "success")
     return redirect(url_for("messages.show", message_id=message_id))
 
 

@@ -262,7 +262,7 @@ def test_lookup_finds_the_text_by_body_and_time(fake_twilio, make_backend):
     [seen] = fake_twilio.seen
     assert seen.method == "GET"
     # No DateSent filter: a text still queued has no date_sent yet.
-    assert seen.query == {"To": [TO], "From": [FROM], "PageSize": ["20"]}
+    assert seen.query == {"To": [TO], "From": [FROM], "PageSize": ["50"]}
 
 
 def test_lookup_without_a_match_is_none_and_naive_times_are_utc(fake_twilio, make_backend):
@@ -281,7 +281,7 @@ def test_lookup_through_a_messaging_service_matches_the_service(fake_twilio, mak
     found = backend.lookup(TEXT, datetime.now(UTC) - timedelta(minutes=1))
     assert found is not None and (found.sid, found.status) == ("SM" + "6" * 32,
                                                                ProviderStatus.DELIVERED)
-    assert fake_twilio.seen[0].query == {"To": [TO], "PageSize": ["20"]}
+    assert fake_twilio.seen[0].query == {"To": [TO], "PageSize": ["50"]}
 
 
 def test_lookup_failures_are_retryable(fake_twilio, closed_port_url, make_backend):

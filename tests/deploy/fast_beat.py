@@ -1,11 +1,13 @@
 """`celery -A tests.deploy.fast_beat beat`: the deployed beat and schedule (one entry per
-periodic job), with every job due each second instead of each minute, for tests."""
+periodic job, on the jobs queue), with every job due each JOB_INTERVAL_SECONDS, which the tests
+set to a second or two instead of a minute."""
 
 from outreach.background import beat_schedule
 from outreach.tick import load_jobs
 from outreach.worker import celery, flask_app
 
 with flask_app.app_context():
-    celery.conf.beat_schedule = beat_schedule(load_jobs(), every=1.0)
+    celery.conf.beat_schedule = beat_schedule(load_jobs(),
+                                              float(flask_app.config["JOB_INTERVAL_SECONDS"]))
 
 __all__ = ["celery"]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -219,6 +219,7 @@ class FakeTwilio:
     taken: list[Taken] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    lookups: int = 0
 
     def by_message(self) -> Counter:
         with self.lock:
@@ -245,7 +246,8 @@ class _TwilioHandler(BaseHTTPRequestHandler):
     def _resource(taken: Taken) -> dict:
         return {"sid": taken.sid, "account_sid": ACCOUNT, "to": taken.to, "from": taken.sender,
                 "body": taken.body, "status": "sent", "direction": "outbound-api",
-                "date_created": format_datetime(taken.at), "error_code": None}
+                "date_created": format_datetime(taken.at),
+                "date_sent": format_datetime(taken.at), "error_code": None}
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -261,14 +263,25 @@ class _TwilioHandler(BaseHTTPRequestHandler):
         self._json(201, self._resource(taken))
 
     def do_GET(self) -> None:
-        query = parse_qs(urlsplit(self.path).query)
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        size, number = int(query.get("PageSize", ["50"])[0]), int(query.get("Page", ["0"])[0])
         with self.fake.lock:
+            self.fake.lookups += 1
             found = [t for t in reversed(self.fake.taken)
                      if t.to == query.get("To", [t.to])[0]
                      and t.sender == query.get("From", [t.sender])[0]]
-        self._json(200, {"messages": [self._resource(t) for t in found[:50]],
-                         "next_page_uri": None, "page": 0, "page_size": 50, "uri": "/x",
-                         "first_page_uri": "/x"})
+        # Newest first, a page at a time, as Twilio's list: a text with many newer ones to the
+        # same number is on a later page.
+        page = found[number * size:(number + 1) * size]
+        following = None
+        if len(found) > (number + 1) * size:
+            following = parts.path + "?" + urlencode(
+                {k: v[0] for k, v in query.items() if k not in ("Page", "PageToken")}
+                | {"Page": number + 1, "PageToken": f"PA{number + 1}"})
+        self._json(200, {"messages": [self._resource(t) for t in page],
+                         "next_page_uri": following, "page": number, "page_size": size,
+                         "uri": parts.path, "first_page_uri": parts.path})
 
     def log_message(self, format, *args):
         """Quiet: the tests look at what was taken instead."""
@@ -309,7 +322,7 @@ def environment(database_url: str, broker_url: str = "", twilio_url: str = "",
     env.update(DATABASE_URL=database_url, CELERY_BROKER_URL=broker_url, OUTREACH_ENV="testing",
                SECRET_KEY="deploy-test-" + "k" * 40, PUBLIC_BASE_URL=PUBLIC_BASE_URL,
                TWILIO_AUTH_TOKEN=AUTH_TOKEN, PYTHONPATH=str(REPO), FLASK_APP="outreach",
-               SMS_SEND_RATE="1000")
+               SMS_SEND_RATE="1000", JOB_INTERVAL_SECONDS="1")
     if twilio_url:
         env.update(SMS_BACKEND="twilio", TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_FROM_NUMBER=SENDER,
                    TWILIO_API_BASE=twilio_url, SMS_TIMEOUT_SECONDS="10")
@@ -373,6 +386,15 @@ class Process:
             self.popen.wait()
             self.popen = None
 
+    def freeze(self) -> None:
+        """SIGSTOP the whole group: it holds everything (connections, locks) and does nothing,
+        as a paused VM or a long GC pause."""
+        os.killpg(self.popen.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT: it carries on from where it was, unaware of the time that passed."""
+        os.killpg(self.popen.pid, signal.SIGCONT)
+
     def stop(self, timeout: float = 10) -> None:
         """Ask it to finish (SIGTERM), killing it if it will not."""
         self._stopping.set()
@@ -397,12 +419,14 @@ def stop_all(processes) -> None:
 
 
 def celery_worker(name: str, env: dict[str, str], logs: Path, concurrency: int = 2,
-                  pool: str = "prefork") -> Process:
-    """`celery -A outreach.worker worker`, as deployed (logging at info to see it is ready)."""
+                  pool: str = "prefork", queues: str = "") -> Process:
+    """`celery -A outreach.worker worker`, as deployed (logging at info to see it is ready);
+    `queues`: its -Q (blank: every queue)."""
     return Process(name, [sys.executable, "-m", "celery", "-A", "outreach.worker", "worker",
                           "--pool", pool, "--concurrency", str(concurrency), "-n",
                           f"{name}@%h", "--loglevel", "info", "--without-gossip",
-                          "--without-mingle", "--without-heartbeat"], env, logs)
+                          "--without-mingle", "--without-heartbeat",
+                          *(["-Q", queues] if queues else [])], env, logs)
 
 
 def wait_ready(*workers: Process, timeout: float = 60) -> None:
@@ -428,8 +452,9 @@ def tasks(broker_url: str) -> Iterator[Callable[..., None]]:
 
 
 def beat(env: dict[str, str], logs: Path) -> Process:
-    """Celery beat with the deployed schedule, every job due each second (tests.deploy
-    .fast_beat), keeping its schedule file in `logs`."""
+    """Celery beat with the deployed schedule, every job due every JOB_INTERVAL_SECONDS (one
+    second unless the test says otherwise; tests.deploy.fast_beat), keeping its schedule file
+    in `logs`."""
     return Process("beat", [sys.executable, "-m", "celery", "-A", "tests.deploy.fast_beat",
                             "beat", "--loglevel", "info", "-s", str(logs / "beat-schedule")],
                    env, logs)

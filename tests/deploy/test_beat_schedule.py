@@ -13,7 +13,12 @@ from tests.deploy import stack
 
 SCHEDULE = ("import json; from outreach.worker import celery; "
             "print(json.dumps({'entries': {k: [v['task'], list(v['args'])] for k, v in "
-            "celery.conf.beat_schedule.items()}, 'tasks': sorted(celery.tasks)}))")
+            "celery.conf.beat_schedule.items()}, 'tasks': sorted(celery.tasks), "
+            "'every': sorted({v['schedule'] for v in celery.conf.beat_schedule.values()}), "
+            "'queues': {name: celery.amqp.router.route({}, name)['queue'].name for name in "
+            "('outreach.run_job', 'outreach.tick', 'outreach.send_text', "
+            "'outreach.deliver_webhooks')}, "
+            "'consumed': sorted(q.name for q in celery.conf.task_queues)}))")
 
 
 def test_each_job_has_its_own_entry_due_every_minute_and_dropped_if_late():
@@ -32,13 +37,20 @@ def test_each_job_has_its_own_entry_due_every_minute_and_dropped_if_late():
 
 def test_the_deployed_worker_application_schedules_every_registered_job(tmp_path):
     env = stack.environment(f"sqlite:///{tmp_path / 'beat.sqlite3'}",
-                            broker_url="redis://127.0.0.1:9/0")
+                            broker_url="redis://127.0.0.1:9/0", JOB_INTERVAL_SECONDS="30")
     done = subprocess.run([sys.executable, "-c", SCHEDULE], env=env,  # noqa: S603
                           cwd=stack.REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout.splitlines()[-1])
     assert found["entries"] == {f"job:{name}": [RUN_JOB, [name]] for name in tick.load_jobs()}
     assert "tick" not in found["entries"]  # one task running every job would serialise them
+    assert found["every"] == [30.0]  # JOB_INTERVAL_SECONDS
+    # Jobs have their own queue, so a bulk send's texts never hold the safety net up; a worker
+    # started without -Q consumes both.
+    assert found["queues"] == {"outreach.run_job": "jobs", "outreach.tick": "jobs",
+                               "outreach.send_text": "celery",
+                               "outreach.deliver_webhooks": "celery"}
+    assert found["consumed"] == ["celery", "jobs"]
     assert {RUN_JOB, "outreach.tick", "outreach.send_text",
             "outreach.deliver_webhooks"} <= set(found["tasks"])
 

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from channels.sms.twilio import TwilioBackend
-from outreach.db import db, set_clock
+from outreach.db import db, set_clock, utcnow
 from outreach.enums import MessageKind, MessageStatus, NeedCategory
 from outreach.messages import dispatch, numbers, outbox
 from outreach.messages.models import Message
@@ -76,7 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
             item = {"sid": f"SM{n:032d}", "account_sid": ACCOUNT, "to": form["To"],
                     "from": form.get("From"), "body": form["Body"], "status": "queued",
                     "direction": "outbound-api",
-                    "date_created": format_datetime(datetime.now(UTC))}
+                    "date_created": format_datetime(utcnow())}  # our clock is Twilio's
             if step.keeps():
                 fake.taken.append(item)  # kept before answering, as Twilio would
         if step.delay:

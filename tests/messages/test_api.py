@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
+from channels.sms import LookupResult, ProviderStatus, SendFailed
 from outreach.audit.models import AuditEvent
 from outreach.db import db, set_clock
 from outreach.enums import ConsentPurpose, Language
@@ -409,6 +410,79 @@ def test_send_again_queues_it_and_the_dispatcher_sends_it(app, world, log, api_a
     decided = audit(app, "message.decide", world.coordinator)
     assert [(e.subject_id, e.detail, e.client_id) for e in decided] == [
         (str(log.unknown), {"action": "send_again"}, world.client_on_round.id)]
+
+
+class _Provider:
+    """An SMS provider that holds `found` (or cannot be asked, when it is an exception)."""
+
+    name = "fake"
+
+    def __init__(self, found):
+        self.found, self.asked = found, []
+
+    def lookup(self, text, since, until=None):
+        self.asked.append((text.body, since, until))
+        if isinstance(self.found, Exception):
+            raise self.found
+        return self.found
+
+
+def test_check_again_adopts_a_text_the_provider_now_holds(app, world, log, api_as,
+                                                         monkeypatch):
+    provider = _Provider(LookupResult(sid="SM" + "9" * 32, status=ProviderStatus.DELIVERED,
+                                      raw_status="delivered"))
+    monkeypatch.setitem(app.extensions, "sms_backend", provider)
+    response = api_as(world.coordinator).post(f"/messages/{log.unknown}/decide",
+                                              json={"action": "check_again"})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["status"], body["provider_sid"]) == ("delivered", "SM" + "9" * 32)
+    assert body["events"][-1]["detail"].startswith(f"{world.coordinator.full_name} checked "
+                                                   "again: found at fake")
+    [(_, since, until)] = provider.asked
+    assert since is not None and until is not None and since < until  # the claim's window
+    decided = audit(app, "message.decide", world.coordinator)
+    assert [(e.subject_id, e.detail) for e in decided] == [
+        (str(log.unknown), {"action": "check_again", "found": True})]
+    # Settled: nothing is left to decide.
+    again = api_as(world.coordinator).post(f"/messages/{log.unknown}/decide",
+                                           json={"action": "send_again"})
+    assert assert_error(again, 409, code="conflict")["status"] == "delivered"
+
+
+def test_check_again_not_found_leaves_it_for_a_person(app, world, log, api_as, monkeypatch):
+    monkeypatch.setitem(app.extensions, "sms_backend", _Provider(None))
+    response = api_as(world.coordinator).post(f"/messages/{log.unknown}/decide",
+                                              json={"action": "check_again"})
+    assert response.status_code == 200 and response.get_json()["status"] == "unknown"
+    assert "still no record at fake" in response.get_json()["events"][-1]["detail"]
+    assert [e.detail for e in audit(app, "message.decide", world.coordinator)] == [
+        {"action": "check_again", "found": False}]
+
+
+def test_check_again_when_the_provider_cannot_be_asked_is_a_conflict(app, world, log, api_as,
+                                                                    monkeypatch):
+    monkeypatch.setitem(app.extensions, "sms_backend",
+                        _Provider(SendFailed("Could not reach Twilio", retryable=True)))
+    response = api_as(world.coordinator).post(f"/messages/{log.unknown}/decide",
+                                              json={"action": "check_again"})
+    error = assert_error(response, 409, code="conflict")
+    assert error["status"] == "unknown"
+    assert stored(app, log.unknown).status == "unknown"
+    assert [e.detail for e in audit(app, "message.decide", world.coordinator)] == [
+        {"action": "check_again", "failed": "Could not reach Twilio"}]
+
+
+def test_check_again_is_for_managers_of_the_client_only(app, world, log, api_as, monkeypatch):
+    provider = _Provider(None)
+    monkeypatch.setitem(app.extensions, "sms_backend", provider)
+    refused = api_as(world.coordinator).post(f"/messages/{log.foreign_unknown}/decide",
+                                             json={"action": "check_again"})
+    assert refused.status_code in (403, 404)
+    visitor = api_as(world.visitor).post(f"/messages/{log.unknown}/decide",
+                                         json={"action": "check_again"})
+    assert visitor.status_code == 403
+    assert provider.asked == []
 
 
 def test_drop_cancels_it_and_a_second_decision_is_a_conflict(app, world, log, api_as):

@@ -52,7 +52,7 @@ class FakeBackend:
         return SendResult(sid=f"SM{uuid.uuid4().hex}", status=ProviderStatus.SENDING,
                           raw_status="queued")
 
-    def lookup(self, text, since):
+    def lookup(self, text, since, until=None):
         self.lookups += 1
         if isinstance(self.found, BaseException):
             raise self.found

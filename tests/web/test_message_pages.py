@@ -205,6 +205,7 @@ def test_decide_to_send_again_then_a_second_decision_is_refused(app, world, text
     shown = page(client, f"/messages/{texts.unknown}")
     assert "What should happen to this text?" in shown
     assert "Send it again" in shown and "Drop it" in shown
+    assert "Check at the SMS provider again" in shown
     token = csrf_token(client, f"/messages/{texts.unknown}")
     done = client.post(f"/messages/{texts.unknown}/decide",
                        data={"csrf_token": token, "action": "send_again"})
@@ -228,13 +229,31 @@ def test_decide_to_drop_and_nonsense_actions(app, world, texts, client, login):
     bad = client.post(f"/messages/{texts.unknown}/decide",
                       data={"csrf_token": token, "action": "explode"})
     assert bad.status_code == 302
-    assert "Choose send_again or drop." in page(client, f"/messages/{texts.unknown}")
+    assert "Choose send_again, drop or check_again." in page(client,
+                                                               f"/messages/{texts.unknown}")
     dropped = client.post(f"/messages/{texts.unknown}/decide",
                           data={"csrf_token": token, "action": "drop"})
     assert dropped.status_code == 302
     with app.app_context():
         assert db.session.get(Message, texts.unknown).status == "cancelled"
     assert "Dropped: it will not be sent." in page(client, f"/messages/{texts.unknown}")
+
+
+def test_check_again_from_the_page(app, world, texts, client, login):
+    login(world.coordinator)
+    token = csrf_token(client, f"/messages/{texts.unknown}")
+    # The console backend keeps nothing outside our database: never found there.
+    checked = client.post(f"/messages/{texts.unknown}/decide",
+                          data={"csrf_token": token, "action": "check_again"})
+    assert checked.status_code == 302
+    after = page(client, f"/messages/{texts.unknown}")
+    assert "Checked again: the SMS provider still has no record of it." in after
+    assert f"{world.coordinator.full_name} checked again: still no record at console" in after
+    assert "Send it again" in after  # still for a person to decide
+    with app.app_context():
+        assert db.session.get(Message, texts.unknown).status == "unknown"
+    assert [e.detail for e in audited(app, "message.decide", world.coordinator)] == [
+        {"action": "check_again", "found": False}]
 
 
 # --- The console outbox -----------------------------------------------------------------------
