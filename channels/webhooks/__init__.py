@@ -1,12 +1,23 @@
 """Provider webhooks: POST a signed JSON body to an organisation's URL, and check signatures.
 
-The domain decides what to send and when; this package only speaks HTTP. The signature is
-`sha256=<hex HMAC-SHA256 of the raw body>` keyed with the organisation's secret, in the
-`X-Outreach-Signature` header, so a receiver can check the body came from us unaltered.
+The domain decides what to send and when; this package only speaks HTTP. Each POST is signed
+twice with the organisation's secret:
+
+- by the Standard Webhooks scheme: `webhook-id` (the same on every try of one event, so a
+  receiver can drop repeats), `webhook-timestamp` (seconds; a receiver refuses old ones, so a
+  captured delivery cannot be replayed later) and `webhook-signature`, `v1,<base64 HMAC-SHA256
+  of "{id}.{timestamp}.{body}">`, keyed with the secret's base64 bytes after `whsec_`;
+- as before, `X-Outreach-Signature: sha256=<hex HMAC-SHA256 of the raw body>` keyed with the
+  secret's text, for receivers that have not moved yet (it covers the body only: replayable).
+
+Secrets made before the scheme was adopted are not base64 after `whsec_`; for them the Standard
+Webhooks key is the secret's UTF-8 bytes (`signing_key`), so they keep working unchanged.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import ipaddress
@@ -26,6 +37,11 @@ USER_AGENT = "OutreachToolkit-Webhooks/1.0"
 SIGNATURE_HEADER = "X-Outreach-Signature"
 EVENT_HEADER = "X-Outreach-Event"
 DELIVERY_HEADER = "X-Outreach-Delivery"
+# The Standard Webhooks headers (https://www.standardwebhooks.com).
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+STANDARD_SIGNATURE_HEADER = "webhook-signature"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - marks a signing secret, is none itself  # nosec B105
 # Read at most this much of an answer (only so the connection can be reused); nobody needs it.
 DRAIN_LIMIT = 64 * 1024
 
@@ -41,6 +57,31 @@ def verify(body: bytes, secret: str, header: str | None) -> bool:
     if not header or not secret:
         return False
     return hmac.compare_digest(sign(body, secret).encode(), header.strip().encode())
+
+
+def signing_key(secret: str) -> bytes:
+    """The Standard Webhooks key of `secret`: the bytes its base64 (after `whsec_`) stands for,
+    as the scheme defines; for a secret that is not strict base64 there (one made before the
+    scheme was adopted), its own UTF-8 bytes, the key X-Outreach-Signature has always used."""
+    encoded = secret.removeprefix(SECRET_PREFIX)
+    try:
+        key = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    return key or secret.encode("utf-8")
+
+
+def sign_standard(message_id: str, timestamp: int, body: bytes, secret: str) -> str:
+    """The webhook-signature value: `v1,` and the base64 HMAC-SHA256 of id.timestamp.body."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode("ascii")
+
+
+def standard_headers(message_id: str, timestamp: int, body: bytes, secret: str) -> dict:
+    """The three Standard Webhooks headers for one try of one message."""
+    return {ID_HEADER: message_id, TIMESTAMP_HEADER: str(timestamp),
+            STANDARD_SIGNATURE_HEADER: sign_standard(message_id, timestamp, body, secret)}
 
 
 # --- Only to the public internet ----------------------------------------------------------
@@ -153,10 +194,18 @@ class WebhookSender:
         return session
 
     def post(self, url: str, body: bytes, *, secret: str, event: str,
-             delivery_id: int | str) -> WebhookResult:
-        """POST `body` to `url`, signed with `secret`; any 2xx answer is a success."""
+             delivery_id: int | str, message_id: str | None = None,
+             timestamp: int | None = None) -> WebhookResult:
+        """POST `body` to `url`, signed with `secret` both ways; any 2xx answer is a success.
+
+        `message_id` must be the same on every try of one message (default: from the delivery
+        id); `timestamp` is when this try is made (default: now), in seconds.
+        """
+        message_id = message_id or f"msg_{delivery_id}"
+        timestamp = int(time.time()) if timestamp is None else int(timestamp)
         headers = {
             "Content-Type": "application/json",
+            **standard_headers(message_id, timestamp, body, secret),
             SIGNATURE_HEADER: sign(body, secret),
             EVENT_HEADER: event,
             DELIVERY_HEADER: str(delivery_id),

@@ -111,6 +111,7 @@ def reader() -> Reader:
         token = feed_tokens.token_for(raw.strip())
         if token is None:
             raise Unauthorized("The feed token is not valid or was revoked.")
+        feed_tokens.check_maker(token)
         organisation = db.session.get(Organisation, token.organisation_id)
         return Reader(None, token, feed.feed_scope(None, organisation.id), organisation)
     user = bearer_user()

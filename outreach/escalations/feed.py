@@ -101,9 +101,14 @@ def cursor_of(event_row: EscalationEvent) -> str | None:
 
 
 def newest(scope: ColumnElement[bool], limit: int) -> list[EscalationEvent]:
-    """The latest `limit` events, newest first (for the Atom feed, which readers poll)."""
-    return list(db.session.scalars(select(EscalationEvent).where(scope)
-                                   .order_by(EscalationEvent.id.desc()).limit(limit)))
+    """The latest `limit` events by when they happened, newest first (for the Atom feed).
+
+    By time, not row id: an event may be written after others that happened later (a job
+    catching up, an import, a history), and a reader's page must show the latest changes.
+    """
+    return list(db.session.scalars(
+        select(EscalationEvent).where(scope)
+        .order_by(EscalationEvent.at.desc(), EscalationEvent.id.desc()).limit(limit)))
 
 
 # --- The sequencer --------------------------------------------------------------------------

@@ -3,6 +3,10 @@
 A feed token opens one organisation's Atom feed and nothing else. Like API tokens it is random,
 shown once when made and stored only as its SHA-256 digest, so a copy of the database cannot
 be turned into working feed URLs.
+
+A token stands only while its maker could still make it: once the maker is deactivated,
+deleted, moved to another organisation or given a role without a feed, it opens nothing
+(`check_maker`), whatever the change went through (a page, the API, the command line, SQL).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import secrets
 from flask import current_app
 from sqlalchemy import Select, select
 
-from outreach.audit.services import record
+from outreach.audit.services import record, refuse
 from outreach.auth.models import User
 from outreach.db import db, utcnow
 from outreach.enums import Role
@@ -104,3 +108,24 @@ def token_for(raw: str) -> FeedToken | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now
     return token
+
+
+def maker_may_issue(maker: User | None, organisation_id: int) -> bool:
+    """Whether `maker` could make a token for this organisation's feed today."""
+    if maker is None or not maker.active:
+        return False
+    if maker.role == Role.ADMIN:
+        return True
+    return maker.role in ISSUERS and maker.organisation_id == organisation_id
+
+
+def check_maker(token: FeedToken) -> None:
+    """Refuse (403, audited) a token whose maker has lost the access it was made with."""
+    maker = db.session.get(User, token.created_by_id) if token.created_by_id else None
+    if maker_may_issue(maker, token.organisation_id):
+        return
+    refuse(None, "feed_token.refused",
+           "This feed token's maker no longer has access to this feed: ask for a new token.",
+           subject=token, detail={"reason": "maker_lost_access", "feed_token_id": token.id,
+                                  "organisation_id": token.organisation_id,
+                                  "created_by_id": token.created_by_id})

@@ -16,12 +16,15 @@ How an escalation becomes a Task (the minimum a recipient needs, as in `Escalati
   scale (routine < urgent < asap < stat) has no step between; the severity itself is an `input`.
 - `code`: the need's category (system PUBLIC_BASE_URL + "/need-categories"); `description`: the
   need as reported.
-- `for`: a *contained* Patient (`#patient`) with name, birth date, address text and phone only.
+- `for`: a *contained* Patient (`#patient`) with name, birth date, address text and phone only;
+  the reference's `identifier` is the client's id (system PUBLIC_BASE_URL + "/clients"), what
+  the `patient` search parameter takes.
 - `requester`: the programme's operator; `owner`: the recipient organisation (by identifier,
   system PUBLIC_BASE_URL + "/organisations", since Organizations are not served here), or the
   designated contact by name.
-- `authoredOn`, `lastModified`, `meta.lastUpdated`; `restriction.period.end`: when it must be
-  acknowledged by (`due_at`); `executionPeriod`: acknowledged → resolved.
+- `authoredOn`, `lastModified`, `meta.lastUpdated` (to the microsecond; moved by every
+  event); `restriction.period.end`: when it must be acknowledged by (`due_at`);
+  `executionPeriod`: acknowledged → resolved.
 - `note`: every note written on its timeline, oldest first; `output`: the outcome (and its note)
   once resolved.
 
@@ -33,24 +36,23 @@ whose client was erased answers 410 Gone.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
-import json
 from collections import defaultdict
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, current_app, g, request
 from sqlalchemy import ColumnElement, Row, Select, func, select
 from sqlalchemy.orm import aliased
 
 from outreach.audit.services import record_listing_ids
 from outreach.db import db, utcnow
-from outreach.enums import EscalationStatus, NeedSeverity, Role
+from outreach.enums import NeedSeverity, Role
 from outreach.errors import APIError, Forbidden, NotFound
-from outreach.escalations import disclosure, queries
+from outreach.escalations import disclosure, fhir_http, fhir_search, queries
 from outreach.escalations.access import get_escalation
 from outreach.escalations.atom import bearer_user
+from outreach.escalations.fhir_http import MIMETYPE, answer, operation_outcome
+from outreach.escalations.fhir_search import DEFAULT_COUNT, MAX_COUNT, TASK_STATUS
 from outreach.escalations.models import Escalation, EscalationEvent
 from outreach.needs.models import Need
 from outreach.organisations.models import Organisation
@@ -60,42 +62,19 @@ from outreach.schemas import MAX_ID
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir/r4")
 
-MIMETYPE = "application/fhir+json"
 READERS = (Role.ADMIN, Role.COORDINATOR, Role.PROVIDER)
-DEFAULT_COUNT, MAX_COUNT = 50, 200
-CAPABILITY_DATE = "2026-11-24"  # when what is served here last changed
+CAPABILITY_DATE = "2026-12-07"  # when what is served here last changed
 
-TASK_STATUS = {
-    EscalationStatus.OPEN: "requested",
-    EscalationStatus.REOPENED: "requested",
-    EscalationStatus.ACKNOWLEDGED: "accepted",
-    EscalationStatus.RESOLVED: "completed",
-    EscalationStatus.REASSIGNED: "cancelled",
-}
-# Every code of FHIR's task-status value set: the ones we never use are valid and match nothing.
-FHIR_TASK_STATUSES = ("draft", "requested", "received", "accepted", "rejected", "ready",
-                      "cancelled", "in-progress", "on-hold", "failed", "completed",
-                      "entered-in-error")
 ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
-               409: "conflict", 410: "deleted", 422: "invalid"}
+               405: "not-supported", 406: "not-supported", 409: "conflict", 410: "deleted",
+               422: "invalid", 429: "throttled"}
 
 
 # --- Answers ------------------------------------------------------------------------------
 
 
-def answer(resource: dict, status: int = 200) -> Response:
-    """A FHIR JSON response."""
-    return Response(json.dumps(resource), status=status, mimetype=MIMETYPE)
-
-
-def operation_outcome(status: int, message: str) -> Response:
-    """A refusal as FHIR says to give one: an OperationOutcome with one error issue."""
-    response = answer({"resourceType": "OperationOutcome", "issue": [{
-        "severity": "error", "code": ISSUE_CODES.get(status, "processing"),
-        "diagnostics": message}]}, status)
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="outreach"'
-    return response
+bp.before_request(fhir_http.negotiate)
+bp.after_app_request(fhir_http.as_outcome)
 
 
 def fhir_view(view):
@@ -106,6 +85,8 @@ def fhir_view(view):
         g.via = "fhir"
         try:
             return view(**kwargs)
+        except fhir_search.NotSupported as error:
+            return operation_outcome(error.status, error.message, "not-supported")
         except APIError as error:
             return operation_outcome(error.status, error.message)
 
@@ -200,7 +181,9 @@ def task_rows(*criteria: ColumnElement[bool]) -> Select:
 def task(row: Row, notes: list[dict], base: str) -> dict:
     """The escalation (a row of TASK_COLUMNS) as a FHIR R4 Task (see the module's docstring for
     the mapping), with the notes of its timeline (from `notes_of`)."""
-    updated = _instant(row.updated_at)
+    # To the microsecond, as stored: a client polling with _lastUpdated=gt<the newest it saw>
+    # must not skip a change made later within the same millisecond.
+    updated = row.updated_at.isoformat(timespec="microseconds")
     resource = {
         "resourceType": "Task",
         "id": str(row.id),
@@ -214,7 +197,8 @@ def task(row: Row, notes: list[dict], base: str) -> dict:
         "code": {"coding": [{"system": base + "/need-categories",
                              "code": row.category.value}],
                  "text": _words(row.category.value)},
-        "for": {"reference": "#patient", "display": row.full_name},
+        "for": {"reference": "#patient", "display": row.full_name,
+                "identifier": {"system": base + "/clients", "value": str(row.client_id)}},
         "authoredOn": _instant(row.created_at),
         "lastModified": updated,
         "requester": _organisation(row.operator_id, row.operator_name, base),
@@ -269,51 +253,8 @@ def _outputs(row: Row, base: str) -> list[dict]:
 # --- Search -------------------------------------------------------------------------------
 
 
-def _statuses(raw: str | None) -> list[EscalationStatus] | None:
-    """Our statuses for a FHIR `status` search (comma: any of them); None: no filter."""
-    if raw is None:
-        return None
-    wanted = [code.strip() for code in raw.split(",")]
-    unknown = [code for code in wanted if code not in FHIR_TASK_STATUSES]
-    if unknown:
-        raise APIError(f"Unknown task status: {', '.join(unknown)[:200]}. Use FHIR's "
-                       f"task-status codes: {', '.join(FHIR_TASK_STATUSES)}.")
-    return [ours for ours, theirs in TASK_STATUS.items() if theirs in wanted]
-
-
-def _count() -> int:
-    raw = request.args.get("_count")
-    if raw is None:
-        return DEFAULT_COUNT
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_COUNT:
-        raise APIError(f"_count must be a whole number from 1 to {MAX_COUNT}.")
-    return int(raw)
-
-
-def _owner(raw: str | None) -> int | None:
-    if raw is None:
-        return None
-    number = raw.removeprefix("Organization/")
-    if not (number.isascii() and number.isdigit()) or not 1 <= int(number) <= MAX_ID:
-        raise APIError("owner must be Organization/<id>.")
-    return int(number)
-
-
-def _cursor(raw: str | None) -> int:
-    """The last id of the page before, from our opaque `_cursor`; 0 for the first page."""
-    if not raw:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(raw.encode() + b"==").decode()
-    except (ValueError, binascii.Error, UnicodeError) as exc:
-        raise APIError("_cursor is not one this server gave out.") from exc
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
-        raise APIError("_cursor is not one this server gave out.")
-    return int(text)
-
-
-def _link(base: str, relation: str, params: dict) -> dict:
-    query = urlencode({k: v for k, v in params.items() if v is not None})
+def _link(base: str, relation: str, params: list[tuple[str, str]]) -> dict:
+    query = urlencode(params)
     return {"relation": relation, "url": f"{base}/fhir/r4/Task" + (f"?{query}" if query
                                                                      else "")}
 
@@ -322,49 +263,63 @@ def _count_of(visible: ColumnElement[bool]) -> Select:
     return select(func.count()).select_from(Escalation).where(visible)
 
 
+def _ignored_outcome(names: list[str]) -> dict:
+    """The Bundle entry saying which parameters a lenient search left out."""
+    return {"resource": {"resourceType": "OperationOutcome", "issue": [{
+        "severity": "warning", "code": "not-supported",
+        "diagnostics": "Ignored (not supported here): " + ", ".join(names)
+                       + ". Send Prefer: handling=strict to be refused instead."}]},
+        "search": {"mode": "outcome"}}
+
+
 @bp.get("/Task")
 @fhir_view
 def search_tasks():
-    """A searchset Bundle of the caller's escalations as Tasks: status, owner, _count, paging."""
+    """A searchset Bundle of the caller's escalations as Tasks (see fhir_search)."""
     user = _caller()
-    statuses = _statuses(request.args.get("status"))
-    count = _count()
-    owner = _owner(request.args.get("owner"))
-    after = _cursor(request.args.get("_cursor"))
-    query = queries.visible(user, organisation_id=owner)
-    if statuses is not None:
-        query = query.where(Escalation.status.in_(statuses))
-    visible = query.whereclause
-    # The total rides on the page's statement (counted once, from an index on PostgreSQL;
-    # uncorrelated, so it counts every visible escalation, not the row's); an empty page has
-    # no row to carry it, so it is counted on its own.
-    total_column = _count_of(visible).correlate(None).scalar_subquery().label("total")
-    rows = db.session.execute(task_rows(visible, Escalation.id > after)
-                              .add_columns(total_column)
-                              .order_by(Escalation.id).limit(count + 1)).all()
-    total = rows[0].total if rows else db.session.scalar(_count_of(visible))
-    more = len(rows) > count
-    rows = rows[:count]
+    search = fhir_search.finish(fhir_search.parse(fhir_search.strict()))
+    visible = queries.visible(user, organisation_id=search.owner).where(
+        *search.criteria).whereclause
     base = _base()
-    params = {"status": request.args.get("status"), "owner": request.args.get("owner"),
-              "_count": count}
-    links = [_link(base, "self", {**params, "_cursor": request.args.get("_cursor") or None})]
-    if more:
-        next_cursor = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode().rstrip("=")
-        links.append(_link(base, "next", {**params, "_cursor": next_cursor}))
-    bundle = {"resourceType": "Bundle", "type": "searchset", "total": total,
+    params = [*search.used, ("_count", str(search.count))]
+    given_cursor = request.args.get("_cursor") or None
+    links = [_link(base, "self", params + ([("_cursor", given_cursor)] if given_cursor
+                                            else []))]
+    bundle = {"resourceType": "Bundle", "type": "searchset",
               "meta": {"lastUpdated": _instant(utcnow())}, "link": links}
+    if search.summary_count:
+        bundle["total"] = db.session.scalar(_count_of(visible))
+        rows = []
+    else:
+        # The total rides on the page's statement (counted once, from an index on PostgreSQL;
+        # uncorrelated, so it counts every visible escalation, not the row's); an empty page
+        # has no row to carry it, so it is counted on its own.
+        total_column = _count_of(visible).correlate(None).scalar_subquery().label("total")
+        after = search.page_after()
+        rows = db.session.execute(task_rows(visible, *([after] if after is not None else []))
+                                  .add_columns(total_column)
+                                  .order_by(*search.order).limit(search.count + 1)).all()
+        bundle["total"] = rows[0].total if rows else db.session.scalar(_count_of(visible))
+        if len(rows) > search.count:
+            rows = rows[:search.count]
+            links.append(_link(base, "next",
+                               params + [("_cursor", search.cursor_of(rows[-1]))]))
+    entries = []
     verdicts = disclosure.judge_many(disclosure.audience_of(user), {r.client_id for r in rows})
     if rows:
         notes = notes_of([row.id for row in rows])
-        bundle["entry"] = [{"fullUrl": f"{base}/fhir/r4/Task/{row.id}",
-                            "resource": without_client(task(row, notes[row.id], base),
-                                                       verdicts[row.client_id]),
-                            "search": {"mode": "match"}} for row in rows]
+        entries = [{"fullUrl": f"{base}/fhir/r4/Task/{row.id}",
+                    "resource": without_client(task(row, notes[row.id], base),
+                                               verdicts[row.client_id]),
+                    "search": {"mode": "match"}} for row in rows]
+    if search.ignored:
+        entries.append(_ignored_outcome(search.ignored))
+    if entries:
+        bundle["entry"] = entries
     record_listing_ids(user, dict.fromkeys(row.client_id for row in rows
                                            if verdicts[row.client_id].shown), purpose="fhir")
     db.session.commit()
-    return answer(bundle)
+    return answer(bundle, pretty=search.pretty)
 
 
 @bp.get("/Task/<task_id>")
@@ -404,15 +359,23 @@ def capability_statement():
                                         "Each caller sees only its own escalations."},
             "resource": [{
                 "type": "Task",
-                "documentation": f"Escalations. Page with _count (1 to {MAX_COUNT}, default "
-                                 f"{DEFAULT_COUNT}) and the next link.",
                 "interaction": [{"code": "read"}, {"code": "search-type"}],
                 "searchParam": [
                     {"name": "status", "type": "token",
-                     "documentation": "FHIR task status; several with commas."},
+                     "documentation": "FHIR task status; several with commas; status:not."},
                     {"name": "owner", "type": "reference",
                      "documentation": "Organization/<id>: the recipient organisation."},
+                    {"name": "patient", "type": "reference",
+                     "documentation": "Patient/<id>: the client (Task.for.identifier)."},
+                    {"name": "_id", "type": "token", "documentation": "Task ids, with commas."},
+                    {"name": "_lastUpdated", "type": "date",
+                     "documentation": "eq, ne, gt, ge, lt, le, sa, eb; any FHIR precision."},
                 ],
+                "documentation": f"Escalations. Page with _count (1 to {MAX_COUNT}, default "
+                                 f"{DEFAULT_COUNT}) and the next link; _sort=_lastUpdated, "
+                                 "-_lastUpdated, _id or -_id; _summary=count. Other "
+                                 "parameters are ignored and named in an outcome entry, or "
+                                 "refused under Prefer: handling=strict.",
             }],
         }],
     })

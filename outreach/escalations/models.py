@@ -218,8 +218,8 @@ class EscalationEvent(db.Model):
     __table_args__ = (
         Index("ix_escalation_events_feed", "organisation_id", "position"),
         Index("uq_escalation_events_position", "position", unique=True),
-        # The newest events of an organisation (the Atom feed).
-        Index("ix_escalation_events_organisation_id_id", "organisation_id", "id"),
+        # The latest events of an organisation by when they happened (the Atom feed).
+        Index("ix_escalation_events_organisation_at", "organisation_id", "at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -61,6 +61,10 @@ def record_event(escalation: Escalation, kind: EscalationEventKind, *, actor: Us
         detail={"status": escalation.status.value, **(detail or {})}, at=now or utcnow())
     db.session.add(event)
     db.session.flush()
+    # Every event changes what the escalation shows (a note, a status): FHIR's lastUpdated and
+    # the clients polling it by time must see it, so the escalation is as new as its events.
+    if escalation.updated_at is None or escalation.updated_at < event.at:
+        escalation.updated_at = event.at
     feed.note_new_event()  # placed in the feed once this transaction has committed
     for listener in EVENT_RECORDED:
         listener(event)

@@ -1,20 +1,22 @@
 """`outreach webhook-listen`: see an organisation's webhooks arrive, on this machine.
 
 For a demonstration or a first integration: it points the organisation's webhook at a small
-receiver on 127.0.0.1, then prints each signed POST as it comes in (checking the signature as a
-receiving system should) until stopped. Refused in production, where webhooks go to the
-organisation's own https system.
+receiver on 127.0.0.1, then prints each signed POST as it comes in until stopped, checking it as
+a receiving system should: the Standard Webhooks signature with the `standardwebhooks` library
+(which refuses timestamps more than five minutes off), and each webhook-id taken once. Refused
+in production, where webhooks go to the organisation's own https system.
 """
 
 from __future__ import annotations
 
-import json
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import click
 from flask import current_app
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
-from channels.webhooks import verify
+from channels.webhooks import ID_HEADER, signing_key
 from outreach.cli import cli
 from outreach.db import db
 from outreach.escalations import webhook_settings
@@ -33,15 +35,27 @@ def describe(payload: dict) -> str:
 
 
 def _handler(secret: str, echo):
+    webhook = Webhook(signing_key(secret))
+    seen: set[str] = set()
+
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - the name http.server calls
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if self.path != PATH or not verify(body, secret,
-                                               self.headers.get("X-Outreach-Signature")):
-                echo("Refused a POST whose signature did not verify.")
+            headers = dict(self.headers.items())
+            try:
+                if self.path != PATH:
+                    raise WebhookVerificationError("Not the webhook's path")
+                payload = webhook.verify(body, headers)
+            except (WebhookVerificationError, ValueError) as refused:
+                echo(f"Refused a POST whose signature did not verify ({refused}).")
                 self.send_response(401)
             else:
-                echo(describe(json.loads(body)))
+                message_id = self.headers.get(ID_HEADER, "")
+                if message_id in seen:  # a retry of one already taken: acknowledge, once only
+                    echo(f"Already had {message_id}: not printed again.")
+                else:
+                    seen.add(message_id)
+                    echo(describe(payload))
                 self.send_response(204)
             self.end_headers()
 

@@ -8,6 +8,7 @@ it is never logged or audited.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -87,7 +88,8 @@ def _where(url: str) -> str:
 
 
 def new_secret() -> str:
-    return SECRET_PREFIX + secrets.token_urlsafe(32)
+    """A Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 def set_url(actor: User, organisation: Organisation, url: str,

@@ -11,7 +11,8 @@ Order: an organisation's deliveries go one at a time, oldest event first. Only t
 oldest undelivered delivery) may be sent; the rest wait until it has been taken, however long
 its receiver is down. Workers claim a head with SKIP LOCKED and a lease, so two workers never
 send the same delivery at once; a crash mid-send means it is sent again after the lease
-(receivers de-duplicate with X-Outreach-Delivery).
+(receivers de-duplicate with webhook-id, or X-Outreach-Delivery). Each try is signed afresh
+with the time it is made (webhook-timestamp), from the application's clock.
 """
 
 from __future__ import annotations
@@ -299,6 +300,12 @@ def body_of(event: EscalationEvent) -> bytes:
     return json.dumps(item, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def message_id(event_id: int) -> str:
+    """The webhook-id of an event's delivery: the same on every try, so receivers drop
+    repeats (an event belongs to one organisation, so it names the delivery too)."""
+    return f"evt_{event_id}"
+
+
 def attempt(delivery_id: int, now: datetime) -> bool | None:
     """Send one due delivery; answers whether it was taken (None: not ours to send now)."""
     db.session.expire_all()  # read the organisation and escalation as they are now
@@ -312,11 +319,14 @@ def attempt(delivery_id: int, now: datetime) -> bool | None:
     body = body_of(delivery.event)
     # None once the client was erased (a withdrawn event outlives its escalation).
     client_id = getattr(delivery.event.escalation, "client_id", None)
+    event_id = delivery.event_id
     db.session.commit()  # the lease holds it; no lock is kept while the receiver is asked
     if not url or not secret:
         result = WebhookResult(False, None, "No webhook URL or secret: set them again")
     else:
-        result = sender().post(url, body, secret=secret, event=kind, delivery_id=delivery_id)
+        result = sender().post(url, body, secret=secret, event=kind, delivery_id=delivery_id,
+                               message_id=message_id(event_id),
+                               timestamp=int(utcnow().timestamp()))
     _record(delivery_id, result, max(now, utcnow()), client_id)
     db.session.commit()
     return result.ok

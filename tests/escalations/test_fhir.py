@@ -356,7 +356,8 @@ def _expected_task(escalation, notes: list[dict]) -> dict:
     status = escalation.status.value
     task = {
         "resourceType": "Task", "id": str(escalation.id),
-        "meta": {"lastUpdated": instant(escalation.updated_at)}, "contained": [patient],
+        "meta": {"lastUpdated": escalation.updated_at.isoformat(timespec="microseconds")},
+        "contained": [patient],
         "identifier": [{"system": "http://localhost/escalations", "value": str(escalation.id)}],
         "status": {"open": "requested", "reopened": "requested", "acknowledged": "accepted",
                    "resolved": "completed", "reassigned": "cancelled"}[status],
@@ -365,9 +366,10 @@ def _expected_task(escalation, notes: list[dict]) -> dict:
         "code": {"coding": [{"system": "http://localhost/need-categories",
                              "code": escalation.category.value}],
                  "text": escalation.category.value.replace("_", " ")},
-        "for": {"reference": "#patient", "display": person.full_name},
+        "for": {"reference": "#patient", "display": person.full_name,
+                "identifier": {"system": "http://localhost/clients", "value": str(person.id)}},
         "authoredOn": instant(escalation.created_at),
-        "lastModified": instant(escalation.updated_at),
+        "lastModified": escalation.updated_at.isoformat(timespec="microseconds"),
         "requester": organisation(escalation.programme.operator),
         "restriction": {"period": {"end": instant(escalation.due_at)}},
         "input": [{"type": {"text": "severity"}, "valueCode": escalation.severity.value}],

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 
-from channels.webhooks import sign
+from channels.webhooks import standard_headers
 from outreach.escalations.webhook_cli import PATH, _handler, describe
 
 
@@ -30,9 +31,10 @@ def test_the_listener_prints_signed_posts_and_refuses_others(tmp_path):
         "id": 3, "category": "fall", "severity": "urgent", "status": "open",
         "client": {"full_name": "Jo Pallot"}}}).encode()
 
-    def post(signature: str) -> int:
+    def post(secret: str, message_id: str = "evt_1", age: int = 0) -> int:
+        headers = standard_headers(message_id, int(time.time()) - age, body, secret)
         request = urllib.request.Request(url, data=body, method="POST", headers={
-            "X-Outreach-Signature": signature, "Content-Type": "application/json"})
+            **headers, "Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310 - loopback
                 return answer.status
@@ -40,13 +42,19 @@ def test_the_listener_prints_signed_posts_and_refuses_others(tmp_path):
             return refused.code
 
     try:
-        assert post(sign(body, "whsec_test")) == 204
-        assert post(sign(body, "another secret")) == 401
+        assert post("whsec_test") == 204
+        assert post("another secret", "evt_2") == 401
+        assert post("whsec_test", "evt_3", age=600) == 401  # a replay, ten minutes on
+        assert post("whsec_test") == 204  # a retry: taken, not shown twice
     finally:
         server.shutdown()
         server.server_close()
     assert printed == ["created: escalation 3 (fall, urgent, now open) about Jo Pallot",
-                       "Refused a POST whose signature did not verify."]
+                       "Refused a POST whose signature did not verify (No matching signature "
+                       "found).",
+                       "Refused a POST whose signature did not verify (Message timestamp too "
+                       "old).",
+                       "Already had evt_1: not printed again."]
 
 
 def test_an_unknown_organisation_is_refused(app):
