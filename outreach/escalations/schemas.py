@@ -7,7 +7,7 @@ client's other needs, notes or contacts.
 
 from __future__ import annotations
 
-from marshmallow import fields, validate, validates_schema
+from marshmallow import fields, post_dump, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from outreach.db import utcnow
@@ -18,6 +18,7 @@ from outreach.enums import (
     NeedSeverity,
     RecipientKind,
 )
+from outreach.redaction import redact_notes
 from outreach.schemas import MAX_ID, Id, Input, Output, Text, choice
 
 QueryId = fields.Integer  # query strings are text, so not the strict Id field
@@ -144,6 +145,11 @@ class EscalationDetailOut(EscalationOut):
 class FeedItemOut(EscalationEventOut):
     cursor = fields.Method("_cursor", metadata={"type": "string", "nullable": True})
     escalation = fields.Nested(EscalationOut)
+
+    @post_dump
+    def _redacted(self, data, **kwargs):
+        # Pulled or pushed (webhooks) into another system: notes go without contact details.
+        return redact_notes(data)
 
     def _cursor(self, event) -> str:
         from outreach.escalations.feed import cursor_of
