@@ -12,12 +12,12 @@ import json
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import click
-from flask import current_app
 
 from channels.webhooks import verify
 from outreach.cli import cli
 from outreach.db import db
 from outreach.escalations import webhook_settings
+from outreach.escalations.webhooks import public_only_urls
 from outreach.organisations.models import Organisation
 
 PATH = "/outreach-webhook"
@@ -58,7 +58,7 @@ def _handler(secret: str, echo):
               help="0: any free port.")
 def webhook_listen(name: str, port: int) -> None:
     """Receive and print an organisation's webhooks on 127.0.0.1 (not in production)."""
-    if current_app.config.get("OUTREACH_ENV") == "production":
+    if public_only_urls():
         raise click.ClickException("webhook-listen is for development and demonstrations.")
     organisation = db.session.query(Organisation).filter_by(name=name).one_or_none()
     if organisation is None:
