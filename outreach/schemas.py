@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -118,11 +118,32 @@ def choice(enum) -> validate.OneOf:
     return validate.OneOf([m.value for m in enum])
 
 
+# Every date and time taken in lies in these years: at the ends of the calendar (year 1, 9999)
+# moving a time to another zone, or a day to its bounds in one, overflows.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def in_calendar(value: date) -> None:
+    """Refuse a date or time outside FIRST_DAY..LAST_DAY."""
+    if value is None:  # a blank some fields read as "none given"
+        return
+    day = value.date() if isinstance(value, datetime) else value
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(f"Must be between {FIRST_DAY.year} and {LAST_DAY.year}.")
+
+
 class Input(Schema):
-    """Base for input schemas: unknown fields are refused (marshmallow's default, made explicit)."""
+    """Base for input schemas: unknown fields are refused (marshmallow's default, made explicit);
+    every date and time is bounded (`in_calendar`)."""
 
     class Meta:
         unknown = "raise"
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        """Give every date and time field the calendar's bounds, however it was declared."""
+        if isinstance(field_obj, fields.Date | fields.DateTime) \
+                and in_calendar not in field_obj.validators:
+            field_obj.validators.append(in_calendar)
 
 
 class Output(Schema):

@@ -33,6 +33,7 @@ from outreach.errors import APIError, Forbidden, NotFound, Unauthorized
 from outreach.escalations import disclosure, feed, feed_tokens
 from outreach.escalations.models import Escalation, EscalationEvent, FeedToken
 from outreach.organisations.models import Organisation
+from outreach.redaction import redact_contact_details
 
 bp = Blueprint("feeds", __name__)
 
@@ -160,7 +161,8 @@ def summary(event: EscalationEvent) -> str:
     lines = [f"Client: {escalation.client.full_name}",
              f"Need: {_words(escalation.category.value)}, {escalation.severity.value}"]
     if escalation.need.description:
-        lines.append(f"In their words: {escalation.need.description}")
+        said = redact_contact_details(escalation.need.description)
+        lines.append(f"In their words: {said}")
     lines.append(f"Status: {status}")
     if status in (EscalationStatus.OPEN, EscalationStatus.REOPENED):
         lines.append(f"Acknowledge by: {_local(escalation.due_at, timezone)}")

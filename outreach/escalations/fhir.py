@@ -58,6 +58,7 @@ from outreach.needs.models import Need
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client, Contact
 from outreach.programmes.models import Programme
+from outreach.redaction import redact_contact_details
 from outreach.schemas import MAX_ID
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir/r4")
@@ -145,7 +146,8 @@ def notes_of(escalation_ids: list[int]) -> dict[int, list[dict]]:
         .order_by(EscalationEvent.id))
     for row in rows:
         if row.note.strip():
-            notes[row.escalation_id].append({"time": _instant(row.at), "text": row.note})
+            notes[row.escalation_id].append({"time": _instant(row.at),
+                                             "text": redact_contact_details(row.note)})
     return notes
 
 
@@ -206,7 +208,7 @@ def task(row: Row, notes: list[dict], base: str) -> dict:
         "input": [{"type": {"text": "severity"}, "valueCode": row.severity.value}],
     }
     if row.description.strip():
-        resource["description"] = row.description
+        resource["description"] = redact_contact_details(row.description)
     if row.organisation_id is not None:
         resource["owner"] = _organisation(row.organisation_id, row.organisation_name, base)
     elif row.contact_id is not None:
@@ -246,7 +248,8 @@ def _outputs(row: Row, base: str) -> list[dict]:
         "coding": [{"system": base + "/escalation-outcomes", "code": row.outcome.value}],
         "text": _words(row.outcome.value)}}]
     if row.outcome_note.strip():
-        outputs.append({"type": {"text": "outcome note"}, "valueString": row.outcome_note})
+        outputs.append({"type": {"text": "outcome note"},
+                        "valueString": redact_contact_details(row.outcome_note)})
     return outputs
 
 

@@ -19,6 +19,7 @@ from outreach.enums import (
     NeedSeverity,
     RecipientKind,
 )
+from outreach.redaction import redact_notes
 from outreach.schemas import MAX_ID, Id, Input, Output, Text, choice
 
 QueryId = fields.Integer  # query strings are text, so not the strict Id field
@@ -162,6 +163,11 @@ class FeedItemOut(EscalationEventOut):
     escalation = fields.Nested(EscalationOut, allow_none=True, metadata={
         "description": "Null once the escalation was erased with its client (a withdrawn "
                        "event)."})
+
+    @post_dump
+    def _redacted(self, data, **kwargs):
+        # Pulled or pushed (webhooks) into another system: notes go without contact details.
+        return redact_notes(data)
 
     def _cursor(self, event) -> str:
         from outreach.escalations.feed import cursor_of

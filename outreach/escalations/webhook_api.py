@@ -7,13 +7,12 @@ import re
 from dataclasses import asdict
 from urllib.parse import urlsplit
 
-from flask import current_app
 from marshmallow import ValidationError, fields
 
 from outreach.api import endpoint
 from outreach.enums import Role
 from outreach.escalations import webhook_settings as settings
-from outreach.escalations.webhooks import webhook_health
+from outreach.escalations.webhooks import public_only_urls, webhook_health
 from outreach.schemas import Input, Output
 
 READERS = (Role.ADMIN, Role.COORDINATOR, Role.PROVIDER)
@@ -51,7 +50,7 @@ class WebhookUrl(fields.String):
 
 
 def _production() -> bool:
-    return not current_app.debug and not current_app.testing
+    return public_only_urls()
 
 
 def _check_public(scheme: str, host: str) -> None:

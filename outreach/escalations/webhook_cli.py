@@ -12,7 +12,6 @@ from __future__ import annotations
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import click
-from flask import current_app
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -20,6 +19,7 @@ from channels.webhooks import ID_HEADER, signing_key
 from outreach.cli import cli
 from outreach.db import db
 from outreach.escalations import webhook_settings
+from outreach.escalations.webhooks import public_only_urls
 from outreach.organisations.models import Organisation
 
 PATH = "/outreach-webhook"
@@ -72,7 +72,7 @@ def _handler(secret: str, echo):
               help="0: any free port.")
 def webhook_listen(name: str, port: int) -> None:
     """Receive and print an organisation's webhooks on 127.0.0.1 (not in production)."""
-    if current_app.config.get("OUTREACH_ENV") == "production":
+    if public_only_urls():
         raise click.ClickException("webhook-listen is for development and demonstrations.")
     organisation = db.session.query(Organisation).filter_by(name=name).one_or_none()
     if organisation is None:

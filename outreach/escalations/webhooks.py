@@ -187,11 +187,18 @@ def courier(app: Flask) -> Courier:
     return made
 
 
+def public_only_urls() -> bool:
+    """The one rule for where webhooks may go, read by the URL check and the sender alike:
+    only to https on the public internet in production (OUTREACH_ENV), anywhere (this machine
+    included, as the demo's webhook-listen needs) in development and tests."""
+    return current_app.config["OUTREACH_ENV"] == "production"
+
+
 def sender() -> WebhookSender:
     """The HTTP sender, made once per application (again if the timeout setting changes). In
     production it sends only to public addresses."""
     timeout = float(current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
-    public_only = current_app.config["OUTREACH_ENV"] == "production"
+    public_only = public_only_urls()
     made = current_app.extensions.get("webhook_sender")
     if made is None or made.timeout != timeout or made.public_only != public_only:
         made = current_app.extensions["webhook_sender"] = WebhookSender(

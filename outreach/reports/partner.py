@@ -29,6 +29,7 @@ from outreach.escalations.models import Escalation, EscalationEvent
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client
 from outreach.programmes.models import Programme
+from outreach.redaction import redact_contact_details
 from outreach.reports.ranges import EARLIEST, percent
 from outreach.reports.sql import hours, local_midnight, percentiles, seconds_between
 
@@ -326,10 +327,11 @@ def _withdrawn(rows) -> set[tuple[int, int]]:
 
 
 def redact(note: str, full_name: str, phone: str | None) -> str:
-    """The note without the client's name (whole or any part of 3 letters or more) or number.
+    """The note without the client's name (whole or any part of 3 letters or more) or number,
+    nor anyone's phone number, email address or postcode.
 
     A partner's staff write these notes for the coordinator; the report goes to the partner's
-    managers, who have no need of the client's identity.
+    managers, who have no need of the client's identity or their family's contact details.
     """
     words = sorted({full_name.strip(), *(w for w in re.split(r"[\s\-']+", full_name)
                                          if len(w) >= 3)}, key=len, reverse=True)
@@ -341,7 +343,7 @@ def redact(note: str, full_name: str, phone: str | None) -> str:
         # The number in any spacing: national (0...) or international (+44, 0044).
         spaced = r"[\s\-().]*".join(re.escape(d) for d in digits)
         text = re.sub(rf"(?:(?:\+|00)\d{{1,3}}[\s\-().]*)?0?{spaced}(?!\d)", REDACTED, text)
-    return text
+    return redact_contact_details(text)
 
 
 def generated_label(report: Report) -> str:

@@ -3,8 +3,9 @@
 "use strict";
 
 var PAGES = "visitor-pages";
-var STATIC = "visitor-static-v2";
-var STATIC_FILES = ["/static/app.css", "/static/app.js", "/static/visitor.js"];
+var STATIC = "visitor-static-v3";
+var STATIC_FILES = ["/static/app.css", "/static/app.js", "/static/outbox.js",
+                    "/static/visitor.js"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(STATIC).then(function (cache) {
@@ -39,7 +40,10 @@ function networkFirst(request, cacheName) {
     // Only a real page of the round is kept, never a login page reached by a redirect.
     if (response.ok && !response.redirected) {
       var copy = response.clone();
-      caches.open(cacheName).then(function (cache) { return cache.put(request, copy); });
+      var started = generation;
+      caches.open(cacheName).then(function (cache) {
+        return started === generation ? cache.put(request, copy) : null;
+      });
     }
     return response;
   }).catch(function () {
@@ -51,17 +55,37 @@ function networkFirst(request, cacheName) {
   });
 }
 
+// Counts the logouts: forms being kept when the visitor logs out must not be kept after it.
+var generation = 0;
+
+function keep(cache, url, started) {
+  return fetch(new Request(url, { credentials: "same-origin" })).then(function (response) {
+    // A page for the round only: a redirect (to the login page) is not kept, nor anything
+    // that arrives after a logout.
+    if (!response.ok || response.redirected || started !== generation) { return null; }
+    return cache.put(url, response);
+  });
+}
+
 // The round's page asks for the day's forms to be kept. One at a time: each is a small request,
 // and a burst would compete with the visitor's own taps for the database. Pages already kept are
-// left alone: each page served is refreshed by networkFirst.
+// left alone: each page served is refreshed by networkFirst. Logging out asks for them all to
+// be forgotten (outbox.js).
 self.addEventListener("message", function (event) {
+  if (event.data && event.data.forget) {
+    generation += 1;
+    event.waitUntil(caches["delete"](PAGES));
+    return;
+  }
   var urls = event.data && event.data.keep;
   if (!Array.isArray(urls)) { return; }
+  var started = generation;
   event.waitUntil(caches.open(PAGES).then(function (cache) {
     return urls.reduce(function (chain, url) {
       return chain.then(function () {
+        if (started !== generation) { return null; }
         return cache.match(url, { ignoreVary: true }).then(function (kept) {
-          return kept ? null : cache.add(new Request(url, { credentials: "same-origin" }));
+          return kept ? null : keep(cache, url, started);
         });
       }).catch(function () { return null; });
     }, Promise.resolve());

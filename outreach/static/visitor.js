@@ -6,34 +6,14 @@
 
   var root = document.getElementById("visitor");
   if (!root) { return; }
-  var DB_NAME = "outreach-visitor";
-  var STORE = "outbox";
   var SEEN = ["seen_well", "seen_concern"];
-  var syncing = false;
+  var syncing = null;
+  // Kept locked on the phone (outbox.js): only this user's visits are read, sent or shown.
+  var outbox = window.VisitorOutbox;
 
-  function openDb() {
-    return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB_NAME, 1);
-      request.onupgradeneeded = function () { request.result.createObjectStore(STORE, { keyPath: "id" }); };
-      request.onsuccess = function () { resolve(request.result); };
-      request.onerror = function () { reject(request.error); };
-    });
-  }
-
-  function withStore(mode, work) {
-    return openDb().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var tx = db.transaction(STORE, mode);
-        var result = work(tx.objectStore(STORE));
-        tx.oncomplete = function () { db.close(); resolve(result && result.result); };
-        tx.onerror = function () { db.close(); reject(tx.error); };
-      });
-    });
-  }
-
-  function queued() { return withStore("readonly", function (s) { return s.getAll(); }); }
-  function put(item) { return withStore("readwrite", function (s) { s.put(item); }); }
-  function remove(id) { return withStore("readwrite", function (s) { s["delete"](id); }); }
+  function queued() { return outbox.mine(); }
+  function put(item) { return outbox.put(item); }
+  function remove(id) { return outbox.remove(id); }
 
   function showOutbox() {
     var box = document.querySelector(".outbox");
@@ -98,17 +78,19 @@
   }
 
   function sync() {
-    if (syncing || !navigator.onLine) { return Promise.resolve(); }
-    syncing = true;
-    return queued().then(function (items) {
+    if (syncing) { return syncing; }  // one at a time; a second caller waits for this one
+    if (!navigator.onLine) { return Promise.resolve(); }
+    syncing = queued().then(function (items) {
       var chain = Promise.resolve();
       items.filter(function (i) { return !i.refused; }).forEach(function (item) {
         chain = chain.then(function () { return send(item, false); });
       });
       return chain;
     }).catch(function () { return null; })  // offline after all: the queue is untouched
-      .then(function () { syncing = false; return showOutbox(); });
+      .then(function () { syncing = null; return showOutbox(); });
+    return syncing;
   }
+  window.VisitorSync = sync;  // logging out may ask for the queue to be sent first
 
   function collect(form) {
     var data = new FormData(form);
@@ -160,6 +142,8 @@
       item.id = item.visit.id;
       put(item).then(sync).then(function () {
         window.location.assign(root.dataset.roundUrl);
+      }, function () {
+        form.submit();  // it cannot be kept locked on this phone: send the form as it is
       });
     });
   }

@@ -34,6 +34,33 @@ def is_visit_id(text: str) -> bool:
         return False
 
 
+MAX_OPTION, MAX_OPTIONS = 100, 20
+
+
+class Answer(fields.Field):
+    """One answer: an option's value, a list of them (a question with several), or null.
+
+    Only the shape is checked here (the questionnaire is the service's to apply), so that a
+    replay, compared with the stored visit before the questions are looked at, compares like
+    with like."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_none=True, metadata={
+            "description": "An option's value, a list of option values, or null.",
+            "nullable": True, "oneOf": [
+                {"type": "string", "maxLength": MAX_OPTION},
+                {"type": "array", "maxItems": MAX_OPTIONS,
+                 "items": {"type": "string", "maxLength": MAX_OPTION}}]}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and len(value) <= MAX_OPTION:
+            return value
+        if isinstance(value, list) and len(value) <= MAX_OPTIONS and all(
+                isinstance(item, str) and len(item) <= MAX_OPTION for item in value):
+            return value
+        raise ValidationError("Give an option, a list of options or null.")
+
+
 class VisitIn(Input):
     id = VisitId(required=True)
     client_id = Id(required=True)
@@ -42,7 +69,7 @@ class VisitIn(Input):
     questionnaire_version = fields.Integer(load_default=None, allow_none=True, strict=True,
                                            validate=validate.Range(min=1, max=MAX_ID))
     # Checked against the questionnaire by the service; the size is bounded here.
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(max=100)),
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(max=100)), values=Answer(),
                           load_default=dict, validate=validate.Length(max=50))
     prescription_delivered = fields.Boolean(load_default=False)
     appointment_reminded = fields.Boolean(load_default=False)

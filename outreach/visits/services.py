@@ -190,8 +190,11 @@ def _replayed(existing: Visit, data: dict) -> Visit:
 
 
 def _normalised(values: dict) -> dict:
-    # Answers arrive in any order and multi-select lists in any order: compare as sets.
-    answers = {k: sorted(v) if isinstance(v, list) else v for k, v in values["answers"].items()}
+    # Answers arrive in any order and multi-select lists in any order: compare as sets. A
+    # question left unanswered (null) was never stored. The schema let through strings, lists
+    # of strings and nulls only, so the lists sort.
+    answers = {k: sorted(v) if isinstance(v, list) else v for k, v in values["answers"].items()
+               if v is not None}
     return dict(values, answers=answers)
 
 

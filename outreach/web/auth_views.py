@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -12,17 +10,14 @@ from outreach.auth import ratelimits, services
 from outreach.auth.sessions import end_sessions
 from outreach.db import db
 from outreach.enums import Role
+from outreach.web.redirects import safe_next
 
 bp = Blueprint("web", __name__)
 
 
 def _safe_next(target: str | None) -> str:
     """Only follow a `next` that stays on this site."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and "\\" not in target:
-            return target
-    return start_page()
+    return safe_next(target) or start_page()
 
 
 @bp.route("/login", methods=["GET", "POST"])

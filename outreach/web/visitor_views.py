@@ -36,6 +36,7 @@ from outreach.visits import questionnaire, services
 from outreach.visits.schedule import due_clients, local_date, rounds_walked_by
 from outreach.visits.schemas import VisitIn, VisitOut
 from outreach.web.forms import form_data, refusal_errors, validate_form
+from outreach.web.visitor_outbox import page_outbox_key
 
 # The trailing slash matters: the service worker at /round/sw.js controls pages under /round/.
 bp = Blueprint("visitor", __name__, url_prefix="/round")
@@ -53,6 +54,11 @@ def _require_login():
     if request.endpoint == "visitor.service_worker":
         return None  # the worker script holds no personal data and must load on its own
     return login_required(lambda: None)()
+
+
+# Every page carries the walker's outbox key, so logging out from any page can ask about
+# unsent visits (static/outbox.js).
+bp.app_context_processor(page_outbox_key)
 
 
 @bp.get("/sw.js")

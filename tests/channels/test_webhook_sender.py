@@ -173,3 +173,36 @@ def test_a_name_that_does_not_resolve_is_a_failure_not_an_exception():
         delivery_id=1)
 
     assert not result.ok and result.error == "Could not connect (refused, reset or no route)"
+
+
+def test_a_public_only_sender_connects_to_the_address_it_checked(receiver, monkeypatch):
+    # DNS rebinding: a name answers with a public address for the check, then with a private
+    # one for the connection. Here the check is given the receiver's address as the answer
+    # and any further look-up of the name fails: the POST arrives only if the connection went
+    # to the address checked, without resolving the name a second time.
+    import socket
+
+    import channels.webhooks as webhooks
+
+    checked: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def check(host, port):
+        checked.append(host)
+        return ["127.0.0.1"]
+
+    def resolve(host, *args, **kwargs):
+        if host == "rebind.test":
+            raise socket.gaierror(socket.EAI_NONAME, "resolved a second time")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(webhooks, "public_addresses", check)
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    url = receiver.url.replace("127.0.0.1", "rebind.test")
+
+    result = WebhookSender(2.0, public_only=True).post(url, BODY, secret=SECRET,
+                                                        event="created", delivery_id=1)
+
+    assert result.ok and len(receiver.received) == 1
+    assert checked == ["rebind.test"]
+

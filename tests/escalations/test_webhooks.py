@@ -414,8 +414,8 @@ def test_unknown_fields_and_other_bodies_are_refused(app, world, apis):
                          headers={"Content-Type": "text/plain"}).status_code == 415
 
 
-def test_outside_development_only_public_https_urls(app, world, apis, monkeypatch):
-    monkeypatch.setitem(app.config, "TESTING", False)
+def test_in_production_only_public_https_urls(app, world, apis, monkeypatch):
+    monkeypatch.setitem(app.config, "OUTREACH_ENV", "production")
     admin = apis["admin"]
     for url in ("http://example.org/hook", "https://127.0.0.1/hook", "https://10.1.2.3/hook",
                 "https://localhost/hook", "https://[::1]/hook", "https://169.254.169.254/"):
@@ -423,6 +423,22 @@ def test_outside_development_only_public_https_urls(app, world, apis, monkeypatc
                              json={"url": url}).status_code == 422, url
     assert admin.request("PUT", hook_path(world.gp.id),
                          json={"url": "https://hooks.example.org/outreach"}).status_code == 200
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_the_demo_sets_a_url_on_this_machine_and_it_is_posted_to(app, hooked, receiver,
+                                                                  monkeypatch, api_as, debug):
+    # As scripts/run serves the demo: OUTREACH_ENV=development, neither testing nor (usually)
+    # debug. The API and the sender follow the one rule, so what the API takes is delivered.
+    monkeypatch.setitem(app.config, "OUTREACH_ENV", "development")
+    monkeypatch.setitem(app.config, "TESTING", False)
+    monkeypatch.setattr(app, "debug", debug)
+    url = receiver.url.replace("127.0.0.1", "localhost")
+    answer = api_as(hooked.provider).request("PUT", hook_path(hooked.gp.id), json={"url": url})
+    assert answer.status_code == 200, answer.get_json()
+    escalate(app, hooked)
+
+    assert deliver(app) == 1 and len(receiver.received) == 1
 
 
 def test_removing_the_url_keeps_waiting_deliveries_and_retry_sends_the_head(app, hooked,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from outreach.audit.models import AuditEvent
 from outreach.db import db
+from outreach.escalations.models import Escalation
 from outreach.organisations.models import Organisation
 from tests.reports import partner_fixture as fixture
 
@@ -237,3 +238,26 @@ def test_an_organisation_name_shared_by_nobody_else_is_found_by_id(month, app, t
     assert result.exit_code == 0, result.output
     assert "Received,1,0" in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
 
+
+
+RELATIVES_DETAILS = ("Rang her son on +44 7700 900123 and emailed piotr.nowak@example.pl; "
+                     "he moved to 4 Rue des Prés, St Helier JE2 3AB. Gave 3 tablets at 14:30.")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".pdf"])
+def test_a_relatives_number_email_and_postcode_never_reach_the_report(month, world, login,
+                                                                      client, app, suffix):
+    with app.app_context():
+        escalation = db.session.scalars(select(Escalation).where(
+            Escalation.organisation_id == month.gp.id, Escalation.outcome_note != "")
+            .order_by(Escalation.resolved_at)).first()
+        escalation.outcome_note = RELATIVES_DETAILS
+        db.session.commit()
+    login(world.coordinator)
+    data = client.get(_url(month.gp, suffix=suffix)).get_data()
+    text = pdf_text(data) if suffix == ".pdf" else data.decode()
+
+    assert ("Rang her son on [phone] and emailed [email]; he moved to 4 Rue des Prés, "
+            "St Helier [postcode]. Gave 3 tablets at 14:30.") in " ".join(text.split())
+    for secret in ("7700", "900123", "piotr.nowak", "example.pl", "JE2"):
+        assert secret not in text
