@@ -13,6 +13,7 @@ from flask import Flask, Response, g, has_request_context, request
 from flask_login import current_user, user_unauthorized
 
 from outreach.db import db
+from outreach.errors import JSON_PREFIXES
 
 # What a refusal is called when the code refusing said nothing more.
 DEFAULT_ACTIONS = {401: "access.unauthenticated", 403: "access.denied",
@@ -73,6 +74,8 @@ def _caller():
     user = g.get("user")
     if user is not None:
         return user
+    if request.path.startswith(JSON_PREFIXES):
+        return None  # the API, feeds and FHIR never go by the session, so neither does this
     if current_user and current_user.is_authenticated:
         return current_user._get_current_object()
     return None

@@ -120,3 +120,12 @@ def test_a_refusal_keeps_nothing_else_of_the_request(app, world, api_as):
     event = _only(app, before)
     assert event.actor_id == world.visitor.id
     assert event.ip_address == "127.0.0.1"
+
+
+def test_the_api_refusing_a_session_names_no_actor(app, world, client, login):
+    """The API never goes by the session cookie, and neither does the record of its refusal."""
+    login(world.coordinator)
+    before = _last(app)
+    assert client.get(f"/api/v1/clients/{world.client_on_round.id}").status_code == 401
+    event = _only(app, before)
+    assert (event.action, event.actor_id, event.via) == ("access.unauthenticated", None, "api")
