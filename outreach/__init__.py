@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.getLogger("outreach").setLevel(logging.INFO)
 
     from outreach import errors, holdings, models, security
+    from outreach.audit import refusals
     from outreach.extensions import csrf, db, limiter, login_manager, migrate
 
     models.load_all()
@@ -52,6 +53,8 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     security.init_app(app)
     errors.register(app)
+    # Before every feature's hooks, so the refusal is audited after they have run.
+    refusals.init_app(app)
 
     from channels.sms import webhooks as sms_webhooks
     from outreach import demo as _demo  # noqa: F401 - registers seed-demo

@@ -68,6 +68,22 @@ def create_token(email: str, name: str, days: int | None) -> None:
     click.echo(raw)
 
 
+@cli.command("reset-link")
+@click.option("--email", required=True)
+def reset_link(email: str) -> None:
+    """Make a one-time password-reset link for a user; the link is printed alone on the last
+    line, to hand over (earlier links for them stop working)."""
+    from outreach.auth import password_changes, services
+
+    user = services.find_by_email(email)
+    if user is None or not user.active:
+        raise click.ClickException(f"No active user with email {email}.")
+    raw, link = password_changes.issue_reset(None, user)
+    db.session.commit()
+    click.echo(f"One-time link for {user.email}, working until {link.expires_at.isoformat()}:")
+    click.echo(password_changes.reset_url(raw))
+
+
 def _explain(exc) -> str:
     details = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
                         for k, v in exc.fields.items())

@@ -47,7 +47,14 @@ DEFAULTS: dict[str, object] = {
     "SMS_REPEAT_WINDOW_MINUTES": 10,  # the same text again within this is one need
     "SMS_LOOP_LIMIT": 6,  # texts from one number within the window before we stop answering
     "RATELIMIT_STORAGE_URI": "memory://",
-    "LOGIN_RATE_LIMIT": "10 per minute",
+    "LOGIN_RATE_LIMIT": "10 per minute",  # attempts on one account, and from one address on it
+    # Failed logins from one address whatever the accounts: looser, as a depot's or an office's
+    # staff may share one address.
+    "LOGIN_ADDRESS_RATE_LIMIT": "30 per minute",
+    # Reverse proxies of our own in front of the application (0: none; X-Forwarded-* ignored).
+    "TRUSTED_PROXY_HOPS": 0,
+    # How long an administrator's password-reset link works (a number, not a secret).
+    "PASSWORD_RESET_HOURS": 24,  # nosec B105
     "DEFAULT_PHONE_REGION": "JE",
     "ALLOWED_PHONE_REGIONS": "JE,GG,IM,GB",
     # Ofcom's range reserved for drama (07700 900000-900999) is accepted outside production so
@@ -194,6 +201,8 @@ def check(config: dict) -> None:
                            f"{config['WEBHOOK_HANDOVER']!r}")
     if config["WEBHOOK_HANDOVER"] == "celery" and not config["CELERY_BROKER_URL"]:
         raise RuntimeError("WEBHOOK_HANDOVER=celery needs CELERY_BROKER_URL.")
+    if int(config["TRUSTED_PROXY_HOPS"]) < 0:
+        raise RuntimeError("TRUSTED_PROXY_HOPS must be 0 (no proxy) or the number of proxies.")
     if float(config["WEBHOOK_TIMEOUT_SECONDS"]) <= 0:
         raise RuntimeError("WEBHOOK_TIMEOUT_SECONDS must be a positive number of seconds.")
 

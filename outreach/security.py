@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+import math
+import time
 
-from outreach.extensions import db, login_manager
+from flask import Flask, g
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from outreach.extensions import db, limiter, login_manager
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -12,7 +16,29 @@ CSP = (
 )
 
 
+class TrustedProxies:
+    """Believe X-Forwarded-For and X-Forwarded-Proto only as far as TRUSTED_PROXY_HOPS proxies
+    of our own set them: with 0 (the default) the headers are ignored, since anyone can send
+    them; with n, the address the n-th proxy saw is the client's. Rate limits and the audit
+    trail then key on the real client rather than on the proxy every request comes through.
+    """
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.wsgi_app = app.wsgi_app
+        self._fixed: dict[int, ProxyFix] = {}
+
+    def __call__(self, environ, start_response):
+        hops = int(self.app.config["TRUSTED_PROXY_HOPS"])
+        if hops <= 0:
+            return self.wsgi_app(environ, start_response)
+        if hops not in self._fixed:
+            self._fixed[hops] = ProxyFix(self.wsgi_app, x_for=hops, x_proto=hops)
+        return self._fixed[hops](environ, start_response)
+
+
 def init_app(app: Flask) -> None:
+    app.wsgi_app = TrustedProxies(app)  # type: ignore[method-assign]
     login_manager.login_view = "web.login"
     login_manager.login_message = "Please log in to see this page."
     login_manager.login_message_category = "info"
@@ -44,6 +70,8 @@ def init_app(app: Flask) -> None:
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security",
                                         "max-age=31536000; includeSubDomains")
+        if response.status_code == 429:
+            response.headers.setdefault("Retry-After", str(retry_after()))
         if response.mimetype == "text/html":
             # Pages show personal data: never keep them in shared caches.
             response.headers.setdefault("Cache-Control", "no-store")
@@ -65,3 +93,11 @@ def is_download(response) -> bool:
     disposition = response.headers.get("Content-Disposition", "")
     return (response.mimetype in DOWNLOAD_TYPES
             or disposition.strip().lower().startswith("attachment"))
+
+
+def retry_after() -> int:
+    """Seconds until the limit this request broke lets the caller try again (at least 1)."""
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    return max(1, math.ceil(breached.reset_at - time.time()))

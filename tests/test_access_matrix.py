@@ -770,6 +770,49 @@ route("POST", "/tell-us/<token>", _with_status(SELF_REPORT_PAGE, 302),
 route("POST", "/clients/<int:client_id>/self-report-link", _with_status(PAGE_CHANGE, 302))
 
 
+# --- Passwords -------------------------------------------------------------------------------
+# Everyone changes their own (giving the current one); admins, and coordinators for the people
+# they manage, make one-time reset links; the link's page answers to the link alone.
+
+NEW_PASSWORD = "plum orbit velvet lantern"
+
+
+def _password_reset_ids(ids: dict) -> None:
+    from outreach.auth.models import User
+    from outreach.auth.password_changes import issue_reset
+
+    raw, _ = issue_reset(None, db.session.get(User, ids["visitor_user"]))
+    ids["reset_token"], ids["reset_dead"] = raw, "B" * 43
+
+
+#        refs                                   A    C    V    P    T    X    anon
+route("GET", "/account/password", [
+    ({},                                        200, 200, 200, 200, 200, 200, LOGIN),
+])
+route("POST", "/account/password", [
+    ({"password": "password:right"},            302, 302, 302, 302, 302, 302, LOGIN),
+    ({"password": "password:wrong"},            403, 403, 403, 403, 403, 403, LOGIN),
+], body=lambda t: {"current_password": t.ref["password"], "new_password": NEW_PASSWORD,
+                   "confirm_password": NEW_PASSWORD})
+RESET_PAGE = [
+    ({"token": "reset_token"},                  200, 200, 200, 200, 200, 200, 200),
+    ({"token": "reset_dead"},                   404, 404, 404, 404, 404, 404, 404),
+]
+route("GET", "/password-reset/<token>", RESET_PAGE)
+route("POST", "/password-reset/<token>", _with_status(RESET_PAGE, LOGIN),  # set: log in now
+      body=lambda t: {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+route("POST", "/api/v1/users/me/password", [
+    ({"password": "password:right"},            204, 204, 204, 204, 204, 204, 401),
+    ({"password": "password:wrong"},            403, 403, 403, 403, 403, 403, 401),
+], body=lambda t: {"current_password": t.ref["password"], "new_password": NEW_PASSWORD})
+route("POST", "/api/v1/users/<int:user_id>/password-reset", [
+    ({"user_id": "visitor_user"},               201, 201, 403, 403, 403, 404, 401),
+    ({"user_id": "admin_user"},                 201, 403, 403, 403, 403, 404, 401),
+    ({"user_id": "provider_user"},              201, 404, 403, 403, 403, 404, 401),
+    ({"user_id": "missing"},                    404, 404, 403, 403, 403, 404, 401),
+])
+
+
 # --- Escalations ---------------------------------------------------------------------------
 # A provider sees and acts on its own organisation's escalations only; coordinators on those of
 # their operator's programmes whoever the recipient; admins on all. Visitors and tutors on none.
@@ -1488,6 +1531,7 @@ def _ids(world) -> dict:
     _literacy_ids(ids)
     _evaluation_ids(ids)
     _partner_report_ids(ids)
+    _password_reset_ids(ids)
     # [evaluation ids: calls above this line]
     db.session.commit()
     return ids

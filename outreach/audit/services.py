@@ -9,6 +9,7 @@ from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import Integer, String, bindparam, cast, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from outreach.audit import refusals
 from outreach.audit.models import AuditEvent
 from outreach.db import db, utcnow
 from outreach.errors import Forbidden
@@ -44,10 +45,17 @@ def _columns(actor, action: str, subject, client_id: int | None, detail: dict | 
 
 def refuse(actor, action: str, message: str, *, subject=None, client_id: int | None = None,
            detail: dict | None = None) -> NoReturn:
-    """Refuse with 403: nothing of the request is kept but the audited record of the attempt."""
-    db.session.rollback()
-    record(actor, action, subject=subject, client_id=client_id, detail=detail)
-    db.session.commit()
+    """Refuse with 403: nothing of the request is kept but the audited record of the attempt.
+
+    In a request the event is written by audit.refusals as the answer goes out (once, however
+    the refusal came about); elsewhere (a command) it is written here.
+    """
+    if has_request_context():
+        refusals.note(action, actor=actor, subject=subject, client_id=client_id, detail=detail)
+    else:
+        db.session.rollback()
+        record(actor, action, subject=subject, client_id=client_id, detail=detail)
+        db.session.commit()
     raise Forbidden(message)
 
 

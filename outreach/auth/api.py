@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from flask import request
 from sqlalchemy import select
 
 from outreach.api import endpoint, paginate
 from outreach.audit.services import record
-from outreach.auth import access, ratelimits, services, tokens
-from outreach.auth.models import User
-from outreach.auth.schemas import TokenOut, TokenRequest, UserIn, UserOut
+from outreach.auth import access, password_changes, ratelimits, services, tokens
+from outreach.auth.models import ApiToken, User
+from outreach.auth.schemas import (
+    PasswordChangeIn,
+    PasswordResetOut,
+    TokenOut,
+    TokenRequest,
+    UserIn,
+    UserOut,
+)
 from outreach.db import db
 from outreach.enums import Role
 from outreach.errors import NotFound, Unauthorized
@@ -19,7 +29,7 @@ SCHEME = "Bearer"  # how the token is sent: Authorization: Bearer <token>
 
 @endpoint("/auth/token", methods=["POST"], summary="Exchange email and password for a token",
           tag="auth", body=TokenRequest, response=TokenOut, status=201, auth=False,
-          rate_limits=[ratelimits.per_address, ratelimits.per_account])
+          rate_limits=ratelimits.LOGIN)
 def issue_token(data):
     """Issue a bearer token; it is shown once and stored only as a digest."""
     user = services.authenticate(data["email"], data["password"])
@@ -71,3 +81,31 @@ def get_user(user, user_id):
 def update_user(user, user_id, data):
     """Change details, role, password or deactivate; a deactivated user's tokens are revoked."""
     return services.update_user(user, _visible_user(user, user_id), data)
+
+
+def _token_in_use() -> ApiToken | None:
+    """The API token this request came with (it survives its own password change)."""
+    raw = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    digest = hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
+    return db.session.scalar(select(ApiToken).where(ApiToken.digest == digest))
+
+
+@endpoint("/users/me/password", methods=["POST"], summary="Change your own password",
+          tag="users", body=PasswordChangeIn, status=204,
+          rate_limits=[ratelimits.password_change])
+def change_own_password(user, data):
+    """Any user changes their own password, giving the current one; their sessions and other
+    API tokens end (this token goes on working)."""
+    password_changes.change_own(user, data["current_password"], data["new_password"],
+                                keep_token=_token_in_use())
+
+
+@endpoint("/users/<int:user_id>/password-reset", methods=["POST"],
+          summary="Make a one-time password-reset link", tag="users",
+          response=PasswordResetOut, status=201, roles=STAFF)
+def issue_password_reset(user, user_id):
+    """A link to hand to the user, working once within PASSWORD_RESET_HOURS; earlier links for
+    them stop working. Admins for anyone, coordinators for the people they manage."""
+    raw, link = password_changes.issue_reset(user, _visible_user(user, user_id))
+    return {"user_id": link.user_id, "url": password_changes.reset_url(raw),
+            "expires_at": link.expires_at}

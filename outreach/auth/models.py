@@ -53,3 +53,20 @@ class ApiToken(TimestampMixin, db.Model):
     last_used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class PasswordResetLink(TimestampMixin, db.Model):
+    """A one-time link an administrator hands to a user to set a new password; only the
+    SHA-256 digest of its secret part is stored."""
+
+    __tablename__ = "password_reset_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    # A plain id, like the audit trail's: who made the link, even after they have left.
+    issued_by_id: Mapped[int | None]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]  # used, or replaced by a newer link: dead either way
+
+    user: Mapped[User] = relationship()

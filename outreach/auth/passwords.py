@@ -6,8 +6,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
-MIN_LENGTH = 10
-
 
 def _hasher() -> PasswordHasher:
     return PasswordHasher(

@@ -39,3 +39,16 @@ class UserOut(Output):
     active = fields.Boolean()
     last_login_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
+
+
+class PasswordChangeIn(Input):
+    current_password = fields.String(required=True, load_only=True,
+                                     validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, load_only=True,
+                                 validate=validate.Length(min=1, max=200))
+
+
+class PasswordResetOut(Output):
+    user_id = fields.Integer()
+    url = fields.String()
+    expires_at = fields.AwareDateTime()

@@ -6,8 +6,9 @@ import secrets
 
 from sqlalchemy import func, select
 
+from outreach.audit import refusals
 from outreach.audit.services import record
-from outreach.auth import passwords, tokens
+from outreach.auth import passwords, strength, tokens
 from outreach.auth.access import can_manage_user
 from outreach.auth.models import User
 from outreach.db import db, utcnow
@@ -27,8 +28,11 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_by_email(email)
     if user is None or not user.active:
         passwords.dummy_verify(password)
+        refusals.note("user.login_failed", subject=user,
+                      detail={"reason": "unknown" if user is None else "inactive"})
         return None
     if not passwords.verify_password(user.password_hash, password):
+        refusals.note("user.login_failed", subject=user, detail={"reason": "password"})
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
@@ -36,16 +40,11 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def check_password_strength(password: str, email: str = "") -> None:
-    problems = []
-    if len(password) < passwords.MIN_LENGTH:
-        problems.append(f"Use at least {passwords.MIN_LENGTH} characters.")
-    if len(password) > 200:
-        problems.append("Use at most 200 characters.")
-    if email and password.lower() == email.lower():
-        problems.append("Do not use your email address as your password.")
-    if problems:
-        raise ValidationFailed("The password is not strong enough.", fields={"password": problems})
+def check_password_strength(password: str, email: str = "", full_name: str = "") -> None:
+    """Refuse a short, common or guessable password (see auth.strength) with a 422."""
+    found = strength.problems(password, email=email, full_name=full_name)
+    if found:
+        raise ValidationFailed("The password is not strong enough.", fields={"password": found})
 
 
 def create_user(actor: User | None, *, email: str, password: str, role: Role,
@@ -56,10 +55,12 @@ def create_user(actor: User | None, *, email: str, password: str, role: Role,
         raise ValidationFailed("Unknown organisation.",
                                fields={"organisation_id": ["No such organisation."]})
     if actor is not None and not can_manage_user(actor, role, organisation_id):
+        refusals.note("user.create_refused", actor=actor,
+                      detail={"role": str(role), "organisation_id": organisation_id})
         raise Forbidden("You cannot create this kind of user in that organisation.")
     if find_by_email(email) is not None:
         raise Conflict("A user with this email already exists.", fields={"email": ["Taken."]})
-    check_password_strength(password, email)
+    check_password_strength(password, email, full_name)
     user = User(
         email=email.lower(),
         full_name=full_name,
@@ -82,6 +83,8 @@ def update_user(actor: User, user: User, changes: dict) -> User:
     if not can_manage_user(actor, user.role, user.organisation_id) or not can_manage_user(
         actor, new_role, new_org
     ):
+        refusals.note("user.change_refused", actor=actor, subject=user,
+                      detail={"fields": sorted(changes)})
         raise Forbidden("You cannot change this user.")
     if "email" in changes and changes["email"] != user.email:
         other = find_by_email(changes["email"])
@@ -98,7 +101,8 @@ def update_user(actor: User, user: User, changes: dict) -> User:
         user.role = new_role
         logout_everywhere = True
     if "password" in changes:
-        check_password_strength(changes["password"], user.email)
+        check_password_strength(changes["password"], changes.get("email", user.email),
+                                changes.get("full_name", user.full_name))
         user.password_hash = passwords.hash_password(changes["password"])
         logout_everywhere = True
     if "active" in changes:
@@ -115,7 +119,7 @@ def update_user(actor: User, user: User, changes: dict) -> User:
 
 def update_user_as_system(user: User, *, role: Role, password: str, active: bool) -> User:
     """Command-line reset of a user's role and password (no actor, so no permission check)."""
-    check_password_strength(password, user.email)
+    check_password_strength(password, user.email, user.full_name)
     user.role = Role(role)
     user.password_hash = passwords.hash_password(password)
     user.active = active

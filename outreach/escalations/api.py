@@ -5,6 +5,7 @@ from outreach.api.core import Page, page_size
 from outreach.audit.services import record_listing
 from outreach.db import utcnow
 from outreach.enums import Role
+from outreach.errors import Forbidden
 from outreach.escalations import disclosure, feed, queries, rules, services
 from outreach.escalations.access import get_escalation
 from outreach.escalations.models import Escalation, RoutingRule
@@ -39,7 +40,11 @@ def list_escalations(user, params):
     """
     since = params.pop("since")
     if since is not None:
-        scope = feed.feed_scope(user, params["organisation_id"])
+        wanted = params["organisation_id"]
+        if user.role != Role.ADMIN and wanted not in (None, user.organisation_id):
+            # As the Atom feed: naming another organisation's feed is refused, not ignored.
+            raise Forbidden("You can read your own organisation's feed only.")
+        scope = feed.feed_scope(user, wanted)
         page = feed.read(scope, since, page_size())
         shown = disclosure.shown_clients([e.escalation for e in page.items])
         record_listing(user, shown.values(), purpose="escalation_feed")

@@ -102,6 +102,7 @@ def bearer_user() -> User:
     user = tokens.user_for_token(raw.strip())
     if user is None:
         raise Unauthorized("The token is not valid, has expired or was revoked.")
+    g.user = user  # who is refused, if it comes to that (audit.refusals)
     return user
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from outreach.audit.services import record
+from outreach.audit.services import record, refuse
 from outreach.auth import access
 from outreach.auth.models import User
 from outreach.db import db, utcnow
@@ -26,7 +26,7 @@ from outreach.enums import (
     Role,
     WorkshopEnrolmentStatus,
 )
-from outreach.errors import Conflict, Forbidden, ValidationFailed
+from outreach.errors import Conflict, ValidationFailed
 from outreach.literacy.models import (
     Attendance,
     Skill,
@@ -70,9 +70,8 @@ def may_teach(actor: User, workshop: Workshop) -> bool:
 
 def _require(allowed: bool, action: str, workshop: Workshop | None, actor: User) -> None:
     if not allowed:
-        record(actor, "workshop.denied",
+        refuse(actor, "workshop.denied", "This workshop is not yours to change.",
                detail={"workshop_id": getattr(workshop, "id", None), "action": action})
-        raise Forbidden("This workshop is not yours to change.")
 
 
 # --- Skills, workshops and sessions -------------------------------------------------------

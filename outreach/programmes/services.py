@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from outreach.audit.services import record
+from outreach.audit.services import record, refuse
 from outreach.auth import access
 from outreach.db import db
 from outreach.enums import OrganisationKind, Role
-from outreach.errors import Forbidden, NotFound, ValidationFailed
+from outreach.errors import NotFound, ValidationFailed
 from outreach.literacy.services import start_checklist
 from outreach.organisations.models import Organisation
 from outreach.programmes.models import Programme
@@ -18,7 +18,8 @@ def _check_operator(actor, operator_id: int) -> None:
         raise ValidationFailed("A programme is run by an operator organisation.",
                                fields={"operator_id": ["Not an operator."]})
     if actor is not None and actor.role != Role.ADMIN and operator_id != actor.organisation_id:
-        raise Forbidden("You can only run programmes for your own organisation.")
+        refuse(actor, "programme.denied", "You can only run programmes for your own organisation.",
+               detail={"operator_id": operator_id})
 
 
 def create_programme(actor, data: dict) -> Programme:
@@ -39,13 +40,15 @@ def get_programme(actor, programme_id: int) -> Programme:
         db.select(Programme.id).where(Programme.id == programme_id,
                                       access.programme_filter(actor))
     ) is None:
-        raise Forbidden("This programme is not one of yours.")
+        refuse(actor, "programme.denied", "This programme is not one of yours.",
+               detail={"programme_id": programme_id})
     return programme
 
 
 def update_programme(actor, programme: Programme, changes: dict) -> Programme:
     if not access.can_manage_programme(actor, programme):
-        raise Forbidden("You cannot change this programme.")
+        refuse(actor, "programme.denied", "You cannot change this programme.",
+               detail={"programme_id": programme.id})
     if "operator_id" in changes:
         _check_operator(actor, changes["operator_id"])
     for key, value in _blank_number(changes).items():

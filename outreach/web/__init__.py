@@ -60,6 +60,9 @@ def init_app(app: Flask) -> None:
     from outreach.web import programme_views
 
     app.register_blueprint(programme_views.bp)
+    from outreach.web import account_views
+
+    app.register_blueprint(account_views.bp)
     from outreach.web.forms import field_label
 
     app.jinja_env.filters["phone"] = phones.display

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from outreach.audit import refusals
 from outreach.audit.services import record
 from outreach.auth import ratelimits, services
 from outreach.auth.sessions import end_sessions
@@ -21,8 +22,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@ratelimits.per_address
-@ratelimits.per_account
+@ratelimits.login_limits
 def login():
     """The login form; a failed attempt says nothing about which part was wrong."""
     if current_user.is_authenticated:
@@ -31,7 +31,11 @@ def login():
     if request.method == "POST":
         email = request.form.get("email", "")[:320]
         password = request.form.get("password", "")[:200]
-        user = services.authenticate(email, password) if email and password else None
+        if email and password:
+            user = services.authenticate(email, password)
+        else:
+            user = None
+            refusals.note("user.login_failed", detail={"reason": "blank"})
         if user is None:
             error = "That email and password do not match an account."
         else:

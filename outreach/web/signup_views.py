@@ -1,4 +1,5 @@
-"""The public workshop sign-up form: no login, four languages, rate-limited per address.
+"""The public workshop sign-up form: no login, four languages, rate-limited per address and
+per person.
 
 A person gives their name, mobile number and language, picks an upcoming workshop and agrees to
 take part. They join the workshop's programme as a client (someone the programme already knows
@@ -8,9 +9,11 @@ they get a place or a turn on the waiting list. The pages show nothing about any
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from contextlib import suppress
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
@@ -32,6 +35,8 @@ from outreach.web.signup_words import WORDS
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 # Enough for a family signing up together; too few to fill the client list from one address.
 PER_ADDRESS = "10 per hour"
+# One person (by the number they give) signing up again and again, from wherever they are.
+PER_PERSON = "5 per hour"
 RESULTS = ("enrolled", "waiting", "known")
 
 
@@ -49,6 +54,14 @@ def _page(template: str, status: int = 200, **context):
     page = render_template(template, lang=language.value, w=WORDS[language],
                            languages=LANGUAGE_NAMES, **context)
     return page, status, {"Referrer-Policy": "no-referrer"}
+
+
+def _person_key() -> str:
+    """The number given, as its last nine digits (+44 7700… and 07700… alike), keyed with the
+    secret so the limiter's storage holds no phone numbers."""
+    digits = "".join(ch for ch in request.form.get("phone", "") if ch.isdigit())[-9:]
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return "learn-person:" + hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()
 
 
 @bp.errorhandler(429)
@@ -85,6 +98,7 @@ def form():
 
 @bp.post("/")
 @limiter.limit(PER_ADDRESS, scope="learn-address")
+@limiter.limit(PER_PERSON, key_func=_person_key, scope="learn-person")
 def submit():
     """Sign the person up: client, consent, then a place or the waiting list."""
     workshops = upcoming()

@@ -523,6 +523,21 @@ def _self_report_thanks(page, server, expect):
     expect(page.get_by_role("heading", level=1)).to_have_text("Dziękujemy")
 
 
+def _password_page(page, server, expect):
+    logged_in(page, server, expect)
+    page.get_by_role("link", name="Your password").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change your password")
+
+
+def _password_page_errors(page, server, expect):
+    _password_page(page, server, expect)
+    page.get_by_label("Current password").fill(factories.PASSWORD)
+    page.get_by_label("New password", exact=True).fill("password12")
+    page.get_by_label("New password again").fill("password12")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator("#new_password-error")).to_contain_text("too easy to guess")
+
+
 PAGES = {
     "login": _login_page,
     "login-failed": _login_failed,
@@ -566,6 +581,8 @@ PAGES = {
     "self-report-form": _self_report_form,
     "self-report-errors": _self_report_errors,
     "self-report-thanks": _self_report_thanks,
+    "password-page": _password_page,
+    "password-page-errors": _password_page_errors,
 }
 
 
