@@ -2,7 +2,7 @@
 latest run
 
 Revision ID: 0017_fenced_sends_job_runs
-Revises: 0015_default_skills_checklists
+Revises: 0016_feed_positions_sequence
 Create Date: 2026-12-07 16:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017_fenced_sends_job_runs'
-down_revision = '0015_default_skills_checklists'
+down_revision = '0016_feed_positions_sequence'
 branch_labels = None
 depends_on = None
 

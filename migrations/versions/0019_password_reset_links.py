@@ -1,7 +1,7 @@
 """one-time password-reset links an administrator hands over
 
 Revision ID: 0019_password_reset_links
-Revises: 0015_default_skills_checklists
+Revises: 0017_fenced_sends_job_runs
 Create Date: 2026-12-07 16:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0019_password_reset_links'
-down_revision = '0015_default_skills_checklists'
+down_revision = '0017_fenced_sends_job_runs'
 branch_labels = None
 depends_on = None
 

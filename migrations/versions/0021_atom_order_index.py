@@ -1,7 +1,7 @@
 """escalation events: an organisation's latest by when they happened (the Atom feed's order)
 
 Revision ID: 0021_atom_order_index
-Revises: 0015_default_skills_checklists
+Revises: 0019_password_reset_links
 Create Date: 2026-12-07 16:10:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0021_atom_order_index'
-down_revision = '0015_default_skills_checklists'
+down_revision = '0019_password_reset_links'
 branch_labels = None
 depends_on = None
 
