@@ -66,10 +66,6 @@ bp = Blueprint("fhir", __name__, url_prefix="/fhir/r4")
 READERS = (Role.ADMIN, Role.COORDINATOR, Role.PROVIDER)
 CAPABILITY_DATE = "2026-12-07"  # when what is served here last changed
 
-ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
-               405: "not-supported", 406: "not-supported", 409: "conflict", 410: "deleted",
-               422: "invalid", 429: "throttled"}
-
 
 # --- Answers ------------------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ SERVED_TYPES = (MIMETYPE, "application/json")
 # arriving as a space).
 JSON_FORMATS = {"json", "application/json", "application/fhir+json", "application/json+fhir"}
 ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
-               405: "not-supported", 406: "not-supported", 409: "conflict", 413: "too-long",
-               422: "invalid", 429: "throttled"}
+               405: "not-supported", 406: "not-supported", 409: "conflict", 410: "deleted",
+               413: "too-long", 422: "invalid", 429: "throttled"}
 
 
 def answer(resource: dict, status: int = 200, *, pretty: bool = False) -> Response:
