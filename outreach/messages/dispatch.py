@@ -452,8 +452,13 @@ def send_due_texts(now: datetime) -> str:
     adopted, unknown = reconcile.reconcile_stuck(now)
     db.session.commit()
     if current_app.config["CELERY_BROKER_URL"]:
+        # What the workers can send before the next run: a bulk batch is handed over a slice
+        # at a time rather than all of it again at every run (tasks for texts already sent
+        # only cost the workers a claim that finds nothing).
+        every = float(current_app.config["JOB_INTERVAL_SECONDS"])
+        slice_ = max(1, min(BATCH, math.ceil(float(current_app.config["SMS_SEND_RATE"]) * every)))
         sent = hand_over(list(db.session.scalars(
-            select(Message.id).where(*_due(now)).order_by(Message.id).limit(BATCH))))
+            select(Message.id).where(*_due(now)).order_by(Message.id).limit(slice_))))
     else:
         sent, size = 0, claim_limit()
         while True:
