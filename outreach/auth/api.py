@@ -18,7 +18,7 @@ SCHEME = "Bearer"  # how the token is sent: Authorization: Bearer <token>
 
 
 @endpoint("/auth/token", methods=["POST"], summary="Exchange email and password for a token",
-          tag="auth", body=TokenRequest, response=TokenOut, status=201, auth=False,
+          tag="auth", body=TokenRequest, response=TokenOut, status=201, auth=False, errors=(401,),
           rate_limits=[ratelimits.per_address, ratelimits.per_account])
 def issue_token(data):
     """Issue a bearer token; it is shown once and stored only as a digest."""
