@@ -97,7 +97,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         code = (error.name or "error").lower().replace(" ", "_").replace("'", "")
-        return _error_response(error.code or 500, code, error.description or error.name)
+        response = app.make_response(
+            _error_response(error.code or 500, code, error.description or error.name))
+        # The exception's own headers say what to do next (405: Allow; 429: Retry-After).
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -111,6 +111,14 @@ def load(schema: Schema, data, *, partial: bool = False) -> dict:
         raise ValidationFailed("Some fields are not valid.", fields=messages) from exc
 
 
+def refuse_fixed(data: dict, fixed: tuple[str, ...]) -> None:
+    """A 422 naming each field given that cannot change here (never silently ignored)."""
+    given = [name for name in fixed if name in data]
+    if given:
+        raise ValidationFailed("Some fields cannot be changed.", fields={
+            name: ["Cannot be changed once set."] for name in given})
+
+
 def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
@@ -127,14 +135,16 @@ def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag:
              body: type[Schema] | None = None, query: type[Schema] | None = None,
              response: type[Schema] | None = None, many: bool = False, status: int = 200,
              roles: Iterable[Role] | None = None, auth: bool = True, partial: bool = False,
-             rate_limits: Iterable = (), alternatives: Iterable[type[Schema]] = ()):
+             rate_limits: Iterable = (), alternatives: Iterable[type[Schema]] = (),
+             errors: Iterable[int] = (), fixed: Iterable[str] = ()):
     """Declare an API route: who may call it, what it takes, what it returns.
 
     The view receives `user`, and `data` / `params` when a body / query schema is given; it
     returns a domain object (or a Page when `many`). The request is one transaction, committed
-    here once the view succeeds.
+    here once the view succeeds. `errors`: further 4xx statuses the view answers (documented);
+    `fixed`: body fields a change (PATCH) refuses with 422 rather than ignore.
     """
-    methods, rate_limits = tuple(methods), tuple(rate_limits)
+    methods, rate_limits, fixed = tuple(methods), tuple(rate_limits), tuple(fixed)
     allowed = frozenset(roles) if roles else None
 
     def decorate(view):
@@ -150,6 +160,7 @@ def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag:
                 kwargs["params"] = load(schema_for(query), request.args.to_dict())
             if body is not None:
                 kwargs["data"] = load(schema_for(body), json_body(), partial=partial)
+                refuse_fixed(kwargs["data"], fixed)
             result = view(**kwargs)
             answer = status
             if isinstance(result, tuple):  # (result, status): e.g. 200 for a replayed create
@@ -174,7 +185,8 @@ def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag:
                 "status": status, "auth": auth,
                 "roles": sorted(allowed) if allowed else None,
                 "doc": (view.__doc__ or "").strip(), "name": view.__name__,
-                "rate_limited": bool(rate_limits),
+                "rate_limited": bool(rate_limits), "errors": tuple(errors), "fixed": fixed,
+                "partial": partial,
             }))
         registered = wrapper
         for limit in rate_limits:

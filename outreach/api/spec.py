@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from http import HTTPStatus
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -12,14 +13,30 @@ from flask import Flask, jsonify
 from marshmallow import Schema, fields
 
 from outreach.api.core import OPERATIONS
+from outreach.config import DEFAULTS
 
 _CONVERTER = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
+
+
+class ErrorMatch(Schema):
+    """A possible duplicate client, with why it matched (409 on enrolment)."""
+
+    id = fields.Integer(required=True)
+    full_name = fields.String(required=True)
+    date_of_birth = fields.Date(allow_none=True)
+    phone = fields.String(allow_none=True)
+    reason = fields.String(required=True)
 
 
 class ErrorDetail(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(required=True)
+    # Sent with some 409s only: what the record's status is, what it may become, which
+    # existing clients look like the one being enrolled.
+    status = fields.String()
+    allowed = fields.List(fields.String())
+    matches = fields.List(fields.Nested(ErrorMatch))
+    fields = fields.Dict(required=True)  # last: the name hides marshmallow's module below it
 
 
 class Error(Schema):
@@ -41,10 +58,11 @@ def _error(description: str) -> dict:
             "content": {"application/json": {"schema": "Error"}}}
 
 
-def build() -> dict:
-    """Assemble the document from OPERATIONS."""
+def build(max_page_size: int = int(DEFAULTS["API_MAX_PAGE_SIZE"])) -> dict:
+    """Assemble the document from OPERATIONS (`max_page_size`: the API_MAX_PAGE_SIZE served)."""
+    plugin = MarshmallowPlugin()
     spec = APISpec(title="Outreach & Check-in Toolkit API", version="1", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
+                   plugins=[plugin],
                    info={"description": "Bearer-token JSON API. Lists are cursor-paginated."})
     spec.components.schema("Error", schema=Error)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
@@ -66,16 +84,27 @@ def build() -> dict:
         elif meta["many"]:
             op["parameters"] += [
                 {"in": "query", "name": "cursor", "schema": {"type": "string"}},
-                {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1}},
+                {"in": "query", "name": "limit", "schema": _limit(max_page_size)},
             ]
         if meta["body"] is not None:
+            body = meta["body"]
+            if meta["partial"]:
+                # A change's own shape: nothing required, without the fields it refuses
+                # (inline: a second component named after the same schema would be ambiguous).
+                body = plugin.converter.schema2jsonschema(
+                    body(exclude=meta["fixed"], partial=True))
+            if meta["fixed"]:
+                op["description"] += ("\n\nCannot be changed here (422 if given): "
+                                      f"{', '.join(meta['fixed'])}.")
             op["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": meta["body"]}}}
+                "schema": body}}}
             op["responses"]["422"] = _error("Invalid input")
             op["responses"]["415"] = _error("Not JSON")
             op["responses"]["413"] = _error("Body larger than the server accepts")
         if meta.get("rate_limited"):
             op["responses"]["429"] = _error("Too many attempts; try again later")
+        for status in meta["errors"]:
+            op["responses"][str(status)] = _error(HTTPStatus(status).phrase)
         response = meta["response"]
         if response is None:
             op["responses"]["204"] = {"description": "Done"}
@@ -100,7 +129,23 @@ def build() -> dict:
         spec.path(path=path, operations=operations)
     # Through JSON so that numbers apispec copies from validators (e.g. a Decimal field's
     # bounds) are JSON numbers, not the strings Flask would make of them.
-    return json.loads(json.dumps(spec.to_dict(), default=_number))
+    document = json.loads(json.dumps(spec.to_dict(), default=_number))
+    _bound_limits(document, max_page_size)
+    return document
+
+
+def _limit(max_page_size: int) -> dict:
+    return {"type": "integer", "minimum": 1, "maximum": max_page_size}
+
+
+def _bound_limits(document: dict, max_page_size: int) -> None:
+    """Every list's `limit` is a whole number from 1 to the largest page (see page_size),
+    whatever its query schema declares (it is read by page_size, not by the schema)."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter.get("name") == "limit":
+                    parameter["schema"] = _limit(max_page_size)
 
 
 def _number(value):
@@ -116,5 +161,5 @@ def register_spec_route(app: Flask) -> None:
     def openapi():
         """The OpenAPI description of this API."""
         if "doc" not in cache:
-            cache["doc"] = build()
+            cache["doc"] = build(app.config["API_MAX_PAGE_SIZE"])
         return jsonify(cache["doc"])

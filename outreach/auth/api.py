@@ -28,7 +28,7 @@ SCHEME = "Bearer"  # how the token is sent: Authorization: Bearer <token>
 
 
 @endpoint("/auth/token", methods=["POST"], summary="Exchange email and password for a token",
-          tag="auth", body=TokenRequest, response=TokenOut, status=201, auth=False,
+          tag="auth", body=TokenRequest, response=TokenOut, status=201, auth=False, errors=(401,),
           rate_limits=ratelimits.LOGIN)
 def issue_token(data):
     """Issue a bearer token; it is shown once and stored only as a digest."""

@@ -51,7 +51,9 @@ class MessageOut(Output):
     language = fields.String()
     encoding = fields.String()
     segments = fields.Integer()
-    cost_estimate = fields.Decimal(places=4, as_string=True)
+    cost_estimate = fields.Decimal(places=4, as_string=True, metadata={
+        "type": "string", "format": "decimal", "pattern": r"^-?\d+\.\d{4}$",
+        "description": "An estimate in the account's currency, as a decimal string."})
     urgent = fields.Boolean()
     provider_sid = fields.String(allow_none=True)
     attempts = fields.Integer()

@@ -9,11 +9,14 @@ from outreach.schemas import MAX_ID, Id, Input, Output, Text, choice
 
 # People report needs from a visit or a web page; sms and system needs come from the machines.
 PEOPLE_SOURCES = [NeedSource.VISIT.value, NeedSource.WEB.value]
+REPORTED_CATEGORIES = [c.value for c in NeedCategory if c.value not in {
+    "missed_visit", "not_seen", "no_answer", "no_response", "invalid_number"}]
 
 
 class NeedIn(Input):
     client_id = Id(required=True)
-    category = fields.String(required=True, validate=choice(NeedCategory))
+    # The safety-net categories are raised by the system alone: not offered, and refused.
+    category = fields.String(required=True, validate=validate.OneOf(REPORTED_CATEGORIES))
     severity = fields.String(required=True, validate=choice(NeedSeverity))
     description = Text(load_default="", max_length=2000)
     source = fields.String(load_default=NeedSource.WEB.value,

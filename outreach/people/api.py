@@ -46,10 +46,10 @@ def get_client(user, client_id):
 
 
 @endpoint("/clients/<int:client_id>", methods=["PATCH"], summary="Change a client",
-          tag="clients", body=ClientIn, partial=True, response=ClientOut, roles=MANAGERS)
+          tag="clients", body=ClientIn, partial=True, response=ClientOut, roles=MANAGERS,
+          fixed=("programme_id",))
 def update_client(user, client_id, data):
     """Change the fields given; programme_id cannot change (enrol in another programme)."""
-    data.pop("programme_id", None)
     client = services.client_for_change(user, client_id)
     return services.update_client(user, client, data)
 

@@ -29,7 +29,7 @@ def get_round(user, round_id):
 
 
 @endpoint("/rounds/<int:round_id>", methods=["PATCH"], summary="Change a round", tag="rounds",
-          body=RoundIn, partial=True, response=RoundOut, roles=MANAGERS)
+          body=RoundIn, partial=True, response=RoundOut, roles=MANAGERS, fixed=("programme_id",))
 def update_round(user, round_id, data):
     """Rename a round, change its visitor or its days."""
     return services.update_round(user, services.get_round(user, round_id), data)
