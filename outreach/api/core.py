@@ -158,6 +158,11 @@ def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag:
                 kwargs["user"] = g.user
             if query is not None:
                 kwargs["params"] = load(schema_for(query), request.args.to_dict())
+            elif many:
+                # Declared on every list: refused when out of range even by a list that fits
+                # on one page and so never reads them.
+                page_size()
+                decode_cursor(request.args.get("cursor"))
             if body is not None:
                 kwargs["data"] = load(schema_for(body), json_body(), partial=partial)
                 refuse_fixed(kwargs["data"], fixed)
