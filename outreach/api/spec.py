@@ -12,7 +12,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, jsonify
 from marshmallow import Schema, fields
 
-from outreach.api.core import OPERATIONS
+from outreach.api.core import CURSOR_MAX_LENGTH, CURSOR_PATTERN, OPERATIONS
 from outreach.config import DEFAULTS
 from outreach.schemas import Email, Text
 
@@ -109,7 +109,7 @@ def build(max_page_size: int = int(DEFAULTS["API_MAX_PAGE_SIZE"])) -> dict:
             op["responses"]["422"] = _error("Invalid query parameters")
         elif meta["many"]:
             op["parameters"] += [
-                {"in": "query", "name": "cursor", "schema": {"type": "string"}},
+                {"in": "query", "name": "cursor", "schema": _cursor()},
                 {"in": "query", "name": "limit", "schema": _limit(max_page_size)},
             ]
         if meta["body"] is not None:
@@ -205,18 +205,26 @@ def _links() -> dict[tuple[str, str], dict]:
     return found
 
 
+def _cursor() -> dict:
+    """A page cursor: opaque, but only the form the server makes is taken (see decode_cursor)."""
+    return {"type": "string", "pattern": CURSOR_PATTERN, "maxLength": CURSOR_MAX_LENGTH}
+
+
 def _limit(max_page_size: int) -> dict:
     return {"type": "integer", "minimum": 1, "maximum": max_page_size}
 
 
 def _bound_limits(document: dict, max_page_size: int) -> None:
-    """Every list's `limit` is a whole number from 1 to the largest page (see page_size),
-    whatever its query schema declares (it is read by page_size, not by the schema)."""
+    """Every list's `limit` is a whole number from 1 to the largest page (see page_size) and its
+    `cursor` one the server made, whatever its query schema declares (page_size and
+    decode_cursor read them, not the schema)."""
     for operations in document["paths"].values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query" and parameter.get("name") == "limit":
                     parameter["schema"] = _limit(max_page_size)
+                if parameter.get("in") == "query" and parameter.get("name") == "cursor":
+                    parameter["schema"] = _cursor()
 
 
 def _number(value):
