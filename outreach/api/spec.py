@@ -14,7 +14,7 @@ from marshmallow import Schema, fields
 
 from outreach.api.core import CURSOR_MAX_LENGTH, CURSOR_PATTERN, OPERATIONS
 from outreach.config import DEFAULTS
-from outreach.schemas import Email, Text
+from outreach.schemas import Email, Text, in_calendar
 
 # What Text and Email refuse, as JSON Schema patterns (see outreach/schemas.py): no control
 # character but tab and newlines, and (for text that cannot be blank) one character that is not
@@ -23,6 +23,10 @@ _ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _VISIBLE = r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _ANY_TEXT = f"^{_ALLOWED}*$"
 _SOME_TEXT = f"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"
+# The years in_calendar allows: 1900-2999 for a day; for a date and time, whose day is taken in
+# UTC after its offset is applied, the years between, whatever the offset.
+_DAY_YEARS = r"^(19[0-9]{2}|2[0-9]{3})-"
+_TIME_YEARS = r"^(19[0-9][1-9]|19[1-9]0|2[0-8][0-9]{2}|29[0-8][0-9]|299[0-8])-"
 # The times the server reads (datetime.time.fromisoformat) include these, which it also writes.
 _TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 
@@ -63,6 +67,8 @@ def _string_rules(self, field, ret) -> dict:
                 "maxLength": field.max_length}
     if isinstance(field, Email) and not field.blank:
         return {"pattern": _SOME_TEXT, "maxLength": 320}
+    if isinstance(field, fields.Date | fields.DateTime) and in_calendar in field.validators:
+        return {"pattern": _DAY_YEARS if isinstance(field, fields.Date) else _TIME_YEARS}
     if isinstance(field, fields.Time) and field.format in (None, "iso", "iso8601"):
         return {"pattern": _TIME}
     return {}
