@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, g, jsonify, request
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import Select
 
 from outreach.auth import tokens
@@ -115,6 +115,36 @@ def schema_for(schema: type[Schema], many: bool = False) -> Schema:
     return schema(many=many)
 
 
+@functools.cache
+def body_schema_for(schema: type[Schema]) -> Schema:
+    """The instance that reads JSON bodies: as schema_for, with JSON's own booleans only."""
+    made = schema()
+    _json_booleans(made)
+    return made
+
+
+class _JSONBoolean(fields.Boolean):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def _json_booleans(schema: Schema) -> None:
+    """A JSON body's booleans are true and false, as the OpenAPI document says: not the 1, 0,
+    "yes" or "on" marshmallow also takes (query strings and web forms, which send those, read
+    with other instances)."""
+    for field in schema.fields.values():
+        while isinstance(field, fields.List):
+            field = field.inner
+        if isinstance(field, fields.Boolean):
+            # The same field, with its settings, reading only JSON booleans (1 == True in
+            # Python, so narrowing `truthy` would not do).
+            field.__class__ = _JSONBoolean
+        elif isinstance(field, fields.Nested) and isinstance(field.schema, Schema):
+            _json_booleans(field.schema)
+
+
 def load(schema: Schema, data, *, partial: bool = False) -> dict:
     try:
         return schema.load(data, partial=partial)
@@ -176,7 +206,7 @@ def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag:
                 page_size()
                 decode_cursor(request.args.get("cursor"))
             if body is not None:
-                kwargs["data"] = load(schema_for(body), json_body(), partial=partial)
+                kwargs["data"] = load(body_schema_for(body), json_body(), partial=partial)
                 refuse_fixed(kwargs["data"], fixed)
             result = view(**kwargs)
             answer = status

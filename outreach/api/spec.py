@@ -229,7 +229,8 @@ def _bound_limits(document: dict, max_page_size: int) -> None:
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query" and parameter.get("name") == "limit":
                     parameter["schema"] = _limit(max_page_size)
-                if parameter.get("in") == "query" and parameter.get("name") == "cursor":
+                if parameter.get("in") == "query" and parameter.get("name") == "cursor" \
+                        and "pattern" not in parameter["schema"]:  # a cursor of its own form
                     parameter["schema"] = _cursor()
 
 
