@@ -159,7 +159,8 @@ def test_no_route_serves_the_provider_the_client_after_consent_was_withdrawn(
             if kind == "session" and method != "GET" \
                     and client.get("/provider/").status_code != 200:
                 login(made.provider)  # that was the logout form
-            if response.status_code >= 500:
+            # /readyz answers 503 by design here: no periodic job has run in this database.
+            if response.status_code >= 500 and rule.rule != "/readyz":
                 errors.append((method, url, kind, response.status_code))
             found = [value for value in PERSONAL if value in text] + (
                 ["11 Rue Apres"] if "Rue Apres" in text else [])
