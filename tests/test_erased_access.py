@@ -12,9 +12,10 @@ import pytest
 
 from outreach.db import db
 from outreach.escalations import feed
-from outreach.extensions import limiter
 from outreach.people.subject_access import erase
-from tests.test_access_matrix import _matrix_world  # noqa: F401 - a fixture
+
+# The matrix's module-wide world, and its per-test savepoint in place of the suite's transaction.
+from tests.test_access_matrix import _matrix_world, _transaction  # noqa: F401 - fixtures
 from tests.test_withdrawn_access import seed, walk
 
 
@@ -29,18 +30,6 @@ def erased(app, _matrix_world):  # noqa: F811
         feed.assign_positions()
         db.session.commit()
     return made, ids
-
-
-@pytest.fixture
-def _transaction(erased):
-    """Each test in a savepoint of the module's transaction (as the access matrix does)."""
-    session_bind = db.session.session_factory.kw["bind"]
-    savepoint = session_bind.begin_nested()
-    limiter.reset()
-    try:
-        yield session_bind
-    finally:
-        savepoint.rollback()
 
 
 def test_no_route_serves_the_provider_the_client_after_erasure(app, client, login, erased):

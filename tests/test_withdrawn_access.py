@@ -33,7 +33,14 @@ from outreach.organisations.models import Organisation
 from outreach.people.models import Client
 from tests import factories
 from tests.conftest import csrf_token
-from tests.test_access_matrix import _gate, _matrix_world, _url  # noqa: F401 - a fixture
+
+# The matrix's module-wide world, and its per-test savepoint in place of the suite's transaction.
+from tests.test_access_matrix import (  # noqa: F401 - fixtures
+    _gate,
+    _matrix_world,
+    _transaction,
+    _url,
+)
 
 NAME, ADDRESS, PHONE = "Ermengarde Vibert", "4 Clos des Tulipiers, Grouville", "+447700900654"
 BIRTH = date(1933, 11, 23)
@@ -99,18 +106,6 @@ def withdrawn(app, _matrix_world):  # noqa: F811
         db.session.commit()
         feed.sequence_committed()
     return made, ids
-
-
-@pytest.fixture
-def _transaction(withdrawn):
-    """Each test in a savepoint of the module's transaction (as the access matrix does)."""
-    session_bind = db.session.session_factory.kw["bind"]
-    savepoint = session_bind.begin_nested()
-    limiter.reset()
-    try:
-        yield session_bind
-    finally:
-        savepoint.rollback()
 
 
 def _fill(rule: str, ids: dict, escalation: str) -> str:
