@@ -669,6 +669,8 @@ def _message_ids(ids: dict) -> None:
         db.session.scalars(select(Contact.phone)))
     nobodys = next(p for p in (f"+447700900{i:03d}" for i in range(999, 0, -1)) if p not in taken)
     ids["number_orphan"] = factories.sms_number(nobodys, invalid=True).id
+    for which, key in (("on", "client_on_round"), ("foreign", "foreign_client")):
+        ids[f"phone_{which}"] = db.session.get(Client, ids[key]).phone  # to opt out by hand
 
 
 #        refs                                   A    C    V    P    T    X    anon
@@ -710,6 +712,18 @@ route("GET", "/api/v1/opt-outs", [
     ({},                                        200, 200, 403, 403, 403, 200, 401),
 ])
 route("POST", "/api/v1/opt-outs/<int:number_id>/clear-invalid", NUMBER_CLEAR)
+# Opting out by hand: a number of a client the caller manages (else 422, saying nothing of
+# whose it is); opting in again answers 409 for these numbers, which are not opted out.
+OPT_OUT_BY_HAND = [
+    ({"phone": "phone_on"},                     201, 201, 403, 403, 403, 422, 401),
+    ({"phone": "phone_foreign"},                201, 422, 403, 403, 403, 201, 401),
+]
+NUMBER_OPT_IN = [(r, *(409 if s == 200 else s for s in statuses))
+                 for r, *statuses in NUMBER_CLEAR]
+route("POST", "/api/v1/opt-outs", OPT_OUT_BY_HAND,
+      body=lambda t: {"phone": t.ref["phone"], "reason": "asked_by_phone"})
+route("POST", "/api/v1/opt-outs/<int:number_id>/opt-in", NUMBER_OPT_IN,
+      body=lambda t: {"reason": "asked_by_phone"})
 
 route("GET", "/messages/", [
     ({},                                        200, 200, 403, 403, 403, 200, LOGIN),
@@ -725,6 +739,10 @@ route("GET", "/messages/<int:message_id>", _as_page(MESSAGE_READ))
 route("POST", "/messages/<int:message_id>/decide", _as_page(MESSAGE_DECIDE, 302),
       body=lambda t: {"action": "drop"})
 route("POST", "/messages/opt-outs/<int:number_id>/clear-invalid", _as_page(NUMBER_CLEAR, 302))
+route("POST", "/messages/opt-outs", _as_page(OPT_OUT_BY_HAND, 302),
+      body=lambda t: {"phone": t.ref["phone"], "reason": "asked_by_phone"})
+route("POST", "/messages/opt-outs/<int:number_id>/opt-in", _as_page(NUMBER_OPT_IN, 302),
+      body=lambda t: {"reason": "asked_by_phone"})
 route("POST", "/clients/<int:client_id>/texts", _with_status(PAGE_CHANGE, 302),
       body=lambda t: {"body": "Hello from the office"})
 

@@ -9,11 +9,16 @@ back, so nothing of a refused request is kept but the record of the attempt.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, g, has_request_context, request
 from flask_login import current_user, user_unauthorized
+from sqlalchemy.exc import OperationalError
 
 from outreach.db import db
 from outreach.errors import JSON_PREFIXES
+
+log = logging.getLogger(__name__)
 
 # What a refusal is called when the code refusing said nothing more.
 DEFAULT_ACTIONS = {401: "access.unauthenticated", 403: "access.denied",
@@ -63,9 +68,16 @@ def _audit(response: Response) -> Response:
               **_record_ids(), **said.get("detail", {})}
     # Whatever the request did before it was refused is not kept; the attempt is.
     db.session.rollback()
-    record(actor, said.get("action") or DEFAULT_ACTIONS[status], subject=said.get("subject"),
-           client_id=said.get("client_id"), detail=detail)
-    db.session.commit()
+    try:
+        record(actor, said.get("action") or DEFAULT_ACTIONS[status],
+               subject=said.get("subject"), client_id=said.get("client_id"), detail=detail)
+        db.session.commit()
+    except OperationalError:
+        # The database is unreachable: the refusal stands, and is logged instead (no personal
+        # data: the status and the endpoint only) rather than turned into a 500.
+        db.session.rollback()
+        log.warning("refusal not audited, the database is unreachable: %s %s",
+                    status, request.endpoint)
     return response
 
 

@@ -127,7 +127,8 @@ def test_every_refusal_on_every_route_leaves_exactly_one_audit_event(app):
             before = _last_event_id(app)
             response = _call(browsers[role], method, url, user, tokens.get(role))
             response.close()
-            assert response.status_code < 500, (method, url, role)
+            # /readyz answers 503 by design here: no periodic job has run in this database.
+            assert response.status_code < 500 or rule == "/readyz", (method, url, role)
             if not _refused(response):
                 continue
             refusals += 1
