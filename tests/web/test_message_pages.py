@@ -239,7 +239,7 @@ def test_decide_to_drop_and_nonsense_actions(app, world, texts, client, login):
     assert "Dropped: it will not be sent." in page(client, f"/messages/{texts.unknown}")
 
 
-def test_check_again_from_the_page(app, world, texts, client, login):
+def test_check_again_from_the_page(app, world, texts, client, login, console_sms):
     login(world.coordinator)
     token = csrf_token(client, f"/messages/{texts.unknown}")
     # The console backend keeps nothing outside our database: never found there.
