@@ -6,11 +6,12 @@ import base64
 import binascii
 import functools
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, g, jsonify, request
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import Select
 
 from outreach.auth import tokens
@@ -33,20 +34,31 @@ class Page:
     schema: type[Schema] | None = None
 
 
+# A cursor is an id's decimal digits in unpadded base64url: each three digits are four of these
+# characters, and one or two digits left over are two or three. Written out so that the OpenAPI
+# document can say exactly which cursors the server takes.
+_LEAD = "(?:[MN][DTjz]|O[DT])"
+_MIDDLE = "[AEIMQUYcgk]"
+CURSOR_PATTERN = (f"^(?:{_LEAD}{_MIDDLE}[w-z0-5])*"
+                  f"(?:(?:[MN][AQgw]|O[AQ])|{_LEAD}{_MIDDLE})?$")
+_CURSOR = re.compile(CURSOR_PATTERN)
+CURSOR_MAX_LENGTH = 64
+
+
 def decode_cursor(raw: str | None) -> int:
     """The id a page cursor stands for (0 for none); a cursor we did not make is a 400."""
     if not raw:
         return 0
+    if len(raw) > CURSOR_MAX_LENGTH or not _CURSOR.fullmatch(raw):
+        raise APIError("The cursor is not valid.", fields={"cursor": ["Not a valid cursor."]})
     try:
         text = base64.urlsafe_b64decode(raw.encode() + b"==").decode()
-    except (ValueError, binascii.Error, UnicodeError) as exc:
+    except (ValueError, binascii.Error, UnicodeError) as exc:  # pragma: no cover - the pattern
         raise APIError("The cursor is not valid.", fields={"cursor": ["Not a valid cursor."]}) \
             from exc
-    # Cursors are ids we made: anything else (signs, spaces, huge numbers) is refused, since a
-    # number past the id column's range would fail in the database rather than here.
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
-        raise APIError("The cursor is not valid.", fields={"cursor": ["Not a valid cursor."]})
-    return int(text)
+    # Past the id column's range there is nothing to page through, and the database would
+    # refuse the number: the last id that fits stands for it.
+    return min(int(text), MAX_ID)
 
 
 def encode_cursor(value: int) -> str:
@@ -101,6 +113,36 @@ def schema_for(schema: type[Schema], many: bool = False) -> Schema:
     """One instance of each schema per process: building one copies every declared field, which
     cost more than some requests' own work. Marshmallow 4 schemas hold no per-call state."""
     return schema(many=many)
+
+
+@functools.cache
+def body_schema_for(schema: type[Schema]) -> Schema:
+    """The instance that reads JSON bodies: as schema_for, with JSON's own booleans only."""
+    made = schema()
+    _json_booleans(made)
+    return made
+
+
+class _JSONBoolean(fields.Boolean):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def _json_booleans(schema: Schema) -> None:
+    """A JSON body's booleans are true and false, as the OpenAPI document says: not the 1, 0,
+    "yes" or "on" marshmallow also takes (query strings and web forms, which send those, read
+    with other instances)."""
+    for field in schema.fields.values():
+        while isinstance(field, fields.List):
+            field = field.inner
+        if isinstance(field, fields.Boolean):
+            # The same field, with its settings, reading only JSON booleans (1 == True in
+            # Python, so narrowing `truthy` would not do).
+            field.__class__ = _JSONBoolean
+        elif isinstance(field, fields.Nested) and isinstance(field.schema, Schema):
+            _json_booleans(field.schema)
 
 
 def load(schema: Schema, data, *, partial: bool = False) -> dict:
@@ -158,8 +200,13 @@ def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag:
                 kwargs["user"] = g.user
             if query is not None:
                 kwargs["params"] = load(schema_for(query), request.args.to_dict())
+            elif many:
+                # Declared on every list: refused when out of range even by a list that fits
+                # on one page and so never reads them.
+                page_size()
+                decode_cursor(request.args.get("cursor"))
             if body is not None:
-                kwargs["data"] = load(schema_for(body), json_body(), partial=partial)
+                kwargs["data"] = load(body_schema_for(body), json_body(), partial=partial)
                 refuse_fixed(kwargs["data"], fixed)
             result = view(**kwargs)
             answer = status

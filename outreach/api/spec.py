@@ -12,10 +12,26 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, jsonify
 from marshmallow import Schema, fields
 
-from outreach.api.core import OPERATIONS
+from outreach.api.core import CURSOR_MAX_LENGTH, CURSOR_PATTERN, OPERATIONS
 from outreach.config import DEFAULTS
+from outreach.schemas import Email, Text, in_calendar
+
+# What Text and Email refuse, as JSON Schema patterns (see outreach/schemas.py): no control
+# character but tab and newlines, and (for text that cannot be blank) one character that is not
+# white space, since the server trims before it checks.
+_ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_VISIBLE = r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_ANY_TEXT = f"^{_ALLOWED}*$"
+_SOME_TEXT = f"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"
+# The years in_calendar allows: 1900-2999 for a day; for a date and time, whose day is taken in
+# UTC after its offset is applied, the years between, whatever the offset.
+_DAY_YEARS = r"^(19[0-9]{2}|2[0-9]{3})-"
+_TIME_YEARS = r"^(19[0-9][1-9]|19[1-9]0|2[0-8][0-9]{2}|29[0-8][0-9]|299[0-8])-"
+# The times the server reads (datetime.time.fromisoformat) include these, which it also writes.
+_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 
 _CONVERTER = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
+_PARAMETER = re.compile(r"\{(\w+)\}")
 
 
 class ErrorMatch(Schema):
@@ -43,6 +59,21 @@ class Error(Schema):
     error = fields.Nested(ErrorDetail, required=True)
 
 
+def _string_rules(self, field, ret) -> dict:
+    """apispec attribute function: declare what the project's own string fields refuse."""
+    if isinstance(field, Text):
+        # maxLength counts the trimmed text on the server; untrimmed text this long is rare.
+        return {"pattern": _SOME_TEXT if field.required_text else _ANY_TEXT,
+                "maxLength": field.max_length}
+    if isinstance(field, Email) and not field.blank:
+        return {"pattern": _SOME_TEXT, "maxLength": 320}
+    if isinstance(field, fields.Date | fields.DateTime) and in_calendar in field.validators:
+        return {"pattern": _DAY_YEARS if isinstance(field, fields.Date) else _TIME_YEARS}
+    if isinstance(field, fields.Time) and field.format in (None, "iso", "iso8601"):
+        return {"pattern": _TIME}
+    return {}
+
+
 def _path(rule: str) -> tuple[str, list[dict]]:
     params = []
     for match in _CONVERTER.finditer(rule):
@@ -64,6 +95,7 @@ def build(max_page_size: int = int(DEFAULTS["API_MAX_PAGE_SIZE"])) -> dict:
     spec = APISpec(title="Outreach & Check-in Toolkit API", version="1", openapi_version="3.0.3",
                    plugins=[plugin],
                    info={"description": "Bearer-token JSON API. Lists are cursor-paginated."})
+    plugin.converter.add_attribute_function(_string_rules)
     spec.components.schema("Error", schema=Error)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     paths: dict[str, dict] = {}
@@ -83,7 +115,7 @@ def build(max_page_size: int = int(DEFAULTS["API_MAX_PAGE_SIZE"])) -> dict:
             op["responses"]["422"] = _error("Invalid query parameters")
         elif meta["many"]:
             op["parameters"] += [
-                {"in": "query", "name": "cursor", "schema": {"type": "string"}},
+                {"in": "query", "name": "cursor", "schema": _cursor()},
                 {"in": "query", "name": "limit", "schema": _limit(max_page_size)},
             ]
         if meta["body"] is not None:
@@ -124,6 +156,8 @@ def build(max_page_size: int = int(DEFAULTS["API_MAX_PAGE_SIZE"])) -> dict:
         op["responses"]["409"] = _error("Conflict")
         paths.setdefault(path, {"parameters": []})
         paths[path][method.lower()] = op
+    for (path, method), links in _links().items():
+        paths[path][method]["responses"]["201"]["links"] = links
     for path, operations in paths.items():
         operations.pop("parameters")
         spec.path(path=path, operations=operations)
@@ -134,18 +168,70 @@ def build(max_page_size: int = int(DEFAULTS["API_MAX_PAGE_SIZE"])) -> dict:
     return document
 
 
+def _links() -> dict[tuple[str, str], dict]:
+    """OpenAPI links from each create (201 with an id) to what can be done with what it made.
+
+    A created resource lives at its collection's path plus `/{p}` (or, for a resource made under
+    another, at the item path of a read answering the same schema, e.g. a workshop's sessions
+    at /sessions/{session_id}); every operation on that item path or under it is linked, with
+    `p` taken from the answer's `id` and the other path parameters from the create's own. A create
+    answering with its parent (an enrolment answers with the client) links nothing.
+    """
+    declared = [(_path(rule)[0], method.lower(), meta) for rule, method, meta in OPERATIONS]
+    reads = {(meta["response"], path) for path, method, meta in declared
+             if method == "get" and not meta["many"]}
+    found: dict[tuple[str, str], dict] = {}
+    for path, method, meta in declared:
+        made = meta["response"]
+        if (method != "post" or meta["status"] != 201 or meta["many"] or made is None
+                or "id" not in made._declared_fields):
+            continue
+        if (made, path.rsplit("/", 1)[0]) in reads:
+            continue
+        own = set(_PARAMETER.findall(path))
+        items = {f"{path}/{other[len(path) + 1:].split('/')[0]}"
+                 for other, _method, _meta in declared if other.startswith(path + "/{")}
+        items |= {item for schema, item in reads
+                  if schema is made and _PARAMETER.fullmatch(item.rsplit("/", 1)[1])}
+        links = {}
+        for item in sorted(items):
+            created = _PARAMETER.fullmatch(item.rsplit("/", 1)[1]).group(1)
+            for target, target_method, target_meta in declared:
+                if target != item and not target.startswith(item + "/"):
+                    continue
+                names = _PARAMETER.findall(target)
+                if not set(names) - {created} <= own:
+                    continue
+                links[f"{target_meta['name']}_{target_method}"] = {
+                    "operationId": f"{target_meta['name']}_{target_method}",
+                    "parameters": {name: "$response.body#/id" if name == created
+                                   else f"$request.path.{name}" for name in names}}
+        if links:
+            found[(path, method)] = links
+    return found
+
+
+def _cursor() -> dict:
+    """A page cursor: opaque, but only the form the server makes is taken (see decode_cursor)."""
+    return {"type": "string", "pattern": CURSOR_PATTERN, "maxLength": CURSOR_MAX_LENGTH}
+
+
 def _limit(max_page_size: int) -> dict:
     return {"type": "integer", "minimum": 1, "maximum": max_page_size}
 
 
 def _bound_limits(document: dict, max_page_size: int) -> None:
-    """Every list's `limit` is a whole number from 1 to the largest page (see page_size),
-    whatever its query schema declares (it is read by page_size, not by the schema)."""
+    """Every list's `limit` is a whole number from 1 to the largest page (see page_size) and its
+    `cursor` one the server made, whatever its query schema declares (page_size and
+    decode_cursor read them, not the schema)."""
     for operations in document["paths"].values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query" and parameter.get("name") == "limit":
                     parameter["schema"] = _limit(max_page_size)
+                if parameter.get("in") == "query" and parameter.get("name") == "cursor" \
+                        and "pattern" not in parameter["schema"]:  # a cursor of its own form
+                    parameter["schema"] = _cursor()
 
 
 def _number(value):

@@ -13,8 +13,10 @@ class RoundIn(Input):
     name = Text(required=True, required_text=True)
     area = Text(load_default="", max_length=200)
     visitor_id = Id(load_default=None, allow_none=True)
-    weekdays = fields.List(fields.Integer(strict=True), load_default=lambda: [1, 2, 3, 4, 5],
-                           validate=_weekdays)
+    # The metadata says in the OpenAPI document what _weekdays checks.
+    weekdays = fields.List(fields.Integer(strict=True, metadata={"minimum": 1, "maximum": 7}),
+                           load_default=lambda: [1, 2, 3, 4, 5], validate=_weekdays,
+                           metadata={"minItems": 1, "maxItems": 7, "uniqueItems": True})
 
 
 class RoundOut(Output):

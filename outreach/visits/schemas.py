@@ -82,7 +82,9 @@ class VisitQuery(Input):
     client_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     round_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     date = fields.Date(load_default=None)
-    cursor = fields.String(load_default=None)
+    # The last visit id shown, in unpadded base64url (not the integer cursor of other lists).
+    cursor = fields.String(load_default=None,
+                           metadata={"pattern": "^[A-Za-z0-9_-]*$", "maxLength": 64})
     limit = fields.String(load_default=None)
 
 
