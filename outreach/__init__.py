@@ -57,17 +57,17 @@ def create_app(config: dict | None = None) -> Flask:
     refusals.init_app(app)
 
     from channels.sms import webhooks as sms_webhooks
-    from outreach import demo as _demo  # noqa: F401 - registers seed-demo
     from outreach import health, web
-    from outreach import tick as _tick  # noqa: F401 - registers tick
     from outreach.api import api
     from outreach.api import routes as _api_routes  # noqa: F401 - registers the API routes
     from outreach.api.spec import register_spec_route
     from outreach.cli import cli
+    from outreach.demo import seed as _demo  # noqa: F401 - registers seed-demo
     from outreach.escalations import feed as escalation_feed
     from outreach.escalations import hooks as _escalations  # noqa: F401 - routes every need
     from outreach.escalations import webhook_cli as _webhook_cli  # noqa: F401 - webhook-listen
     from outreach.escalations import webhooks as escalation_webhooks
+    from outreach.jobs import tick as _tick  # noqa: F401 - registers tick
     from outreach.messages import cli as _sms_simulate  # noqa: F401 - registers sms-simulate
     from outreach.messages import outbox
     from outreach.messages import template_cli as _sms_cli  # noqa: F401 - registers sms-templates
@@ -81,7 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(escalation_webhooks.after_request)
     app.after_request(escalation_feed.after_request)
     if app.config["CELERY_BROKER_URL"]:
-        from outreach.background import celery_init_app
+        from outreach.jobs.background import celery_init_app
 
         celery_init_app(app)
     register_spec_route(app)

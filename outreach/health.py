@@ -27,8 +27,8 @@ def healthz():
 def readyz():
     """Ready when the database answers and no periodic job is late (503 otherwise, naming the
     late jobs: job names only, nothing about anyone)."""
-    from outreach.job_runs import job_health
-    from outreach.tick import load_jobs
+    from outreach.jobs.runs import job_health
+    from outreach.jobs.tick import load_jobs
 
     try:
         late = [job.name for job in job_health(list(load_jobs()), utcnow()) if job.late]

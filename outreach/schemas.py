@@ -8,11 +8,9 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from outreach import phones
-
 # Control characters other than tab and newlines are refused: PostgreSQL cannot store NUL, and
 # the rest only ever arrive by accident or malice.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_ID = 2**31 - 1
 
 
@@ -26,7 +24,7 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
-        if _CONTROL.search(text):
+        if CONTROL.search(text):
             raise ValidationError("Contains characters that are not allowed.")
         if len(text) > self.max_length:
             raise ValidationError(f"Must be at most {self.max_length} characters.")
@@ -41,21 +39,6 @@ class Id(fields.Integer):
     def __init__(self, **kwargs):
         kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID))
         super().__init__(strict=True, **kwargs)
-
-
-class Phone(fields.String):
-    """A phone number, accepted in any common form and returned in E.164."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if len(text) > 40 or _CONTROL.search(text):
-            raise ValidationError("This does not look like a phone number.")
-        if not text.strip():
-            return None
-        try:
-            return phones.normalise(text)
-        except phones.InvalidPhone as exc:
-            raise ValidationError(str(exc)) from exc
 
 
 class Email(fields.String):
@@ -73,7 +56,7 @@ class Email(fields.String):
             if not self.blank:
                 raise ValidationError("Give an email address.")
             return None
-        if len(text) > 320 or _CONTROL.search(text):
+        if len(text) > 320 or CONTROL.search(text):
             raise ValidationError("Not a valid email address.")
         return self._check(text).lower()
 

@@ -3,7 +3,7 @@
 import os
 import sys
 
-from outreach.bench_memory import run_for_peak
+from outreach.bench.memory import run_for_peak
 
 
 def test_a_small_child_of_a_large_process_is_reported_small(tmp_path):

@@ -10,7 +10,7 @@ import time
 
 from celery import Celery
 
-from outreach.broker import Outage
+from outreach.jobs.broker import Outage
 from tests.deploy.stack import PrivateRedis, free_port
 
 
@@ -26,7 +26,7 @@ def _task(port: int):
 
 
 def records(caplog) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "outreach.broker"]
+    return [r for r in caplog.records if r.name == "outreach.jobs.broker"]
 
 
 def test_an_outage_is_logged_once_with_a_count_and_once_when_it_ends(caplog):

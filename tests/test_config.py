@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from outreach import create_app
 from outreach.config import DEFAULT_SECRET_KEY
-from outreach.config_checks import secret_key_problem
+from outreach.config.checks import secret_key_problem
 from outreach.db import db
 
 STRONG_KEY = "q0c8Rk3Zt-7WmYx2LpVa9_Hn4FsEuJ6BdGi1ToNe5KrC"

@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from outreach import demo, demo_escalations, demo_history
 from outreach.audit.models import AuditEvent
 from outreach.auth.models import User
 from outreach.auth.services import authenticate
 from outreach.consent.models import Consent
 from outreach.db import db
+from outreach.demo import escalations as demo_escalations
+from outreach.demo import history as demo_history
+from outreach.demo import seed as demo
 from outreach.enums import ConsentPurpose, Language, OrganisationKind, ProgrammeKind, Role
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client, Contact, ProgrammeEnrolment
@@ -485,7 +487,7 @@ def _literacy_rows() -> dict:
 
 
 def test_get_online_workshops_in_the_demo(clock, app):
-    from outreach import demo_literacy
+    from outreach.demo import literacy as demo_literacy
     from outreach.literacy.models import Attendance, Workshop
 
     seed(app)

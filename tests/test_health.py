@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from outreach import tick
 from outreach.db import db, set_clock
-from outreach.job_runs import JobRun
+from outreach.jobs import tick
+from outreach.jobs.runs import JobRun
 
 NOON = datetime(2026, 5, 12, 11, 0, tzinfo=UTC)
 

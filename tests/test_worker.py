@@ -80,7 +80,7 @@ def test_a_committed_text_is_sent_by_a_celery_worker(environment, tmp_path):
     assert _status(database, message_id) == "queued"
 
     worker = subprocess.Popen(  # noqa: S603 - our own worker, fixed arguments
-        [sys.executable, "-m", "celery", "-A", "outreach.worker", "worker", "--pool", "solo",
+        [sys.executable, "-m", "celery", "-A", "outreach.jobs.worker", "worker", "--pool", "solo",
          "--concurrency", "1", "--loglevel", "warning", "--without-heartbeat",
          "--without-gossip", "--without-mingle"],
         env=environment, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

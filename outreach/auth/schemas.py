@@ -1,7 +1,8 @@
 from marshmallow import fields, validate
 
 from outreach.enums import Role
-from outreach.schemas import Email, Id, Input, Output, Phone, Text, choice
+from outreach.people.phones import Phone
+from outreach.schemas import Email, Id, Input, Output, Text, choice
 
 
 class TokenRequest(Input):

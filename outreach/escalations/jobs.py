@@ -17,9 +17,9 @@ from outreach.enums import EscalationEventKind, EscalationStatus
 from outreach.escalations import feed, routing
 from outreach.escalations.models import Escalation
 from outreach.escalations.services import LAST_TIER, open_or_join, record_event
+from outreach.jobs.tick import periodic
 from outreach.needs.models import Need
 from outreach.people.models import Client
-from outreach.tick import periodic
 
 BATCH = 500
 WAITING = (EscalationStatus.OPEN, EscalationStatus.REOPENED)

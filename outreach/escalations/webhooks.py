@@ -35,8 +35,8 @@ from outreach.db import db, utcnow
 from outreach.escalations import disclosure, feed, services
 from outreach.escalations.models import EscalationEvent, WebhookDelivery
 from outreach.escalations.schemas import FeedItemOut
+from outreach.jobs.tick import periodic
 from outreach.organisations.models import Organisation
-from outreach.tick import periodic
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +108,8 @@ def hand_over(organisation_ids: Iterable[int]) -> None:
     if not ids or mode == "none":
         return
     if mode == "celery":
-        from outreach.background import deliver_webhooks
-        from outreach.broker import publish
+        from outreach.jobs.background import deliver_webhooks
+        from outreach.jobs.broker import publish
 
         publish(deliver_webhooks, ids)  # if the broker is away, the periodic job delivers
         return

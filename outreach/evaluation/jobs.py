@@ -35,6 +35,7 @@ from outreach.enums import (
 from outreach.evaluation.models import MeasureKind, MeasureSource, OutcomeMeasure
 from outreach.evaluation.services import EVERY, ITEMS, due, last_asked
 from outreach.evaluation.sms import ANSWERABLE, first_text, last_question, stop_asking, survey_key
+from outreach.jobs.tick import periodic
 from outreach.messages import numbers
 from outreach.messages.models import Message
 from outreach.messages.notices import first_name
@@ -43,7 +44,6 @@ from outreach.messages.quiet_hours import quiet_until
 from outreach.messages.texts import dates
 from outreach.people.models import Client, ProgrammeEnrolment
 from outreach.programmes.models import Programme
-from outreach.tick import periodic
 from outreach.visits.models import VisitPlan
 from outreach.visits.schedule import local_day_bounds
 

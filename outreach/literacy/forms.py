@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from outreach.enums import AttendanceStatus, Language
-from outreach.schemas import Id, Input, Phone, Text
+from outreach.people.phones import Phone
+from outreach.schemas import Id, Input, Text
 
 ONE_TO_FIVE = "Choose a number from 1 to 5."
 MAX_CAPACITY = 500

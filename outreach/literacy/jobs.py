@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from outreach.consent.services import taking_part
 from outreach.db import db
 from outreach.enums import AttendanceStatus, MessageKind, WorkshopEnrolmentStatus
+from outreach.jobs.tick import periodic
 from outreach.literacy import services
 from outreach.literacy import sms as _sms  # noqa: F401 - offers made here are texted
 from outreach.literacy.models import Attendance, Workshop, WorkshopEnrolment, WorkshopSession
@@ -28,7 +29,6 @@ from outreach.messages import numbers
 from outreach.messages.outbox import queue_text
 from outreach.people.models import Client
 from outreach.programmes.models import Programme
-from outreach.tick import periodic
 from outreach.visits.schedule import local_date
 
 Status = WorkshopEnrolmentStatus

@@ -34,12 +34,12 @@ from channels.sms import (
 )
 from outreach.db import db, utcnow
 from outreach.enums import MessageDirection, MessageStatus
+from outreach.jobs.tick import periodic
 from outreach.messages import numbers, reconcile
 from outreach.messages.models import Message, MessageEvent
 from outreach.messages.outbox import hold
 from outreach.messages.status import FROM_PROVIDER, moves_forward, set_status
 from outreach.programmes.models import Programme
-from outreach.tick import periodic
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +164,8 @@ def outbound_text(message: Message) -> OutboundText:
 def hand_over(ids: list[int]) -> int:
     """Send these committed texts now (in-process) or through Celery when it is configured."""
     if current_app.config["CELERY_BROKER_URL"]:
-        from outreach.background import send_text
-        from outreach.broker import publish
+        from outreach.jobs.background import send_text
+        from outreach.jobs.broker import publish
 
         for handed, message_id in enumerate(ids):
             if not publish(send_text, message_id):

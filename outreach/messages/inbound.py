@@ -29,7 +29,6 @@ from sqlalchemy import Integer, cast, func, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from channels.sms import segments
-from outreach import phones
 from outreach.db import db, utcnow
 from outreach.enums import (
     InboundMeaning,
@@ -52,6 +51,7 @@ from outreach.messages.texts import render
 from outreach.messages.texts.replies import WHAT
 from outreach.needs.models import Need
 from outreach.needs.services import create_need
+from outreach.people import phones
 from outreach.people.models import Client, Contact
 
 log = logging.getLogger(__name__)

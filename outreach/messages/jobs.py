@@ -28,6 +28,7 @@ from outreach.enums import (
     NeedSource,
     VisitOutcome,
 )
+from outreach.jobs.tick import periodic
 from outreach.messages.models import Message, SmsNumber
 from outreach.messages.notices import first_name
 from outreach.messages.outbox import queue_text
@@ -37,7 +38,6 @@ from outreach.messages.texts.outbound import WORDS
 from outreach.needs.services import create_need
 from outreach.people.models import Client
 from outreach.programmes.models import Programme
-from outreach.tick import periodic
 from outreach.visits.models import Visit, VisitPause, VisitPlan
 from outreach.visits.schedule import local_date, local_day_bounds
 

@@ -7,7 +7,8 @@ from marshmallow import fields, validate
 from outreach.enums import MessageDirection, MessageKind, MessageStatus
 from outreach.messages.opt_outs import IN_REASONS, OUT_REASONS
 from outreach.messages.services import CHECK_AGAIN, DROP, SEND_AGAIN
-from outreach.schemas import MAX_ID, Id, Input, Output, Phone, Text, choice
+from outreach.people.phones import Phone
+from outreach.schemas import MAX_ID, Id, Input, Output, Text, choice
 
 QueryId = fields.Integer  # query strings are text, so not the strict Id field
 MAX_BODY = 1600  # ten segments of GSM-7: Twilio's own limit for one message

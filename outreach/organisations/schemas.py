@@ -1,7 +1,8 @@
 from marshmallow import fields
 
 from outreach.enums import OrganisationKind
-from outreach.schemas import Email, Input, Output, Phone, Text, choice
+from outreach.people.phones import Phone
+from outreach.schemas import Email, Input, Output, Text, choice
 
 
 class OrganisationIn(Input):

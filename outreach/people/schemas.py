@@ -5,13 +5,13 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from outreach.enums import ContactReceives, EnrolmentStatus, Language
+from outreach.people.phones import Phone
 from outreach.schemas import (
     MAX_ID,
     Email,
     Id,
     Input,
     Output,
-    Phone,
     Text,
     birth_date,
     choice,

@@ -3,7 +3,8 @@ from decimal import Decimal
 from marshmallow import ValidationError, fields, validate
 
 from outreach.enums import ProgrammeKind
-from outreach.schemas import Id, Input, Output, Phone, Text, choice, timezone_name
+from outreach.people.phones import Phone
+from outreach.schemas import Id, Input, Output, Text, choice, timezone_name
 
 MINUTES = validate.Range(min=5, max=7 * 24 * 60)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from outreach.audit.services import record
+from outreach.jobs.tick import periodic
 from outreach.retention import policy
 from outreach.retention.policy import Policy
-from outreach.tick import periodic
 
 # In the order they run: clients first, so their texts' words go with them.
 RULES = ("clients", "message_bodies", "unknown_sender_texts", "audit_events")

@@ -24,12 +24,12 @@ from outreach.enums import (
     VisitFrequency,
     VisitOutcome,
 )
+from outreach.jobs.tick import periodic
 from outreach.needs.models import Need
 from outreach.needs.services import close_need, create_need
 from outreach.people.models import Client
 from outreach.programmes.models import Programme
 from outreach.rounds.models import Round, RoundCover
-from outreach.tick import periodic
 from outreach.visits.models import MissedVisit, Visit, VisitPause, VisitPlan
 from outreach.visits.schedule import is_due, local_date
 

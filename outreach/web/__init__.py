@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from outreach import phones
+from outreach.people import phones
 
 
 def init_app(app: Flask) -> None:

@@ -210,8 +210,8 @@ def index():
 def _late_jobs(now: datetime) -> list[tuple[str, str]]:
     """The periodic jobs without a recent success, each with how long since its last one (an
     admin's concern: the safety net itself has stopped)."""
-    from outreach.job_runs import job_health
-    from outreach.tick import load_jobs
+    from outreach.jobs.runs import job_health
+    from outreach.jobs.tick import load_jobs
 
     return [(job.name, f"last succeeded {ago(now - job.last_succeeded_at)} ago"
              if job.last_succeeded_at else "has not succeeded yet")

@@ -15,7 +15,7 @@ from outreach.audit.models import AuditEvent
 from outreach.auth import strength
 from outreach.auth.models import ApiToken, PasswordResetLink, User
 from outreach.db import db, set_clock, utcnow
-from outreach.demo import PASSWORD as DEMO_PASSWORD
+from outreach.demo.seed import PASSWORD as DEMO_PASSWORD
 from tests import factories
 from tests.conftest import API, as_user, csrf_token
 

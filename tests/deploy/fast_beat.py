@@ -2,9 +2,9 @@
 periodic job, on the jobs queue), with every job due each JOB_INTERVAL_SECONDS, which the tests
 set to a second or two instead of a minute."""
 
-from outreach.background import beat_schedule
-from outreach.tick import load_jobs
-from outreach.worker import celery, flask_app
+from outreach.jobs.background import beat_schedule
+from outreach.jobs.tick import load_jobs
+from outreach.jobs.worker import celery, flask_app
 
 with flask_app.app_context():
     celery.conf.beat_schedule = beat_schedule(load_jobs(),

@@ -420,9 +420,9 @@ def stop_all(processes) -> None:
 
 def celery_worker(name: str, env: dict[str, str], logs: Path, concurrency: int = 2,
                   pool: str = "prefork", queues: str = "") -> Process:
-    """`celery -A outreach.worker worker`, as deployed (logging at info to see it is ready);
+    """`celery -A outreach.jobs.worker worker`, as deployed (logging at info to see it is ready);
     `queues`: its -Q (blank: every queue)."""
-    return Process(name, [sys.executable, "-m", "celery", "-A", "outreach.worker", "worker",
+    return Process(name, [sys.executable, "-m", "celery", "-A", "outreach.jobs.worker", "worker",
                           "--pool", pool, "--concurrency", str(concurrency), "-n",
                           f"{name}@%h", "--loglevel", "info", "--without-gossip",
                           "--without-mingle", "--without-heartbeat",

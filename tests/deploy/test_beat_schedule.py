@@ -7,11 +7,11 @@ import json
 import subprocess
 import sys
 
-from outreach import tick
-from outreach.background import RUN_JOB, TICK_SECONDS, beat_schedule
+from outreach.jobs import tick
+from outreach.jobs.background import RUN_JOB, TICK_SECONDS, beat_schedule
 from tests.deploy import stack
 
-SCHEDULE = ("import json; from outreach.worker import celery; "
+SCHEDULE = ("import json; from outreach.jobs.worker import celery; "
             "print(json.dumps({'entries': {k: [v['task'], list(v['args'])] for k, v in "
             "celery.conf.beat_schedule.items()}, 'tasks': sorted(celery.tasks), "
             "'every': sorted({v['schedule'] for v in celery.conf.beat_schedule.values()}), "

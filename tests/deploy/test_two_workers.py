@@ -4,7 +4,7 @@ the work is shared out and though both workers run every job at the same moment.
 
 PostgreSQL only (CI's PostgreSQL pass; see tests/deploy/stack.py): several workers at once is
 a PostgreSQL deployment. The test makes its own database on TEST_DATABASE_URL's server, its own
-Redis, a fake Twilio and a webhook receiver, and runs two real `celery -A outreach.worker
+Redis, a fake Twilio and a webhook receiver, and runs two real `celery -A outreach.jobs.worker
 worker` processes (two pool processes each) against them.
 """
 

@@ -12,9 +12,9 @@ from outreach.db import db, set_clock
 from outreach.enums import NeedSeverity
 from outreach.escalations.models import Escalation, EscalationEvent
 from outreach.escalations.sla import due_times, end_of_local_day
+from outreach.jobs.tick import run_jobs
 from outreach.needs.services import create_need
 from outreach.people.models import Client
-from outreach.tick import run_jobs
 
 # Tuesday 3 March 2026, 10:00 in Jersey (GMT).
 START = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)

@@ -591,7 +591,7 @@ def test_two_workers_at_once_deliver_each_delivery_exactly_once_in_order(own_app
 
 
 def test_the_periodic_job_sends_what_is_due(app, hooked, receiver):
-    from outreach.tick import run_jobs
+    from outreach.jobs.tick import run_jobs
 
     escalate(app, hooked)
     with app.app_context():
@@ -601,8 +601,7 @@ def test_the_periodic_job_sends_what_is_due(app, hooked, receiver):
 
 
 def test_with_a_broker_the_request_hands_over_to_celery(app, hooked, api_as, monkeypatch):
-    from outreach import background
-
+    from outreach.jobs import background
     handed: list[list[int]] = []
     monkeypatch.setitem(app.config, "WEBHOOK_HANDOVER", "auto")
     monkeypatch.setitem(app.config, "CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")

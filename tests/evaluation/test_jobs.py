@@ -13,11 +13,11 @@ from outreach.db import db, set_clock
 from outreach.enums import EnrolmentStatus, Language, MessageKind, MessageStatus
 from outreach.evaluation.jobs import ask_outcome_measures
 from outreach.evaluation.models import MeasureKind, MeasureSource, OutcomeMeasure
+from outreach.jobs.tick import run_jobs
 from outreach.messages import numbers
 from outreach.messages.models import Message
 from outreach.people.models import Client, ProgrammeEnrolment
 from outreach.programmes.models import Programme
-from outreach.tick import run_jobs
 from outreach.visits.models import VisitPlan
 from tests import factories
 from tests.evaluation.factories import outcome_measure

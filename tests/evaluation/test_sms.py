@@ -15,13 +15,13 @@ from outreach.db import db, set_clock
 from outreach.enums import InboundMeaning, Language, MessageDirection, MessageKind, NeedCategory
 from outreach.evaluation.models import MeasureKind, MeasureSource, OutcomeMeasure
 from outreach.evaluation.sms import number_in
+from outreach.jobs.tick import run_jobs
 from outreach.messages.models import Message
 from outreach.messages.texts import render
 from outreach.messages.texts.replies import QUESTIONS, SATISFACTION
 from outreach.needs.models import Need
 from outreach.people.models import Client
 from outreach.programmes.models import Programme
-from outreach.tick import run_jobs
 from tests import factories
 from tests.evaluation.factories import outcome_measure
 from tests.messages import new_sid, reply_of, text_in

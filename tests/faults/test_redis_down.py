@@ -4,7 +4,7 @@ once Redis is back the workers send all of it, once.
 gunicorn, a Celery worker and Celery beat (every job each second) run against a fresh
 PostgreSQL database and a Redis of the test's own, which is killed mid-run and started again.
 A request's hand-off to a dead broker gives up in well under a second (CELERY settings in
-outreach.background); the text stays queued and beat's `sms_outbox` job hands it over later.
+outreach.jobs.background); the text stays queued and beat's `sms_outbox` job hands it over later.
 The worker and beat run supervised (restarted when they exit, as systemd's Restart=always
 does): Celery's worker can die when the broker vanishes while it holds an unacknowledged task
 (kombu's restore of it fails), and a deployment must survive that too.

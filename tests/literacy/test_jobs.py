@@ -13,12 +13,12 @@ from outreach.consent import services as consent
 from outreach.consent.services import consents_for
 from outreach.db import db, set_clock
 from outreach.enums import MessageKind, MessageStatus
+from outreach.jobs.tick import run_jobs
 from outreach.literacy import services
 from outreach.literacy.models import Attendance, WorkshopEnrolment, WorkshopSession
 from outreach.messages import numbers
 from outreach.messages.models import Message
 from outreach.people.models import Client
-from outreach.tick import run_jobs
 from tests.conftest import ACCEPTED
 from tests.literacy import factories as lit
 from tests.messages import reply_of, text_in

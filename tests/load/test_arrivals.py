@@ -3,7 +3,7 @@
 import random
 import statistics
 
-from outreach.load.arrivals import Arrivals
+from outreach.bench.load.arrivals import Arrivals
 
 
 class Clock:

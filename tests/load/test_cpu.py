@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from outreach.load import cpu
+from outreach.bench.load import cpu
 
 
 def _burn(seconds: float) -> None:

@@ -4,7 +4,7 @@ import re
 
 import phonenumbers
 
-from outreach.load.plan import fictional_numbers
+from outreach.bench.load.plan import fictional_numbers
 
 UK_FICTION = re.compile(r"^\+447700900\d{3}$")  # Ofcom's drama range
 NANP_FICTION = re.compile(r"^\+1[2-9]\d{2}55501\d{2}$")  # 555-0100 to 555-0199

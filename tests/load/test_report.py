@@ -1,7 +1,7 @@
 """The load test's table: what counts against its targets and what does not."""
 
-from outreach.load.__main__ import print_table
-from outreach.load.plan import REFERENCE
+from outreach.bench.load.__main__ import print_table
+from outreach.bench.load.plan import REFERENCE
 
 
 def _row(name, p99, failures=0, requests=100):

@@ -11,8 +11,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from outreach import create_app
-from outreach.bench import Bench
-from outreach.load.scratch import copy_of
+from outreach.bench.load.scratch import copy_of
+from outreach.bench.run import Bench
 from tests.deploy.stack import fresh_database, postgresql_pass
 
 TEMPLATE = "outreach_scratch_template"

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from outreach.consent.models import Consent
 from outreach.db import db, set_clock
 from outreach.enums import MessageKind, MessageStatus
+from outreach.jobs.tick import run_jobs
 from outreach.messages import numbers
 from outreach.messages.jobs import send_check_ins
 from outreach.messages.models import Message
@@ -18,7 +19,6 @@ from outreach.messages.outbox import queue_text, store_outbound
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client
 from outreach.programmes.models import Programme
-from outreach.tick import run_jobs
 from tests import factories
 from tests.conftest import ACCEPTED
 

@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from outreach.db import db, set_clock
 from outreach.enums import MessageKind, MessageStatus, NeedCategory
+from outreach.jobs.tick import run_jobs
 from outreach.messages.jobs import raise_no_responses
 from outreach.messages.models import Message
 from outreach.needs.models import Need
 from outreach.people.models import Client
 from outreach.programmes.models import Programme
-from outreach.tick import run_jobs
 from tests import factories
 from tests.conftest import ACCEPTED
 

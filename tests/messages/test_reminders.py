@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from outreach.db import db, set_clock
 from outreach.enums import MessageKind, MessageStatus
+from outreach.jobs.tick import run_jobs
 from outreach.messages import numbers
 from outreach.messages.models import Message
 from outreach.people.models import Client
 from outreach.programmes.models import Programme
-from outreach.tick import run_jobs
 from tests import factories
 from tests.conftest import ACCEPTED
 

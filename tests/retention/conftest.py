@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from outreach.db import set_clock
-from outreach.tick import run_job
+from outreach.jobs.tick import run_job
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

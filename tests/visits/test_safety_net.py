@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from outreach.audit.models import AuditEvent
 from outreach.db import db, set_clock, utcnow
+from outreach.jobs.tick import JOBS, load_jobs, run_jobs
 from outreach.needs.models import Need
 from outreach.people.models import Client
 from outreach.programmes.models import Programme
 from outreach.rounds.models import Round
-from outreach.tick import JOBS, load_jobs, run_jobs
 from outreach.visits import safety_net
 from outreach.visits.models import MissedVisit
 from tests import factories

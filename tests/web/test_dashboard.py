@@ -12,9 +12,9 @@ from sqlalchemy.exc import OperationalError
 
 from outreach.audit.models import AuditEvent
 from outreach.db import db, set_clock
+from outreach.jobs.tick import run_jobs
 from outreach.people.models import Client
 from outreach.rounds.models import Round
-from outreach.tick import run_jobs
 from outreach.visits.schedule import due_clients
 from outreach.web import dashboard_views, round_counts
 from tests import factories

@@ -202,8 +202,7 @@ def _check_in(rng: random.Random, log: Log, programme: Programme, client, at: da
 
 def _told(rng: random.Random, log: Log, client, at: datetime) -> Need:
     """A need told in the client's own words by text, and the automatic answer."""
-    from outreach import demo_data as data
-
+    from outreach.demo import data
     category, severity, said = rng.choice(data.YEAR_TEXTS)
     need = Need(client_id=client.id, category=NeedCategory(category),
                 severity=NeedSeverity(severity), source=NeedSource.SMS, description=said,
@@ -218,8 +217,7 @@ def _told(rng: random.Random, log: Log, client, at: datetime) -> Need:
 
 def _reminder(rng: random.Random, log: Log, client, at: datetime, on: date) -> None:
     """The day-before reminder of an appointment (the appointment itself is long past)."""
-    from outreach import demo_data as data
-
+    from outreach.demo import data
     language = client.preferred_language
     with_whom, place = rng.choice(data.APPOINTMENTS)
     body = render("appointment_day_before", language, first_name=first_name(client.full_name),

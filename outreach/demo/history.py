@@ -20,12 +20,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
-from outreach import demo_care, demo_escalations
-from outreach import demo_data as data
 from outreach.auth.models import User
 from outreach.care.models import Prescription
 from outreach.consent.models import Consent
 from outreach.db import clock_setting, db, set_clock, utcnow
+from outreach.demo import care as demo_care
+from outreach.demo import data
+from outreach.demo import escalations as demo_escalations
 from outreach.enums import (
     ESCALATION_LIVE,
     ConsentPurpose,
@@ -94,8 +95,7 @@ def present(operator: Organisation) -> bool:
 
 def seed(operator: Organisation) -> dict[str, int]:
     """Add the year before demo_care's recent weeks; the caller commits."""
-    from outreach import demo_history_texts
-
+    from outreach.demo import history_texts as demo_history_texts
     rng = random.Random(SEED)  # noqa: S311 - a repeatable demo, not a secret  # nosec B311
     programme = db.session.scalar(select(Programme).where(
         Programme.operator_id == operator.id, Programme.kind == "call_and_check"))
@@ -175,8 +175,8 @@ def _redate(rng: random.Random, programme: Programme, today: date) -> list[Entry
 
 def _former(rng: random.Random, programme: Programme, today: date) -> list[Entry]:
     """The clients who left during the year, with the plans they had and why they left."""
-    from outreach import demo
     from outreach.consent.services import record_consent
+    from outreach.demo import seed as demo
     from outreach.people.services import create_client
 
     admin = db.session.scalar(select(User).where(User.email == f"admin@{demo_escalations.DOMAIN}"))
@@ -217,7 +217,7 @@ def _former(rng: random.Random, programme: Programme, today: date) -> list[Entry
 
 def _free_numbers(rng: random.Random):
     """Drama-range numbers no demo person or organisation has yet, in a shuffled order."""
-    from outreach import phones
+    from outreach.people import phones
     from outreach.people.models import Contact
 
     taken = {p for model in (Client, Contact, User, Organisation)

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from sqlalchemy import delete, insert, select, update
 
 from channels.webhooks import SIGNATURE_HEADER, verify
-from outreach.bench_escalations import (
+from outreach.bench.escalations import (
     COORDINATOR_EMAIL,
     ORGANISATIONS,
     PAGE,
@@ -27,7 +27,7 @@ from outreach.bench_escalations import (
     middle_cursor,
     percentile,
 )
-from outreach.bench_http import served
+from outreach.bench.http import served
 
 HTTP_ROUNDS = 2
 WEBHOOK_CATEGORY = "home_or_heating"  # routed to the last bench provider by the bench's rule
@@ -62,7 +62,7 @@ def http_figures(bench) -> list:
     """GET /api/v1/escalations (first page) and ?since= (mid-history), one provider at a time."""
     from outreach.auth import tokens
     from outreach.auth.models import User
-    from outreach.bench import Row
+    from outreach.bench.run import Row
     from outreach.db import db
 
     with bench.app.app_context():
@@ -74,7 +74,7 @@ def http_figures(bench) -> list:
     samples = [org for _ in range(HTTP_ROUNDS) for org, _ in providers]
     listing, feed_page, bare = [], [], []
     # The reference: a bare Flask endpoint, asked the same way, one request at a time.
-    with served("outreach.bench_http:bare_app()", {}) as port:
+    with served("outreach.bench.http:bare_app()", {}) as port:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for n in range(10 + len(samples)):
             took = _get(conn, "/ping", "")
@@ -229,7 +229,7 @@ def _webhook_teardown(bench, organisation_id: int) -> None:
 def webhook_figures(bench) -> list:
     """From just before a need is POSTed until its signed webhook has reached a local receiver:
     median and p99 over needs recorded one after another on the served application."""
-    from outreach.bench import Row
+    from outreach.bench.run import Row
 
     secret = "bench-webhook-" + secrets.token_hex(16)
     latencies, lost = [], 0

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from outreach import demo_data as data
 from outreach.auth.models import User
 from outreach.db import clock_setting, db, set_clock, utcnow
+from outreach.demo import data
 from outreach.enums import (
     AttendanceStatus,
     EnrolmentSource,

@@ -216,7 +216,7 @@ WHERE c.programme_id = :programme_id
 
 def bench_operator(db) -> tuple[int, int]:
     """(organisation id, programme id) of the bench's operator and its programme."""
-    from outreach.bench import MARKER
+    from outreach.bench.run import MARKER
     from outreach.organisations.models import Organisation
     from outreach.programmes.models import Programme
 
@@ -229,7 +229,7 @@ def bench_operator(db) -> tuple[int, int]:
 def build(db, now: datetime) -> None:
     """Add the escalation data set in one transaction (ANALYZE after)."""
     from outreach.auth.models import User
-    from outreach.bench import BENCH_DAY
+    from outreach.bench.run import BENCH_DAY
     from outreach.organisations.models import Organisation
 
     session = db.session
@@ -380,7 +380,7 @@ def percentile(times: list[float], share: float) -> float:
 
 def queue_and_feed_figures(bench) -> list:
     """An organisation's open queue and one page of its feed: median and p95 over samples."""
-    from outreach.bench import Row
+    from outreach.bench.run import Row
     from outreach.db import db, utcnow
 
     with bench.app.app_context():

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 from flask import Flask, jsonify
 
-from outreach.bench_memory import note_workers
+from outreach.bench.memory import note_workers
 
 GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread",
             "--log-level", "warning"]
@@ -143,7 +143,7 @@ def visit_recording_figures(bench) -> list:
     """Visits recorded per second, as a share of what a bare Flask endpoint serves."""
     from outreach.auth import tokens
     from outreach.auth.models import User
-    from outreach.bench import Row
+    from outreach.bench.run import Row
     from outreach.db import db, utcnow
     from outreach.people.models import Client
     from outreach.rounds.models import Round
@@ -171,7 +171,7 @@ def visit_recording_figures(bench) -> list:
 
     env = {"DATABASE_URL": database_url, "OUTREACH_ENV": "development",
            "SECRET_KEY": "bench-" + "x" * 40}
-    with served("outreach.bench_http:bare_app()", {}) as port:
+    with served("outreach.bench.http:bare_app()", {}) as port:
         bare = load(port, ping)
     with served("outreach:create_app()", env) as port:
         visits = load(port, record_visit)

@@ -74,7 +74,7 @@ def fictional_numbers(count: int) -> list[str]:
     The UK has only 1,000 fictional mobiles (Ofcom's 07700 900000-900999); the rest are the
     North American Numbering Plan's fictional 555-0100 to 555-0199 of each valid area code.
     """
-    from outreach.bench_sms import PHONES
+    from outreach.bench.sms import PHONES
 
     numbers = list(PHONES)
     for area in range(201, 1000):
@@ -142,7 +142,7 @@ def make(bench, path: Path, base_url: str, auth_token: str) -> dict:
     """Prepare everyone on the bench database and write the plan to `path`; answers it."""
     from outreach.auth import tokens
     from outreach.auth.models import User
-    from outreach.bench_escalations import bench_operator, bench_providers
+    from outreach.bench.escalations import bench_operator, bench_providers
     from outreach.db import db, utcnow
     from outreach.people.models import Client
     from outreach.rounds.models import Round

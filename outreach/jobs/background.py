@@ -68,7 +68,7 @@ def celery_init_app(app: Flask) -> Celery:
 
 
 def _job_names() -> list[str]:
-    from outreach.tick import load_jobs
+    from outreach.jobs.tick import load_jobs
 
     return list(load_jobs())
 
@@ -94,7 +94,7 @@ def deliver_webhooks(organisation_ids: list[int] | None = None) -> int:
 @shared_task(name="outreach.tick")
 def tick() -> list[str]:
     """Run every periodic job once, as `flask outreach tick` does."""
-    from outreach.tick import run_jobs
+    from outreach.jobs.tick import run_jobs
 
     return [f"{r.name}: {r.summary}" for r in run_jobs()]
 
@@ -102,7 +102,7 @@ def tick() -> list[str]:
 @shared_task(name=RUN_JOB)
 def run_job(name: str) -> str:
     """Run one periodic job once, as beat schedules it (any worker may take it)."""
-    from outreach.tick import run_job as run
+    from outreach.jobs.tick import run_job as run
 
     result = run(name)
     return f"{result.name}: {result.summary}"

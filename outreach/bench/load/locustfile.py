@@ -35,9 +35,9 @@ import gevent
 from locust import FastHttpUser, events, task
 from twilio.request_validator import RequestValidator
 
-from outreach.load.arrivals import Arrivals
-from outreach.load.plan import REFERENCE, USER_AGENT, all_users
-from outreach.load.plan import users as _users
+from outreach.bench.load.arrivals import Arrivals
+from outreach.bench.load.plan import REFERENCE, USER_AGENT, all_users
+from outreach.bench.load.plan import users as _users
 
 SCALE = float(os.environ.get("LOAD_SCALE", "10"))
 PLAN = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())  # noqa: SIM115

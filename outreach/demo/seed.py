@@ -19,10 +19,13 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from outreach import demo_care, demo_escalations, demo_history, demo_literacy
-from outreach import demo_data as data
 from outreach.cli import cli
 from outreach.db import db
+from outreach.demo import care as demo_care
+from outreach.demo import data
+from outreach.demo import escalations as demo_escalations
+from outreach.demo import history as demo_history
+from outreach.demo import literacy as demo_literacy
 from outreach.enums import ConsentPurpose, Language, OrganisationKind, ProgrammeKind, Role
 from outreach.people.models import Client
 from outreach.programmes.models import Programme
@@ -203,8 +206,7 @@ def _seed_care(operator) -> dict[str, int]:
 
 def _phone_numbers(rng: random.Random) -> Iterator[str]:
     """Numbers from Ofcom's drama range (+44 7700 900000-900999) in a shuffled order."""
-    from outreach import phones
-
+    from outreach.people import phones
     endings = list(range(1000))
     rng.shuffle(endings)
     for ending in endings:

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from outreach import demo_data as data
 from outreach.care.models import Appointment, Prescription
 from outreach.db import db, utcnow
+from outreach.demo import data
 from outreach.enums import (
     EnrolmentStatus,
     NeedCategory,

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from outreach import demo_data as data
 from outreach.auth.models import User
 from outreach.consent.services import may_share_with, record_consent
 from outreach.db import clock_setting, db, set_clock, utcnow
+from outreach.demo import data
 from outreach.enums import ConsentPurpose, EnrolmentStatus, EscalationOutcome, NeedStatus
 from outreach.escalations import feed, services
 from outreach.escalations.jobs import watch_slas

@@ -32,7 +32,7 @@ def copy_of(bench):
     """A Bench like `bench` on a fresh copy of its database (the same data set, rounds and
     day), dropped when the block ends; `bench` itself when it is not on PostgreSQL."""
     from outreach import create_app
-    from outreach.bench import Bench, admin_engine
+    from outreach.bench.run import Bench, admin_engine
     from outreach.db import db
 
     url = make_url(bench.app.config["SQLALCHEMY_DATABASE_URI"])

@@ -21,14 +21,14 @@ from datetime import date
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
-from outreach.bench_dashboard import coordinator_dashboard_figures
-from outreach.bench_escalations import NO_PASSWORD, escalation_data_set, queue_and_feed_figures
-from outreach.bench_evaluation import dashboard_figures
-from outreach.bench_http import visit_recording_figures
-from outreach.bench_import import import_figures
-from outreach.bench_memory import web_memory_figures
-from outreach.bench_sms import inbound_figures, outbound_figures
-from outreach.bench_webhooks import http_figures, webhook_figures
+from outreach.bench.dashboard import coordinator_dashboard_figures
+from outreach.bench.escalations import NO_PASSWORD, escalation_data_set, queue_and_feed_figures
+from outreach.bench.evaluation import dashboard_figures
+from outreach.bench.http import visit_recording_figures
+from outreach.bench.imports import import_figures
+from outreach.bench.memory import web_memory_figures
+from outreach.bench.sms import inbound_figures, outbound_figures
+from outreach.bench.webhooks import http_figures, webhook_figures
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 CLIENTS = 100_000

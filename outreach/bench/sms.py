@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response
 from sqlalchemy import delete, insert, select, update
 
-from outreach.bench_http import _free_port, load, served
+from outreach.bench.http import _free_port, load, served
 
 PHONES = [f"+447700900{i:03d}" for i in range(1000)]
 BASE_URL = "https://bench.outreach.example"
@@ -106,7 +106,7 @@ def inbound_figures(bench) -> list:
     """Inbound texts answered per second, as a share of constant TwiML from bare Flask."""
     from twilio.request_validator import RequestValidator
 
-    from outreach.bench import Row
+    from outreach.bench.run import Row
 
     _bench_phones(bench)
     validator = RequestValidator(AUTH_TOKEN)
@@ -126,7 +126,7 @@ def inbound_figures(bench) -> list:
            "OUTREACH_ENV": "development", "SECRET_KEY": "bench-" + "x" * 40,
            "PUBLIC_BASE_URL": BASE_URL, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
            "SMS_LOOP_LIMIT": "1000000"}  # the bench texts fast from few numbers on purpose
-    with served("outreach.bench_sms:bare_twiml_app()", {}) as port:
+    with served("outreach.bench.sms:bare_twiml_app()", {}) as port:
         bare = load(port, text_in)
     with served("outreach:create_app()", env) as port:
         real = load(port, text_in)
@@ -215,7 +215,7 @@ def _dispatch_rate(database_url: str, twilio_port: int, count: int, workers: int
 
 def outbound_figures(bench) -> list:
     """Texts dispatched per second to a fake Twilio, unlimited and at a configured rate."""
-    from outreach.bench import Row
+    from outreach.bench.run import Row
 
     database_url = bench.app.config["SQLALCHEMY_DATABASE_URI"]
     port = _free_port()

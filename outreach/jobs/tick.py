@@ -91,7 +91,7 @@ def run_job(name: str, now: datetime | None = None) -> JobResult:
 
 def _note(result: JobResult, now: datetime) -> None:
     """Keep the run on record for the job health check; never fails the job itself."""
-    from outreach.job_runs import note_run
+    from outreach.jobs.runs import note_run
 
     try:
         note_run(result.name, now, result.ok, result.summary)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, insert, select
 
-from outreach.bench_memory import TARGET_MB, run_for_peak
+from outreach.bench.memory import TARGET_MB, run_for_peak
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
 PROGRAMME = "Bench import (generated)"
@@ -47,7 +47,7 @@ def write_csv(path: Path, rows: int) -> None:
 def _programme(bench) -> tuple[int, str]:
     """The import programme (made once) with none of its clients left; and a coordinator."""
     from outreach.audit.models import AuditEvent
-    from outreach.bench_escalations import COORDINATOR_EMAIL, bench_operator
+    from outreach.bench.escalations import COORDINATOR_EMAIL, bench_operator
     from outreach.db import db
     from outreach.people.models import Client
     from outreach.programmes.models import Programme
@@ -84,7 +84,7 @@ def run_import(database_url: str, path: Path, programme_id: int, email: str) -> 
 
 def import_figures(bench) -> list:
     """Rows imported a second and the importing process's peak RSS, on a generated file."""
-    from outreach.bench import Row
+    from outreach.bench.run import Row
     from outreach.db import db
     from outreach.people.models import Client
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 PROC = Path("/proc")
 TARGET_MB = 300.0
-BARE_TARGETS = ("outreach.bench_http:bare_app()", "outreach.bench_sms:bare_twiml_app()")
+BARE_TARGETS = ("outreach.bench.http:bare_app()", "outreach.bench.sms:bare_twiml_app()")
 # Target (as given to gunicorn) -> the highest VmHWM seen in any of its workers, in KiB.
 WEB_PEAKS: dict[str, int] = {}
 
@@ -83,7 +83,7 @@ def note_workers(target: str, master_pid: int) -> None:
 
 def web_memory_figures(bench) -> list:
     """Peak RSS of a web worker of the application over the HTTP figures (and of a bare one)."""
-    from outreach.bench import Row
+    from outreach.bench.run import Row
 
     app = [kib for target, kib in WEB_PEAKS.items() if target not in BARE_TARGETS]
     bare = [kib for target, kib in WEB_PEAKS.items() if target in BARE_TARGETS]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import phonenumbers
 from flask import current_app
+from marshmallow import ValidationError, fields
+
+from outreach.schemas import CONTROL
 
 FICTIONAL_PREFIX = "+447700900"  # Ofcom's range for drama, 07700 900000-900999
 
@@ -43,3 +46,18 @@ def display(e164: str | None) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+class Phone(fields.String):
+    """A phone number, accepted in any common form and returned in E.164."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > 40 or CONTROL.search(text):
+            raise ValidationError("This does not look like a phone number.")
+        if not text.strip():
+            return None
+        try:
+            return normalise(text)
+        except InvalidPhone as exc:
+            raise ValidationError(str(exc)) from exc

@@ -1,4 +1,4 @@
-"""Run the load test: `python -m outreach.load [--seconds N] [--scale X]` (see scripts/load).
+"""Run the load test: `python -m outreach.bench.load [--seconds N] [--scale X]` (see scripts/load).
 
 Builds or reuses the bench database, prepares who Locust acts as, serves the application under
 gunicorn with the bench's settings on 127.0.0.1 (texts on the console backend: nothing leaves
@@ -22,7 +22,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from outreach.load import cpu, plan, scratch
+from outreach.bench.load import cpu, plan, scratch
 
 P99_TARGET_MS = 200.0
 BASE_URL = "http://load.outreach.example"  # what inbound texts are signed for (never asked)
@@ -48,8 +48,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
 
 def _bench():
     """The bench database and its data sets, built on first use."""
-    from outreach.bench import open_bench
-    from outreach.bench_escalations import escalation_data_set
+    from outreach.bench.escalations import escalation_data_set
+    from outreach.bench.run import open_bench
 
     bench = open_bench()
     escalation_data_set(bench)
@@ -60,7 +60,7 @@ def _locust(port: int, folder: Path, plan_path: Path, seconds: int, scale: float
             classes: tuple[str, ...], name: str) -> tuple[Path, cpu.Usage]:
     """Run Locust headless with `classes` against the served app; answers the stats CSV's path
     and what the run's requests cost in CPU time."""
-    from outreach.bench_http import MASTERS
+    from outreach.bench.http import MASTERS
 
     total = plan.all_users(scale)
     prefix = folder / name
@@ -123,7 +123,7 @@ def _rows(stats: Path) -> list[dict]:
 def print_table(rows: list[dict], reference: dict | None = None) -> bool:
     """endpoint group | requests | req/s | p50 | p95 | p99 | errors, then the reference's row;
     answers whether the targets (no error, every group's p99 under 200 ms) were met."""
-    from outreach.bench import print_lines
+    from outreach.bench.run import print_lines
 
     lines = [("endpoint group", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors")]
     good = True
@@ -155,7 +155,7 @@ def _failures(folder: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Prepare, serve, load, report."""
-    from outreach.bench_memory import WEB_PEAKS
+    from outreach.bench.memory import WEB_PEAKS
 
     args = _arguments(sys.argv[1:] if argv is None else argv)
     with scratch.copy_of(_bench()) as bench:
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(bench, args: argparse.Namespace) -> bool:
     """The reference, then the morning, on `bench`; prints their table and CPU time; answers
     whether the targets were met."""
-    from outreach.bench_http import GUNICORN, served
+    from outreach.bench.http import GUNICORN, served
 
     env = {"DATABASE_URL": str(bench.app.config["SQLALCHEMY_DATABASE_URI"]),
            "OUTREACH_ENV": "development", "SECRET_KEY": "load-" + "x" * 40,
@@ -191,7 +191,7 @@ def _run(bench, args: argparse.Namespace) -> bool:
               f"after the same callers ask a bare Flask endpoint for {REFERENCE_SECONDS} s ...",
               flush=True)
         # The reference first, on its own, so the two never share the machine.
-        with served("outreach.bench_http:bare_app()", {}, KEEP_ALIVE) as port:
+        with served("outreach.bench.http:bare_app()", {}, KEEP_ALIVE) as port:
             reference, reference_cpu = _locust(port, folder, plan_path, REFERENCE_SECONDS,
                                                args.scale, ("Reference",), "reference")
         with served(APP, env, KEEP_ALIVE) as port:

@@ -4,7 +4,7 @@ the Flask test client at 14:00 on the bench day; median and max of 5 runs (targe
 
 It reads the data sets the other figures build (bench, bench_escalations, and the missed
 visits of bench_evaluation when present) and writes only the audit events of each listing.
-`python -m outreach.bench_dashboard` measures this figure alone.
+`python -m outreach.bench.dashboard` measures this figure alone.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ def page_times(client, path: str, runs: int) -> list[float]:
 
 def coordinator_dashboard_figures(bench) -> list:
     """The coordinator's dashboard of the bench day: median and max of RUNS."""
-    from outreach.bench import Row
-    from outreach.bench_escalations import COORDINATOR_EMAIL, bench_operator
+    from outreach.bench.escalations import COORDINATOR_EMAIL, bench_operator
+    from outreach.bench.run import Row
     from outreach.db import clock_setting, db, set_clock
     from outreach.programmes.models import Programme
 
@@ -87,8 +87,8 @@ def coordinator_dashboard_figures(bench) -> list:
 
 def main() -> int:
     """Measure this figure alone on the bench database (built first if it is missing)."""
-    from outreach.bench import open_bench, print_table
-    from outreach.bench_escalations import escalation_data_set
+    from outreach.bench.escalations import escalation_data_set
+    from outreach.bench.run import open_bench, print_table
 
     bench = open_bench()
     escalation_data_set(bench)

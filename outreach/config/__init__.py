@@ -177,7 +177,7 @@ def check(config: dict) -> None:
             "set SECRET_KEY to a long random value."
         )
     if config["OUTREACH_ENV"] == "production":
-        from outreach.config_checks import production_problems
+        from outreach.config.checks import production_problems
 
         if problems := production_problems(config):
             raise RuntimeError("Refusing to start in production: " + " ".join(problems))

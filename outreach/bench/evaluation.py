@@ -5,7 +5,7 @@ the Flask test client as the operator's coordinator; median and max of 5 runs (t
 What the dashboard reads beyond the escalation data set is added here once, set-based, in one
 transaction, and reused by later runs: an enrolment per client (a tenth left during the year),
 missed visits, 2 texts out and most of a reply per client, and a wellbeing measure a quarter
-and a satisfaction answer every half-year per client. `python -m outreach.bench_evaluation`
+and a satisfaction answer every half-year per client. `python -m outreach.bench.evaluation`
 builds what is missing and measures this figure alone.
 """
 
@@ -86,8 +86,8 @@ WHERE c.programme_id = :programme_id
 def build(db, now) -> None:
     """Add enrolments, missed visits, texts and measures to the bench programme (one
     transaction, then VACUUM ANALYZE as autovacuum would)."""
-    from outreach.bench import BENCH_DAY
-    from outreach.bench_escalations import bench_operator
+    from outreach.bench.escalations import bench_operator
+    from outreach.bench.run import BENCH_DAY
 
     _, programme_id = bench_operator(db)
     params = {"now": now, "programme_id": programme_id, "day": BENCH_DAY}
@@ -103,7 +103,7 @@ def build(db, now) -> None:
 
 def evaluation_data_set(bench) -> list:
     """Build what the dashboard reads unless this database has it; adds no rows to the table."""
-    from outreach.bench_escalations import bench_operator
+    from outreach.bench.escalations import bench_operator
     from outreach.db import db, utcnow
     from outreach.evaluation.models import OutcomeMeasure
 
@@ -122,9 +122,9 @@ def evaluation_data_set(bench) -> list:
 
 def dashboard_figures(bench) -> list:
     """The whole dashboard page for a year, as the coordinator: median and max of RUNS."""
-    from outreach.bench import Row
-    from outreach.bench_dashboard import page_times, signed_in_client
-    from outreach.bench_escalations import COORDINATOR_EMAIL, bench_operator
+    from outreach.bench.dashboard import page_times, signed_in_client
+    from outreach.bench.escalations import COORDINATOR_EMAIL, bench_operator
+    from outreach.bench.run import Row
     from outreach.db import db
 
     evaluation_data_set(bench)
@@ -144,8 +144,15 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from outreach import create_app
-    from outreach.bench import BENCH_DAY, Bench, database_url, ensure_database, prepare, print_table
-    from outreach.bench_escalations import escalation_data_set
+    from outreach.bench.escalations import escalation_data_set
+    from outreach.bench.run import (
+        BENCH_DAY,
+        Bench,
+        database_url,
+        ensure_database,
+        prepare,
+        print_table,
+    )
 
     url = database_url()
     ensure_database(url)

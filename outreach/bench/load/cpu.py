@@ -14,7 +14,7 @@ import resource
 from dataclasses import dataclass
 from pathlib import Path
 
-from outreach.bench_memory import PROC, children, stat_fields
+from outreach.bench.memory import PROC, children, stat_fields
 
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 

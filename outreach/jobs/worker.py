@@ -1,4 +1,4 @@
-"""The Celery entry point: `celery -A outreach.worker worker` and `celery -A outreach.worker beat`.
+"""The Celery entry point: `celery -A outreach.jobs.worker worker` and `... beat`.
 
 Both read the same environment as the web application (CELERY_BROKER_URL must be set).
 """

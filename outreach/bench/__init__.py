@@ -1,0 +1,1 @@
+"""Speed figures (`scripts/bench`) and the load test (`scripts/load`)."""

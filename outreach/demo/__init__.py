@@ -1,0 +1,1 @@
+"""The fictional demo: `outreach seed-demo` and the builders it uses."""

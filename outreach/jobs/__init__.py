@@ -1,0 +1,1 @@
+"""Periodic jobs and background work: `outreach tick`, Celery, the job-run records."""
