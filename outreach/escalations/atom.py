@@ -35,7 +35,7 @@ from outreach.escalations.models import Escalation, EscalationEvent, FeedToken
 from outreach.organisations.models import Organisation
 from outreach.redaction import redact_contact_details
 
-bp = Blueprint("feeds", __name__)
+bp = Blueprint("atom", __name__)
 
 READERS = (Role.ADMIN, Role.COORDINATOR, Role.PROVIDER)
 DEFAULT_ENTRIES = 50

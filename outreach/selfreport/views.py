@@ -130,7 +130,7 @@ def send_link(client_id: int):
         client_for_change(current_user, client_id)  # the read is kept, as on any refusal
         db.session.commit()
         flash(exc.message, "error")
-        return redirect(url_for("clients.show", client_id=client_id))
+        return redirect(url_for("people.show", client_id=client_id))
     db.session.commit()
     flash(f"A link was texted to {client.full_name}.", "success")
-    return redirect(url_for("clients.show", client_id=client_id))
+    return redirect(url_for("people.show", client_id=client_id))

@@ -156,7 +156,7 @@ def new_round():
                                   _posted_round_values(), 422)
     db.session.commit()
     flash(f"Round “{round_.name}” created.", "success")
-    return redirect(url_for("plans.round_page", round_id=round_.id))
+    return redirect(url_for("visits.plans.round_page", round_id=round_.id))
 
 
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
@@ -174,7 +174,7 @@ def edit_round(round_id: int):
                                   _round_errors(errors), _posted_round_values(), 422)
     db.session.commit()
     flash("Round saved.", "success")
-    return redirect(url_for("plans.round_page", round_id=round_id))
+    return redirect(url_for("visits.plans.round_page", round_id=round_id))
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -205,7 +205,7 @@ def move(round_id: int):
         return _render_round(round_, errors, request.form, 422)
     plans.move(current_user, round_, data["client_id"], -1 if data["direction"] == "up" else 1)
     db.session.commit()
-    return redirect(url_for("plans.round_page", round_id=round_id) + "#order")
+    return redirect(url_for("visits.plans.round_page", round_id=round_id) + "#order")
 
 
 @bp.post("/rounds/<int:round_id>/covers")
@@ -221,7 +221,7 @@ def add_cover(round_id: int):
                              422)
     db.session.commit()
     flash("Cover added.", "success")
-    return redirect(url_for("plans.round_page", round_id=round_id) + "#cover")
+    return redirect(url_for("visits.plans.round_page", round_id=round_id) + "#cover")
 
 
 @bp.post("/rounds/<int:round_id>/covers/<int:cover_id>/delete")
@@ -229,7 +229,7 @@ def delete_cover(round_id: int, cover_id: int):
     """Remove a cover: the round's own visitor walks it again."""
     round_ = plans.managed_round(current_user, round_id)
     _remove(lambda: plans.delete_cover(current_user, round_, cover_id), "Cover removed.")
-    return redirect(url_for("plans.round_page", round_id=round_id) + "#cover")
+    return redirect(url_for("visits.plans.round_page", round_id=round_id) + "#cover")
 
 
 # --- A client's plan and pauses ---------------------------------------------------------------
@@ -291,7 +291,7 @@ def plan(client_id: int):
                             _posted_values(), 422)
     db.session.commit()
     flash("Visit plan saved.", "success")
-    return redirect(url_for("plans.plan", client_id=client_id))
+    return redirect(url_for("visits.plans.plan", client_id=client_id))
 
 
 @bp.post("/clients/<int:client_id>/plan/delete")
@@ -300,7 +300,7 @@ def delete_plan(client_id: int):
     client = client_for_change(current_user, client_id)
     _remove(lambda: plans.delete_plan(current_user, client),
             "Visit plan removed. The client is no longer on a round.")
-    return redirect(url_for("plans.plan", client_id=client_id))
+    return redirect(url_for("visits.plans.plan", client_id=client_id))
 
 
 @bp.post("/clients/<int:client_id>/plan/pauses")
@@ -316,7 +316,7 @@ def add_pause(client_id: int):
     plans.add_pause(current_user, client, data)
     db.session.commit()
     flash("Pause added.", "success")
-    return redirect(url_for("plans.plan", client_id=client_id) + "#pauses")
+    return redirect(url_for("visits.plans.plan", client_id=client_id) + "#pauses")
 
 
 @bp.post("/clients/<int:client_id>/plan/pauses/<int:pause_id>/delete")
@@ -324,4 +324,4 @@ def delete_pause(client_id: int, pause_id: int):
     """Remove a pause: visits are due again on those days."""
     client = client_for_change(current_user, client_id)
     _remove(lambda: plans.delete_pause(current_user, client, pause_id), "Pause removed.")
-    return redirect(url_for("plans.plan", client_id=client_id) + "#pauses")
+    return redirect(url_for("visits.plans.plan", client_id=client_id) + "#pauses")

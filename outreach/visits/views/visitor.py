@@ -35,8 +35,8 @@ from outreach.rounds.models import Round
 from outreach.visits import questionnaire, services
 from outreach.visits.schedule import due_clients, local_date, rounds_walked_by
 from outreach.visits.schemas import VisitIn, VisitOut
+from outreach.visits.views.outbox_key import page_outbox_key
 from outreach.web.forms import form_data, refusal_errors, validate_form
-from outreach.web.visitor_outbox import page_outbox_key
 
 # The trailing slash matters: the service worker at /round/sw.js controls pages under /round/.
 bp = Blueprint("visitor", __name__, url_prefix="/round")
@@ -51,7 +51,7 @@ OUTCOMES = [
 @bp.before_request
 def _require_login():
     g.via = "web"
-    if request.endpoint == "visitor.service_worker":
+    if request.endpoint == "visits.visitor.service_worker":
         return None  # the worker script holds no personal data and must load on its own
     return login_required(lambda: None)()
 
@@ -191,7 +191,7 @@ def save_visit(client_id: int):
         db.session.rollback()
         return _render_form(client, request.form, errors, 422)
     db.session.commit()
-    return redirect(url_for("visitor.today"))
+    return redirect(url_for("visits.visitor.today"))
 
 
 @bp.post("/visits")

@@ -31,7 +31,7 @@ from outreach.reports.ranges import ReportRangeIn
 from outreach.reports.spreadsheet import csv_download, slug
 from outreach.schemas import MAX_ID
 
-bp = Blueprint("partner_report", __name__, url_prefix="/evaluation")
+bp = Blueprint("partners", __name__, url_prefix="/evaluation")
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 THIS_MONTH = charts.Series("This month", "#00539f")
 MONTH_BEFORE = charts.Series("The month before", "#6f6f6f")

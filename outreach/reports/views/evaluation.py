@@ -182,7 +182,7 @@ def set_cost(programme_id: int):
     db.session.commit()
     flash(f"A visit now costs £{programme.cost_per_visit:.2f}.", "success")
     back = {k: v for k, v in request.args.items() if k in FILTERS and v}
-    return redirect(url_for("evaluation.show", **{**back, "programme_id": programme.id}))
+    return redirect(url_for("reports.evaluation.show", **{**back, "programme_id": programme.id}))
 
 
 def _charts(board: Dashboard) -> dict:

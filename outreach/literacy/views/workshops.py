@@ -21,12 +21,7 @@ from outreach.literacy.forms import (
     session_times,
 )
 from outreach.literacy.models import Workshop, WorkshopEnrolment, WorkshopSession
-from outreach.organisations.models import Organisation
-from outreach.people.models import Client
-from outreach.people.services import get_client, visible_clients
-from outreach.programmes.models import Programme
-from outreach.web.forms import form_data, refusal_errors, validate_form
-from outreach.web.literacy_views import (
+from outreach.literacy.views.invites import (
     MANAGERS,
     TEACHERS,
     found,
@@ -36,6 +31,11 @@ from outreach.web.literacy_views import (
     require_role,
     teachable,
 )
+from outreach.organisations.models import Organisation
+from outreach.people.models import Client
+from outreach.people.services import get_client, visible_clients
+from outreach.programmes.models import Programme
+from outreach.web.forms import form_data, refusal_errors, validate_form
 
 bp = Blueprint("workshops", __name__)
 SEARCH_LIMIT = 20
@@ -141,7 +141,7 @@ def new_workshop():
         return _render_workshop_form(None, literacy_programmes(), errors, _posted_values(), 422)
     db.session.commit()
     flash(f"Workshop “{workshop.title}” created. Now add its sessions.", "success")
-    return redirect(url_for("workshops.show", workshop_id=workshop.id))
+    return redirect(url_for("literacy.workshops.show", workshop_id=workshop.id))
 
 
 @bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
@@ -166,7 +166,7 @@ def edit_workshop(workshop_id: int):
                                      422)
     db.session.commit()
     flash("Workshop saved.", "success")
-    return redirect(url_for("workshops.show", workshop_id=workshop_id))
+    return redirect(url_for("literacy.workshops.show", workshop_id=workshop_id))
 
 
 # --- One workshop: sessions, learners, waiting list -------------------------------------------
@@ -224,7 +224,7 @@ def enrol(workshop_id: int):
     db.session.commit()
     flash(f"{learner.full_name} is " + ("enrolled." if enrolment.status == Status.ENROLLED
                                         else "on the waiting list."), "success")
-    return redirect(url_for("workshops.show", workshop_id=workshop_id) + "#learners")
+    return redirect(url_for("literacy.workshops.show", workshop_id=workshop_id) + "#learners")
 
 
 @bp.post("/enrolments/<int:enrolment_id>/withdraw")
@@ -241,7 +241,7 @@ def withdraw(enrolment_id: int):
     db.session.commit()
     flash(f"{enrolment.client.full_name} " + ("had already left." if already
                                               else "is no longer on this workshop."), "success")
-    return redirect(url_for("workshops.show", workshop_id=enrolment.workshop_id) + "#learners")
+    return redirect(url_for(".show", workshop_id=enrolment.workshop_id) + "#learners")
 
 
 # --- Sessions ---------------------------------------------------------------------------------
@@ -287,7 +287,7 @@ def _save_session(workshop: Workshop, session: WorkshopSession | None):
             WorkshopSession, session.id), errors, values, 422)
     db.session.commit()
     flash("Session saved.", "success")
-    return redirect(url_for("workshops.show", workshop_id=workshop.id) + "#sessions")
+    return redirect(url_for("literacy.workshops.show", workshop_id=workshop.id) + "#sessions")
 
 
 @bp.route("/workshops/<int:workshop_id>/sessions/new", methods=["GET", "POST"])
@@ -321,4 +321,4 @@ def cancel_session(session_id: int):
     services.cancel_session(current_user, session)
     db.session.commit()
     flash("Session cancelled.", "success")
-    return redirect(url_for("workshops.show", workshop_id=session.workshop_id) + "#sessions")
+    return redirect(url_for(".show", workshop_id=session.workshop_id) + "#sessions")

@@ -22,10 +22,10 @@ from outreach.literacy.models import (
     WorkshopEnrolment,
     WorkshopSession,
 )
+from outreach.literacy.views.invites import TEACHERS, found, read_learners, require_role, teachable
 from outreach.programmes.models import Programme
 from outreach.web import local_time
 from outreach.web.forms import form_data, refusal_errors, validate_form
-from outreach.web.literacy_views import TEACHERS, found, read_learners, require_role, teachable
 
 bp = Blueprint("tutor", __name__)
 Status = services.Status
@@ -131,7 +131,7 @@ def mark(session_id: int):
         db.session.rollback()
         return _render_register(found(WorkshopSession, session_id), errors, status)
     db.session.commit()
-    return redirect(url_for("tutor.register", session_id=session_id)
+    return redirect(url_for("literacy.tutor.register", session_id=session_id)
                     + f"#learner-{data['enrolment_id']}")
 
 
@@ -191,7 +191,7 @@ def mark_skill(enrolment_id: int):
         db.session.rollback()
         return _render_learner(_learner(enrolment_id, "skills"), errors, None, status)
     db.session.commit()
-    return redirect(url_for("tutor.learner", enrolment_id=enrolment_id)
+    return redirect(url_for("literacy.tutor.learner", enrolment_id=enrolment_id)
                     + f"#skill-{data['skill_id']}")
 
 
@@ -216,7 +216,7 @@ def confidence(enrolment_id: int):
                                status)
     db.session.commit()
     flash("Confidence saved.", "success")
-    return redirect(url_for("tutor.learner", enrolment_id=enrolment_id) + "#confidence")
+    return redirect(url_for("literacy.tutor.learner", enrolment_id=enrolment_id) + "#confidence")
 
 
 @bp.get("/enrolments/<int:enrolment_id>/summary")

@@ -40,10 +40,10 @@ from outreach.escalations.forms import (
 from outreach.escalations.models import Escalation
 from outreach.escalations.webhooks import webhook_health
 from outreach.organisations.models import Organisation
-from outreach.web.dashboard_views import ago
+from outreach.reports.views.dashboard import ago
 from outreach.web.forms import form_data, refusal_errors, validate_form
 
-bp = Blueprint("escalations", __name__)
+bp = Blueprint("queue", __name__)
 # A working day's queue; the filters narrow a longer one.
 QUEUE_LIMIT = 200
 RECENT_DAYS = 14
@@ -255,7 +255,7 @@ def _submit(escalation_id: int, form: str, schema, action, done: str, *, then=No
     target = then() if then else escalation_id
     db.session.commit()
     flash(done, "success")
-    return redirect(url_for("escalations.show", escalation_id=target))
+    return redirect(url_for("escalations.queue.show", escalation_id=target))
 
 
 @bp.post("/escalations/<int:escalation_id>/acknowledge")
@@ -274,8 +274,8 @@ def acknowledge(escalation_id: int):
         flash("It was already acknowledged." if already
               else "Acknowledged: it is yours to deal with now.", "success")
     if data.get("back") == "queue" and current_user.role == Role.PROVIDER:
-        return redirect(url_for("escalations.queue"))
-    return redirect(url_for("escalations.show", escalation_id=escalation_id))
+        return redirect(url_for("escalations.queue.queue"))
+    return redirect(url_for("escalations.queue.show", escalation_id=escalation_id))
 
 
 @bp.post("/escalations/<int:escalation_id>/notes")

@@ -24,9 +24,9 @@ from outreach.people.models import Client
 from outreach.programmes.models import Programme
 from outreach.rounds.models import Round
 from outreach.visits.models import MissedVisit, Visit
+from outreach.visits.round_counts import round_counts
 from outreach.visits.safety_net import MISSED_LOOKBACK_DAYS, RoundProgress
 from outreach.visits.schedule import local_date
-from outreach.web.round_counts import round_counts
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 # Enough for a working day's view; the rest is one click away in the client pages.

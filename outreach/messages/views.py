@@ -31,10 +31,10 @@ from outreach.messages.models import Message, SmsNumber
 from outreach.messages.schemas import DecideIn, MessageIn, OptInIn, OptOutIn
 from outreach.people.models import Client
 from outreach.people.services import client_for_change, get_client
+from outreach.people.views import LANGUAGES
 from outreach.programmes.models import Programme
 from outreach.schemas import MAX_ID
 from outreach.web import local_time
-from outreach.web.client_views import LANGUAGES
 from outreach.web.forms import attempt, form_data, refusal_errors, validate_form
 
 bp = Blueprint("messages", __name__)
@@ -388,7 +388,7 @@ def send(client_id: int):
                                values=request.form, recipients=_recipients(client)), 422
     db.session.commit()
     flash(_sent_words(message), "success")
-    return redirect(url_for("clients.show", client_id=client_id, _anchor="texts"))
+    return redirect(url_for("people.show", client_id=client_id, _anchor="texts"))
 
 
 def _sent_words(message: Message) -> str:

@@ -118,7 +118,7 @@ def add_appointment(client_id: int):
                                values=request.form), 422
     db.session.commit()
     flash("Appointment added. The visitor will remind them in the week before.", "success")
-    return redirect(url_for("clients.show", client_id=client_id, _anchor="care"))
+    return redirect(url_for("people.show", client_id=client_id, _anchor="care"))
 
 
 @bp.post("/clients/<int:client_id>/appointments/<int:appointment_id>/cancel")
@@ -129,7 +129,7 @@ def cancel_appointment(client_id: int, appointment_id: int):
     services.change_appointment(current_user, appointment, {"cancelled": True})
     db.session.commit()
     flash("Appointment cancelled.", "success")
-    return redirect(url_for("clients.show", client_id=client_id, _anchor="care"))
+    return redirect(url_for("people.show", client_id=client_id, _anchor="care"))
 
 
 @bp.post("/clients/<int:client_id>/prescriptions")
@@ -147,7 +147,7 @@ def add_prescription(client_id: int):
                                values=request.form, pharmacies=_pharmacies()), 422
     db.session.commit()
     flash("Prescription added. It will be on the visitor's round.", "success")
-    return redirect(url_for("clients.show", client_id=client_id, _anchor="care"))
+    return redirect(url_for("people.show", client_id=client_id, _anchor="care"))
 
 
 # --- The pharmacy's page -----------------------------------------------------------------------

@@ -24,7 +24,7 @@ from outreach.rounds.models import Round
 from outreach.schemas import MAX_ID
 from outreach.web.forms import attempt, form_data, refusal_errors, validate_form
 
-bp = Blueprint("clients", __name__, url_prefix="/clients")
+bp = Blueprint("people", __name__, url_prefix="/clients")
 PAGE = 25
 LANGUAGES = {Language.ENGLISH: "English", Language.PORTUGUESE: "Português",
              Language.POLISH: "Polski", Language.FRENCH: "Français"}
@@ -114,7 +114,7 @@ def new():
             else:
                 db.session.commit()
                 flash(f"{client.full_name} is enrolled.", "success")
-                return redirect(url_for("clients.show", client_id=client.id))
+                return redirect(url_for("people.show", client_id=client.id))
     status = 422 if errors else (409 if matches else 200)
     return render_template("clients/new.html", errors=errors, matches=matches, values=values,
                            **_choices()), status
@@ -212,7 +212,7 @@ def edit(client_id: int):
             else:
                 db.session.commit()
                 flash("Saved.", "success")
-                return redirect(url_for("clients.show", client_id=client.id))
+                return redirect(url_for("people.show", client_id=client.id))
     db.session.commit()
     status = 422 if errors else (409 if matches else 200)
     return render_template("clients/edit.html", client=client, errors=errors, matches=matches,
@@ -256,7 +256,7 @@ def withdraw_consent(client_id: int, consent_id: int):
                 db.session.commit()
                 flash("Consent withdrawn. Nothing more will be shared because of it.",
                       "success")
-                return redirect(url_for("clients.show", client_id=client_id))
+                return redirect(url_for("people.show", client_id=client_id))
     db.session.commit()
     return render_template("clients/withdraw.html", client=client, consent=consent,
                            errors=errors), 422 if errors else 200
@@ -268,4 +268,4 @@ def _after_change(client_id: int, errors: dict, done: str):
         return _render_show(_client_for_page(client_id), errors, request.form, 422)
     db.session.commit()
     flash(done, "success")
-    return redirect(url_for("clients.show", client_id=client_id))
+    return redirect(url_for("people.show", client_id=client_id))

@@ -16,7 +16,7 @@ from outreach.evaluation.schemas import MeasureIn
 from outreach.people.models import Client
 from outreach.web.forms import attempt, validate_form
 
-bp = Blueprint("measures", __name__)
+bp = Blueprint("evaluation", __name__)
 SHOWN = 20  # the panel shows the latest askings; the API lists them all
 HOW_ASKED = {MeasureSource.VISIT: "At a visit", MeasureSource.SMS: "By text",
              MeasureSource.WEB: "By the office"}
@@ -95,4 +95,4 @@ def add_measure(client_id: int):
                                values=request.form, kind=kind), 422
     db.session.commit()
     flash("Answers recorded.", "success")
-    return redirect(url_for("clients.show", client_id=client_id, _anchor="measures"))
+    return redirect(url_for("people.show", client_id=client_id, _anchor="measures"))
