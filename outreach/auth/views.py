@@ -53,7 +53,6 @@ def login():
             login_user(user)
             g.via = "web"
             record(user, "user.login", subject=user)
-            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", error=error), (401 if error else 200)
 
@@ -68,7 +67,6 @@ def logout():
     end_sessions(user)
     g.via = "web"
     record(user, "user.logout", subject=user)
-    db.session.commit()
     flash("You have logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -132,7 +130,6 @@ def password():
                 # Every session ended with the old password; this one starts afresh.
                 session.clear()
                 login_user(user)
-                db.session.commit()
                 flash("Your password is changed. Other sessions have been logged out.", "info")
                 return redirect(url_for("auth.home"))
         db.session.rollback()
@@ -158,7 +155,6 @@ def reset(token: str):
             except ValidationFailed as exc:
                 errors = _strength_errors(exc)
             else:
-                db.session.commit()
                 flash("Your password is set. Log in with it.", "info")
                 return redirect(url_for("auth.login"))
         db.session.rollback()

@@ -257,7 +257,6 @@ def escalations_atom():
     _load(events)
     body = render(who, events)
     _audit(who, events)
-    db.session.commit()
     response = Response(body, mimetype="application/atom+xml")
     # Names of people: never kept by a shared cache on the way.
     response.headers["Cache-Control"] = "private, no-store"

@@ -15,6 +15,7 @@ from outreach.evaluation.models import MeasureKind, MeasureSource, OutcomeMeasur
 from outreach.evaluation.schemas import MeasureIn
 from outreach.people.models import Client
 from outreach.web.forms import attempt, validate_form
+from outreach.web.pages import start_again
 
 bp = Blueprint("evaluation", __name__)
 SHOWN = 20  # the panel shows the latest askings; the API lists them all
@@ -88,11 +89,9 @@ def add_measure(client_id: int):
             current_user, client, data["kind"], MeasureSource.WEB, data["answers"], utcnow(),
             declined=data["declined"]))
     if errors:
-        db.session.rollback()
+        start_again()
         client = services.client_for_measures(current_user, client_id)
-        db.session.commit()
         return render_template("measures/form.html", client=client, errors=errors,
                                values=request.form, kind=kind), 422
-    db.session.commit()
     flash("Answers recorded.", "success")
     return redirect(url_for("people.show", client_id=client_id, _anchor="measures"))

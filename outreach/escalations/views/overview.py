@@ -219,9 +219,9 @@ def index():
     shown = {k: v for k, v in filters.items() if v not in (None, False)}
     if filters["overdue"]:
         shown["overdue"] = 1
-    # Rendered before the commit, which would expire every object the page reads (and
+    # Rendered before the request commits, which would expire every object the page reads (and
     # reload each escalation and its client again, a query apiece).
-    html = render_template(
+    return render_template(
         "escalations/index.html", groups=groups, counts=counts, failing=failing,
         programmes=programmes, organisations=organisations, filters=filters,
         managed=[p for p in programmes if access.can_manage_programme(current_user, p)],
@@ -229,8 +229,6 @@ def index():
         previous_url=url_for("escalations.overview.index", page=page - 1, **shown) if page > 1
         else None,
         next_url=url_for("escalations.overview.index", page=page + 1, **shown) if more else None)
-    db.session.commit()
-    return html
 
 
 # --- A client's history (a section of the client's page) --------------------------------

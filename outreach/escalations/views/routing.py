@@ -101,8 +101,7 @@ def _rule_row(rule: RoutingRule) -> RuleRow:
 def rules_page(programme_id: int):
     """The programme's routing rules: who hears of each kind of concern, and how fast."""
     programme = _managed_programme(programme_id)
-    found = rules.rules_of(current_user, programme)
-    db.session.commit()  # a programme without rules has just been given the defaults
+    found = rules.rules_of(current_user, programme)  # a programme without rules gets the defaults
     return render_template("routing/index.html", programme=programme,
                            rows=[_rule_row(r) for r in found])
 
@@ -165,7 +164,6 @@ def _save(programme: Programme, rule: RoutingRule | None):
         db.session.rollback()
         rule = _rule_in(programme, rule.id) if rule is not None else None
         return _render_form(programme, rule, request.form, errors, status)
-    db.session.commit()
     flash("Routing rule saved. New concerns follow it from now on; escalations already made "
           "keep their recipients.", "success")
     return redirect(url_for("escalations.routing.rules_page", programme_id=programme.id))
@@ -207,6 +205,5 @@ def delete_rule(programme_id: int, rule_id: int):
         flash("A programme keeps at least one rule: change this one instead.", "error")
         return redirect(url_for("escalations.routing.rules_page", programme_id=programme.id))
     rules.delete_rule(current_user, rule)
-    db.session.commit()
     flash("Routing rule deleted.", "success")
     return redirect(url_for("escalations.routing.rules_page", programme_id=programme.id))

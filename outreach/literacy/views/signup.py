@@ -115,7 +115,6 @@ def submit():
                      values=request.form)
     workshop = offered[data["workshop_id"]]
     result = _sign_up(data, workshop)
-    db.session.commit()
     return redirect(url_for(".thanks", lang=_language().value, result=result,
                             workshop=workshop.id))
 

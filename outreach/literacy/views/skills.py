@@ -69,7 +69,6 @@ def add(programme_id: int):
                 errors = {"name": errors.pop("_schema")}
             db.session.rollback()
             return _render(programme, errors, data["name"], exc.status)
-        db.session.commit()
         flash(f"“{skill.name}” added to the checklist.", "success")
         return redirect(url_for("literacy.skills.index", programme_id=programme.id))
     db.session.rollback()
@@ -86,7 +85,6 @@ def set_active(skill_id: int):
     programme = _programme(skill.programme_id)
     skill.active = request.form.get("active") == "1"
     record(current_user, "skill.change", subject=skill, detail={"active": skill.active})
-    db.session.commit()
     flash(f"“{skill.name}” {'is back on' if skill.active else 'is retired from'} the checklist.",
           "success")
     return redirect(url_for("literacy.skills.index", programme_id=programme.id))

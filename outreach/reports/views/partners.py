@@ -77,7 +77,6 @@ def _report(organisation_id: int, month: str, kind: str) -> partner.Report:
     report = partner.build(escalation_filter(current_user), organisation, _month_in_path(month))
     record(current_user, "partner_report.read", subject=organisation,
            detail={"month": report.month.key, "format": kind})
-    db.session.commit()
     return report
 
 
@@ -187,7 +186,6 @@ def extract_zip():
     counts = extract.write(file, scope, extract.pseudonyms_for(current_app.config))
     file.seek(0)
     extract.audit(current_user, scope, counts)
-    db.session.commit()
     today = utcnow().date().isoformat()
     return send_file(file, mimetype="application/zip", as_attachment=True,
                      download_name=f"{slug(programme.name)}-extract-{today}.zip")

@@ -91,7 +91,6 @@ def today():
     rounds = [(round_, on, due_clients(round_, on)) for round_, on in todays_rounds(current_user)]
     record_listing(current_user, [stop.client for _, _, stops in rounds for stop in stops],
                    purpose="round")
-    db.session.commit()
     return render_template("visitor/round.html", rounds=rounds, outcomes=dict(OUTCOMES))
 
 
@@ -111,7 +110,6 @@ def visit_form(client_id: int):
     client = _client_for_visit(client_id)
     record(current_user, "client.read", subject=client, client_id=client.id,
            detail={"for": "visit form"})
-    db.session.commit()
     return _render_form(client, MultiDict(), {})
 
 
@@ -190,7 +188,6 @@ def save_visit(client_id: int):
     if errors:
         db.session.rollback()
         return _render_form(client, request.form, errors, 422)
-    db.session.commit()
     return redirect(url_for("visits.visitor.today"))
 
 
@@ -201,5 +198,4 @@ def sync_visit():
         raise Forbidden("Your role cannot record visits.")
     data = load(VisitIn(), json_body())
     visit, created = services.record_visit(current_user, data)
-    db.session.commit()
     return jsonify(VisitOut().dump(visit)), 201 if created else 200
