@@ -57,7 +57,21 @@ def create_app(config: dict | None = None) -> Flask:
     refusals.init_app(app)
 
     from channels.sms import webhooks as sms_webhooks
-    from outreach import health, web
+    from outreach import (
+        auth,
+        care,
+        escalations,
+        evaluation,
+        health,
+        literacy,
+        messages,
+        people,
+        programmes,
+        reports,
+        selfreport,
+        visits,
+        web,
+    )
     from outreach.api import api
     from outreach.api import routes as _api_routes  # noqa: F401 - registers the API routes
     from outreach.api.spec import register_spec_route
@@ -74,7 +88,6 @@ def create_app(config: dict | None = None) -> Flask:
     from outreach.people import cli as _people_cli  # noqa: F401 - registers data commands
     from outreach.reports import cli as _report_cli  # noqa: F401 - partner-report, extract
     from outreach.retention import cli as _retention_cli  # noqa: F401 - registers retention
-    from outreach.selfreport import views as selfreport_views
 
     app.after_request(outbox.after_request)
     # Flask runs these last first: the feed places the events, then webhooks hand them over.
@@ -91,11 +104,10 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(sms_webhooks.bp)  # Twilio signs its requests instead: see channels/sms/webhooks
     app.register_blueprint(sms_webhooks.bp)
     web.init_app(app)
-    app.register_blueprint(selfreport_views.bp)  # public pages: the texted link is the key
-    from outreach.escalations import atom, fhir
-
-    # Token-only GETs for feed readers and FHIR clients: the session never opens them.
-    app.register_blueprint(atom.bp)
-    app.register_blueprint(fhir.bp)
+    # Each feature's pages (the self-report form is public: its texted link is the key; the
+    # escalations' Atom feed and FHIR reads go by bearer tokens only, never the session).
+    for feature in (auth, people, care, visits, messages, escalations, reports, evaluation,
+                    literacy, programmes, selfreport):
+        feature.init_app(app)
     app.cli.add_command(cli)
     return app

@@ -39,7 +39,7 @@ class TrustedProxies:
 
 def init_app(app: Flask) -> None:
     app.wsgi_app = TrustedProxies(app)  # type: ignore[method-assign]
-    login_manager.login_view = "web.login"
+    login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see this page."
     login_manager.login_message_category = "info"
     # "strong" drops the session if the browser or address changes mid-session.

@@ -974,7 +974,8 @@ route("POST", "/escalations/<int:escalation_id>/reopen", [
     ({ESC: "esc_foreign"},                      409, 403, 403, 403, 403, 409, LOGIN),
     ({ESC: "esc_missing"},                      404, 404, 404, 404, 404, 404, LOGIN),
 ], body=lambda t: {"note": "Still no food in the house"})
-# The coordinator's escalation overview and routing-rules editor (coordination_views).
+# The coordinator's escalation overview and routing-rules editor
+# (outreach/escalations/views/overview.py and routing.py).
 #        refs                                   A    C    V    P    T    X    anon
 route("GET", "/escalations/", [
     ({},                                        200, 200, 403, 403, 403, 200, LOGIN),

@@ -35,7 +35,7 @@ from outreach.escalations.models import Escalation, EscalationEvent, FeedToken
 from outreach.organisations.models import Organisation
 from outreach.redaction import redact_contact_details
 
-bp = Blueprint("feeds", __name__)
+bp = Blueprint("atom", __name__)
 
 READERS = (Role.ADMIN, Role.COORDINATOR, Role.PROVIDER)
 DEFAULT_ENTRIES = 50
@@ -257,7 +257,6 @@ def escalations_atom():
     _load(events)
     body = render(who, events)
     _audit(who, events)
-    db.session.commit()
     response = Response(body, mimetype="application/atom+xml")
     # Names of people: never kept by a shared cache on the way.
     response.headers["Cache-Control"] = "private, no-store"

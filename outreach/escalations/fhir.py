@@ -317,7 +317,6 @@ def search_tasks():
         bundle["entry"] = entries
     record_listing_ids(user, dict.fromkeys(row.client_id for row in rows
                                            if verdicts[row.client_id].shown), purpose="fhir")
-    db.session.commit()
     return answer(bundle, pretty=search.pretty)
 
 
@@ -332,7 +331,6 @@ def read_task(task_id: str):
     row = db.session.execute(task_rows(Escalation.id == escalation.id)).one()
     resource = without_client(task(row, notes_of([row.id])[row.id], _base()),
                               disclosure.judge(escalation, disclosure.audience_of(user)))
-    db.session.commit()
     return answer(resource)
 
 

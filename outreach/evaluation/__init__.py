@@ -1,1 +1,14 @@
 """Outcome measures collected in the normal workflow: loneliness, wellbeing, satisfaction."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Wire the feature into the application: its pages."""
+    # Imported here, so that importing the feature's models does not pull in its pages.
+    from outreach.evaluation import views
+    from outreach.web import pages
+
+    pages.register(app, views.bp)

@@ -1,7 +1,7 @@
 """What the digital-literacy pages' forms send, validated with marshmallow like the API.
 
 Errors are plain sentences a tutor or a learner can act on; the sign-up form's are replaced by
-its own words in the reader's language (see `outreach/web/signup_words.py`).
+its own words in the reader's language (see `outreach/literacy/signup_words.py`).
 """
 
 from __future__ import annotations

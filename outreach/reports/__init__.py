@@ -1,1 +1,14 @@
 """How a programme measures itself: the evaluation dashboard, partner reports, exports."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Wire the feature into the application: its pages."""
+    # Imported here, so that importing the feature's models does not pull in its pages.
+    from outreach.reports import views
+    from outreach.web import pages
+
+    pages.register(app, views.bp)

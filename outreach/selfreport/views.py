@@ -103,7 +103,6 @@ def submit(token: str):
         shown = {name: own.get(f"error_{name}", own["error_category"]) for name in errors}
         return _page("selfreport/form.html", 422, link=link, token=token, errors=shown,
                      values=request.form)
-    db.session.commit()
     return redirect(url_for(".thanks", token=token, lang=language.value,
                             today="1" if data["how_soon"] == "today" else None))
 
@@ -128,9 +127,7 @@ def send_link(client_id: int):
     except APIError as exc:  # no number, or it opted out: nothing issued, nothing queued
         db.session.rollback()
         client_for_change(current_user, client_id)  # the read is kept, as on any refusal
-        db.session.commit()
         flash(exc.message, "error")
-        return redirect(url_for("clients.show", client_id=client_id))
-    db.session.commit()
+        return redirect(url_for("people.show", client_id=client_id))
     flash(f"A link was texted to {client.full_name}.", "success")
-    return redirect(url_for("clients.show", client_id=client_id))
+    return redirect(url_for("people.show", client_id=client_id))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
+from outreach.web.pages import start_again
+
 
 # Checkboxes send nothing when unticked; list them so they read as False.
 def form_data(schema: Schema, form: MultiDict, *, booleans: tuple[str, ...] = (),
@@ -37,14 +39,16 @@ def validate_form(schema: Schema, data: dict, *, partial: bool = False) -> tuple
 
 
 def attempt(action) -> dict:
-    """Run a form's service call; a refusal (APIError) is rolled back and becomes form errors."""
-    from outreach.db import db
+    """Run a form's service call; a refusal (APIError) is rolled back and becomes form errors.
+
+    What the request writes after a refusal (the audit of the page drawn again) is kept.
+    """
     from outreach.errors import APIError
 
     try:
         action()
     except APIError as exc:
-        db.session.rollback()
+        start_again()
         return refusal_errors(exc)
     return {}
 

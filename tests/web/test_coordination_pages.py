@@ -19,9 +19,9 @@ from outreach.enums import (
     OrganisationKind,
 )
 from outreach.escalations.models import Escalation, RoutingRule
+from outreach.escalations.views import overview as coordination_views
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client
-from outreach.web import coordination_views
 from tests import factories
 from tests.conftest import CSRF, as_user, counted, csrf_token
 

@@ -14,9 +14,10 @@ from outreach.audit.models import AuditEvent
 from outreach.db import db, set_clock
 from outreach.jobs.tick import run_jobs
 from outreach.people.models import Client
+from outreach.reports.views import dashboard as dashboard_views
 from outreach.rounds.models import Round
+from outreach.visits import round_counts
 from outreach.visits.schedule import due_clients
-from outreach.web import dashboard_views, round_counts
 from tests import factories
 from tests.conftest import counted
 

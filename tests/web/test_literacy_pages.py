@@ -611,7 +611,7 @@ def test_thanks_page_with_nonsense_goes_back_to_the_form(client):
 
 
 def test_signup_words_are_complete_in_every_language():
-    from outreach.web.signup_words import WORDS
+    from outreach.literacy.signup_words import WORDS
 
     keys = {lang: set(words) for lang, words in WORDS.items()}
     assert len(keys) == 4 and all(k == keys["en"] for k in keys.values())

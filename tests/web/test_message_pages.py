@@ -14,9 +14,9 @@ from sqlalchemy import select
 from outreach.audit.models import AuditEvent
 from outreach.db import db, set_clock
 from outreach.enums import ConsentPurpose, InboundMeaning, MessageKind
+from outreach.messages import views as message_views
 from outreach.messages.models import Message, SmsNumber
 from outreach.people.models import Client
-from outreach.web import message_views
 from tests import factories
 from tests.conftest import ACCEPTED, csrf_token
 
@@ -484,7 +484,7 @@ def test_texts_section_shows_nothing_of_a_client_the_user_cannot_see(app, world,
     from flask_login import login_user
 
     from outreach.auth.models import User
-    from outreach.web.message_views import texts_for_client
+    from outreach.messages.views import texts_for_client
 
     with app.test_request_context("/"):
         login_user(db.session.get(User, world.coordinator.id))

@@ -15,8 +15,9 @@ from outreach.evaluation.models import MeasureKind, MeasureSource, OutcomeMeasur
 from outreach.evaluation.schemas import MeasureIn
 from outreach.people.models import Client
 from outreach.web.forms import attempt, validate_form
+from outreach.web.pages import start_again
 
-bp = Blueprint("measures", __name__)
+bp = Blueprint("evaluation", __name__)
 SHOWN = 20  # the panel shows the latest askings; the API lists them all
 HOW_ASKED = {MeasureSource.VISIT: "At a visit", MeasureSource.SMS: "By text",
              MeasureSource.WEB: "By the office"}
@@ -88,11 +89,9 @@ def add_measure(client_id: int):
             current_user, client, data["kind"], MeasureSource.WEB, data["answers"], utcnow(),
             declined=data["declined"]))
     if errors:
-        db.session.rollback()
+        start_again()
         client = services.client_for_measures(current_user, client_id)
-        db.session.commit()
         return render_template("measures/form.html", client=client, errors=errors,
                                values=request.form, kind=kind), 422
-    db.session.commit()
     flash("Answers recorded.", "success")
-    return redirect(url_for("clients.show", client_id=client_id, _anchor="measures"))
+    return redirect(url_for("people.show", client_id=client_id, _anchor="measures"))

@@ -1,7 +1,7 @@
 """The coordinator's escalation pages: the overview of every live escalation of their
 programmes (overdue first) and the "Concerns and escalations" section of a client's page.
-The routing-rules editor is in routing_views; single escalations have their own page
-(escalation_views)."""
+The routing-rules editor is in `routing`; single escalations have their own page
+(`queue`)."""
 
 from __future__ import annotations
 
@@ -29,10 +29,10 @@ from outreach.escalations.webhooks import WebhookHealth
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client, Contact
 from outreach.programmes.models import Programme
+from outreach.reports.views.dashboard import ago
 from outreach.schemas import MAX_ID
-from outreach.web.dashboard_views import ago
 
-bp = Blueprint("coordination", __name__)
+bp = Blueprint("overview", __name__)
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 PAGE = 50
 WEEK = timedelta(days=7)
@@ -51,8 +51,8 @@ def managers_only() -> None:
 
 @bp.app_template_global()
 def escalation_page_url(escalation_id: int) -> str:
-    """The address of one escalation's own page (served by escalation_views)."""
-    return url_for("escalations.show", escalation_id=escalation_id)
+    """The address of one escalation's own page (served by `queue`)."""
+    return url_for("escalations.queue.show", escalation_id=escalation_id)
 
 
 # --- Rows as the pages show them ---------------------------------------------------------
@@ -219,18 +219,16 @@ def index():
     shown = {k: v for k, v in filters.items() if v not in (None, False)}
     if filters["overdue"]:
         shown["overdue"] = 1
-    # Rendered before the commit, which would expire every object the page reads (and
+    # Rendered before the request commits, which would expire every object the page reads (and
     # reload each escalation and its client again, a query apiece).
-    html = render_template(
+    return render_template(
         "escalations/index.html", groups=groups, counts=counts, failing=failing,
         programmes=programmes, organisations=organisations, filters=filters,
         managed=[p for p in programmes if access.can_manage_programme(current_user, p)],
         statuses=[(s.value, words.STATUS[s]) for s in EscalationStatus],
-        previous_url=url_for("coordination.index", page=page - 1, **shown) if page > 1
+        previous_url=url_for("escalations.overview.index", page=page - 1, **shown) if page > 1
         else None,
-        next_url=url_for("coordination.index", page=page + 1, **shown) if more else None)
-    db.session.commit()
-    return html
+        next_url=url_for("escalations.overview.index", page=page + 1, **shown) if more else None)
 
 
 # --- A client's history (a section of the client's page) --------------------------------

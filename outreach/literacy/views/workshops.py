@@ -21,12 +21,7 @@ from outreach.literacy.forms import (
     session_times,
 )
 from outreach.literacy.models import Workshop, WorkshopEnrolment, WorkshopSession
-from outreach.organisations.models import Organisation
-from outreach.people.models import Client
-from outreach.people.services import get_client, visible_clients
-from outreach.programmes.models import Programme
-from outreach.web.forms import form_data, refusal_errors, validate_form
-from outreach.web.literacy_views import (
+from outreach.literacy.views.invites import (
     MANAGERS,
     TEACHERS,
     found,
@@ -36,6 +31,12 @@ from outreach.web.literacy_views import (
     require_role,
     teachable,
 )
+from outreach.organisations.models import Organisation
+from outreach.people.models import Client
+from outreach.people.services import get_client, visible_clients
+from outreach.programmes.models import Programme
+from outreach.web.forms import form_data, refusal_errors, validate_form
+from outreach.web.pages import keep
 
 bp = Blueprint("workshops", __name__)
 SEARCH_LIMIT = 20
@@ -105,7 +106,7 @@ def _render_workshop_form(workshop: Workshop | None, programmes, errors: dict, v
                           status: int):
     page = render_template("literacy/workshop_form.html", workshop=workshop, errors=errors,
                            values=values, **_choices(programmes))
-    db.session.commit()  # default skills made for a programme stay made
+    keep()  # default skills made for a programme stay made, also when the form is refused
     return page, status
 
 
@@ -139,9 +140,8 @@ def new_workshop():
     if errors:
         db.session.rollback()
         return _render_workshop_form(None, literacy_programmes(), errors, _posted_values(), 422)
-    db.session.commit()
     flash(f"Workshop “{workshop.title}” created. Now add its sessions.", "success")
-    return redirect(url_for("workshops.show", workshop_id=workshop.id))
+    return redirect(url_for("literacy.workshops.show", workshop_id=workshop.id))
 
 
 @bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
@@ -164,9 +164,8 @@ def edit_workshop(workshop_id: int):
         workshop = found(Workshop, workshop_id)
         return _render_workshop_form(workshop, [workshop.programme], errors, _posted_values(),
                                      422)
-    db.session.commit()
     flash("Workshop saved.", "success")
-    return redirect(url_for("workshops.show", workshop_id=workshop_id))
+    return redirect(url_for("literacy.workshops.show", workshop_id=workshop_id))
 
 
 # --- One workshop: sessions, learners, waiting list -------------------------------------------
@@ -202,7 +201,7 @@ def _render_workshop(workshop: Workshop, errors: dict, status: int):
         can_manage=can_manage, q=q, found_clients=found_clients,
         enrolled_ids={e.client_id for e in enrolments if e.status != Status.WITHDRAWN},
         errors=errors)
-    db.session.commit()
+    keep()  # the audited reads, also when the page is drawn again with a form's errors
     return page, status
 
 
@@ -215,16 +214,16 @@ def enrol(workshop_id: int):
     if errors:
         return _render_workshop(workshop, errors, 422)
     learner = get_client(current_user, data["client_id"], purpose="workshop")
-    db.session.commit()  # the read of the learner is kept whatever happens next
     try:
-        enrolment = services.enrol(current_user, workshop, learner, EnrolmentSource.COORDINATOR)
+        # A refusal drops the enrolment only: the audited read of the learner stays.
+        with db.session.begin_nested():
+            enrolment = services.enrol(current_user, workshop, learner,
+                                       EnrolmentSource.COORDINATOR)
     except APIError as exc:
-        db.session.rollback()
         return _render_workshop(found(Workshop, workshop_id), refusal_errors(exc), exc.status)
-    db.session.commit()
     flash(f"{learner.full_name} is " + ("enrolled." if enrolment.status == Status.ENROLLED
                                         else "on the waiting list."), "success")
-    return redirect(url_for("workshops.show", workshop_id=workshop_id) + "#learners")
+    return redirect(url_for("literacy.workshops.show", workshop_id=workshop_id) + "#learners")
 
 
 @bp.post("/enrolments/<int:enrolment_id>/withdraw")
@@ -238,10 +237,9 @@ def withdraw(enrolment_id: int):
         return _render_workshop(enrolment.workshop, errors, 422)
     already = enrolment.status == Status.WITHDRAWN
     services.withdraw(current_user, enrolment, data["reason"])
-    db.session.commit()
     flash(f"{enrolment.client.full_name} " + ("had already left." if already
                                               else "is no longer on this workshop."), "success")
-    return redirect(url_for("workshops.show", workshop_id=enrolment.workshop_id) + "#learners")
+    return redirect(url_for(".show", workshop_id=enrolment.workshop_id) + "#learners")
 
 
 # --- Sessions ---------------------------------------------------------------------------------
@@ -285,9 +283,8 @@ def _save_session(workshop: Workshop, session: WorkshopSession | None):
         values["online"] = "online" in request.form
         return _render_session_form(found(Workshop, workshop.id), session and found(
             WorkshopSession, session.id), errors, values, 422)
-    db.session.commit()
     flash("Session saved.", "success")
-    return redirect(url_for("workshops.show", workshop_id=workshop.id) + "#sessions")
+    return redirect(url_for("literacy.workshops.show", workshop_id=workshop.id) + "#sessions")
 
 
 @bp.route("/workshops/<int:workshop_id>/sessions/new", methods=["GET", "POST"])
@@ -319,6 +316,5 @@ def cancel_session(session_id: int):
     session = found(WorkshopSession, session_id)
     teachable(session.workshop, "cancel_session")
     services.cancel_session(current_user, session)
-    db.session.commit()
     flash("Session cancelled.", "success")
-    return redirect(url_for("workshops.show", workshop_id=session.workshop_id) + "#sessions")
+    return redirect(url_for(".show", workshop_id=session.workshop_id) + "#sessions")

@@ -18,10 +18,10 @@ from outreach.escalations import rules
 from outreach.escalations.models import RoutingRecipient, RoutingRule
 from outreach.escalations.rule_forms import RuleFormIn, recipient_value, split_minutes
 from outreach.escalations.sla import DEFAULTS, describe
+from outreach.escalations.views.overview import managers_only
 from outreach.escalations.words import CATEGORY, SEVERITY
 from outreach.organisations.models import Organisation
 from outreach.programmes.models import Programme
-from outreach.web.coordination_views import managers_only
 from outreach.web.forms import form_data, refusal_errors, validate_form
 
 bp = Blueprint("routing", __name__)
@@ -101,8 +101,7 @@ def _rule_row(rule: RoutingRule) -> RuleRow:
 def rules_page(programme_id: int):
     """The programme's routing rules: who hears of each kind of concern, and how fast."""
     programme = _managed_programme(programme_id)
-    found = rules.rules_of(current_user, programme)
-    db.session.commit()  # a programme without rules has just been given the defaults
+    found = rules.rules_of(current_user, programme)  # a programme without rules gets the defaults
     return render_template("routing/index.html", programme=programme,
                            rows=[_rule_row(r) for r in found])
 
@@ -165,10 +164,9 @@ def _save(programme: Programme, rule: RoutingRule | None):
         db.session.rollback()
         rule = _rule_in(programme, rule.id) if rule is not None else None
         return _render_form(programme, rule, request.form, errors, status)
-    db.session.commit()
     flash("Routing rule saved. New concerns follow it from now on; escalations already made "
           "keep their recipients.", "success")
-    return redirect(url_for("routing.rules_page", programme_id=programme.id))
+    return redirect(url_for("escalations.routing.rules_page", programme_id=programme.id))
 
 
 @bp.route("/programmes/<int:programme_id>/routing/new", methods=["GET", "POST"])
@@ -198,15 +196,14 @@ def delete_rule(programme_id: int, rule_id: int):
     rule = db.session.get(RoutingRule, rule_id)
     if rule is None:
         flash("That rule was already deleted.", "success")
-        return redirect(url_for("routing.rules_page", programme_id=programme.id))
+        return redirect(url_for("escalations.routing.rules_page", programme_id=programme.id))
     rule = _rule_in(programme, rule_id)
     others = db.session.scalar(select(func.count(RoutingRule.id)).where(
         RoutingRule.programme_id == programme.id, RoutingRule.id != rule.id))
     if not others:
         # With no rules at all, the programme would silently get the default set back.
         flash("A programme keeps at least one rule: change this one instead.", "error")
-        return redirect(url_for("routing.rules_page", programme_id=programme.id))
+        return redirect(url_for("escalations.routing.rules_page", programme_id=programme.id))
     rules.delete_rule(current_user, rule)
-    db.session.commit()
     flash("Routing rule deleted.", "success")
-    return redirect(url_for("routing.rules_page", programme_id=programme.id))
+    return redirect(url_for("escalations.routing.rules_page", programme_id=programme.id))

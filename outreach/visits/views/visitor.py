@@ -35,8 +35,8 @@ from outreach.rounds.models import Round
 from outreach.visits import questionnaire, services
 from outreach.visits.schedule import due_clients, local_date, rounds_walked_by
 from outreach.visits.schemas import VisitIn, VisitOut
+from outreach.visits.views.outbox_key import page_outbox_key
 from outreach.web.forms import form_data, refusal_errors, validate_form
-from outreach.web.visitor_outbox import page_outbox_key
 
 # The trailing slash matters: the service worker at /round/sw.js controls pages under /round/.
 bp = Blueprint("visitor", __name__, url_prefix="/round")
@@ -51,7 +51,7 @@ OUTCOMES = [
 @bp.before_request
 def _require_login():
     g.via = "web"
-    if request.endpoint == "visitor.service_worker":
+    if request.endpoint == "visits.visitor.service_worker":
         return None  # the worker script holds no personal data and must load on its own
     return login_required(lambda: None)()
 
@@ -91,7 +91,6 @@ def today():
     rounds = [(round_, on, due_clients(round_, on)) for round_, on in todays_rounds(current_user)]
     record_listing(current_user, [stop.client for _, _, stops in rounds for stop in stops],
                    purpose="round")
-    db.session.commit()
     return render_template("visitor/round.html", rounds=rounds, outcomes=dict(OUTCOMES))
 
 
@@ -111,7 +110,6 @@ def visit_form(client_id: int):
     client = _client_for_visit(client_id)
     record(current_user, "client.read", subject=client, client_id=client.id,
            detail={"for": "visit form"})
-    db.session.commit()
     return _render_form(client, MultiDict(), {})
 
 
@@ -190,8 +188,7 @@ def save_visit(client_id: int):
     if errors:
         db.session.rollback()
         return _render_form(client, request.form, errors, 422)
-    db.session.commit()
-    return redirect(url_for("visitor.today"))
+    return redirect(url_for("visits.visitor.today"))
 
 
 @bp.post("/visits")
@@ -201,5 +198,4 @@ def sync_visit():
         raise Forbidden("Your role cannot record visits.")
     data = load(VisitIn(), json_body())
     visit, created = services.record_visit(current_user, data)
-    db.session.commit()
     return jsonify(VisitOut().dump(visit)), 201 if created else 200

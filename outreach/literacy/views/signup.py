@@ -25,14 +25,14 @@ from outreach.extensions import limiter
 from outreach.literacy import services
 from outreach.literacy.forms import SignupForm
 from outreach.literacy.models import Workshop, WorkshopSession
+from outreach.literacy.signup_words import WORDS
 from outreach.people.models import Client
 from outreach.people.services import create_client
 from outreach.programmes.models import Programme
 from outreach.selfreport.texts import LANGUAGE_NAMES, language_of
 from outreach.web.forms import form_data, validate_form
-from outreach.web.signup_words import WORDS
 
-bp = Blueprint("learn", __name__, url_prefix="/learn")
+bp = Blueprint("signup", __name__, url_prefix="/learn")
 # Enough for a family signing up together; too few to fill the client list from one address.
 PER_ADDRESS = "10 per hour"
 # One person (by the number they give) signing up again and again, from wherever they are.
@@ -115,7 +115,6 @@ def submit():
                      values=request.form)
     workshop = offered[data["workshop_id"]]
     result = _sign_up(data, workshop)
-    db.session.commit()
     return redirect(url_for(".thanks", lang=_language().value, result=result,
                             workshop=workshop.id))
 

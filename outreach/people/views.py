@@ -23,8 +23,9 @@ from outreach.programmes.models import Programme
 from outreach.rounds.models import Round
 from outreach.schemas import MAX_ID
 from outreach.web.forms import attempt, form_data, refusal_errors, validate_form
+from outreach.web.pages import keep, start_again
 
-bp = Blueprint("clients", __name__, url_prefix="/clients")
+bp = Blueprint("people", __name__, url_prefix="/clients")
 PAGE = 25
 LANGUAGES = {Language.ENGLISH: "English", Language.PORTUGUESE: "Português",
              Language.POLISH: "Polski", Language.FRENCH: "Français"}
@@ -70,15 +71,13 @@ def index():
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     record_listing(current_user, rows)
-    # Rendered before the commit, which would expire the user and every client listed (and
-    # reload each one again, a query apiece).
-    html = render_template(
+    # Rendered before the request commits, which would expire the user and every client listed
+    # (and reload each one again, a query apiece).
+    return render_template(
         "clients/index.html", clients=rows, q=q,
         next_after=rows[-1].id if more else None, cursor=encode_cursor,
         can_enrol=current_user.role in (Role.ADMIN, Role.COORDINATOR),
     )
-    db.session.commit()
-    return html
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -112,9 +111,8 @@ def new():
                 db.session.rollback()
                 errors = refusal_errors(exc)
             else:
-                db.session.commit()
                 flash(f"{client.full_name} is enrolled.", "success")
-                return redirect(url_for("clients.show", client_id=client.id))
+                return redirect(url_for("people.show", client_id=client.id))
     status = 422 if errors else (409 if matches else 200)
     return render_template("clients/new.html", errors=errors, matches=matches, values=values,
                            **_choices()), status
@@ -166,13 +164,12 @@ def _render_show(client: Client, errors: dict, values, status: int):
         choices["organisations"] = _organisation_choices()
         choices["pharmacies"] = [o for o in choices["organisations"]
                                  if o.kind == OrganisationKind.HEALTH]
-    # Rendered before the commit, which would expire every object the page reads (and
-    # reload each one again, a query apiece).
-    html = render_template("clients/show.html", client=client, consents=consents,
+    keep()  # the audited read, also when the page is drawn again with a form's errors
+    # Rendered before the request commits, which would expire every object the page reads
+    # (and reload each one again, a query apiece).
+    return render_template("clients/show.html", client=client, consents=consents,
                            can_manage=checked.can_manage, checked=checked, errors=errors,
-                           values=values, **choices)
-    db.session.commit()
-    return html, status
+                           values=values, **choices), status
 
 
 def _organisation_choices() -> list:
@@ -202,18 +199,17 @@ def edit(client_id: int):
             try:
                 services.update_client(current_user, client, data)
             except Conflict as exc:
-                db.session.rollback()
+                start_again()
                 matches = exc.extra.get("matches", [])
                 client = services.client_for_change(current_user, client_id)
             except APIError as exc:
-                db.session.rollback()
+                start_again()
                 errors = refusal_errors(exc)
                 client = services.client_for_change(current_user, client_id)
             else:
-                db.session.commit()
                 flash("Saved.", "success")
-                return redirect(url_for("clients.show", client_id=client.id))
-    db.session.commit()
+                return redirect(url_for("people.show", client_id=client.id))
+    keep()  # the audited read, also when the form is drawn again with its errors
     status = 422 if errors else (409 if matches else 200)
     return render_template("clients/edit.html", client=client, errors=errors, matches=matches,
                            values=request.form if request.method == "POST" else None,
@@ -253,19 +249,17 @@ def withdraw_consent(client_id: int, consent_id: int):
             errors = attempt(lambda: consent_services.withdraw(current_user, consent,
                                                                data["reason"]))
             if not errors:
-                db.session.commit()
                 flash("Consent withdrawn. Nothing more will be shared because of it.",
                       "success")
-                return redirect(url_for("clients.show", client_id=client_id))
-    db.session.commit()
+                return redirect(url_for("people.show", client_id=client_id))
+    keep()  # the audited read, also when the form is drawn again with its errors
     return render_template("clients/withdraw.html", client=client, consent=consent,
                            errors=errors), 422 if errors else 200
 
 
 def _after_change(client_id: int, errors: dict, done: str):
     if errors:
-        db.session.rollback()
+        start_again()
         return _render_show(_client_for_page(client_id), errors, request.form, 422)
-    db.session.commit()
     flash(done, "success")
-    return redirect(url_for("clients.show", client_id=client_id))
+    return redirect(url_for("people.show", client_id=client_id))

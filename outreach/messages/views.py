@@ -31,11 +31,12 @@ from outreach.messages.models import Message, SmsNumber
 from outreach.messages.schemas import DecideIn, MessageIn, OptInIn, OptOutIn
 from outreach.people.models import Client
 from outreach.people.services import client_for_change, get_client
+from outreach.people.views import LANGUAGES
 from outreach.programmes.models import Programme
 from outreach.schemas import MAX_ID
 from outreach.web import local_time
-from outreach.web.client_views import LANGUAGES
 from outreach.web.forms import attempt, form_data, refusal_errors, validate_form
+from outreach.web.pages import start_again
 
 bp = Blueprint("messages", __name__)
 PAGE = 50
@@ -188,7 +189,6 @@ def index():
     strangers = db.session.scalars(services.unknown_senders(current_user)
                                    .order_by(Message.id.desc()).limit(RECENT)).all()
     services.audit_listing(current_user, rows)
-    db.session.commit()
     return render_template(
         "messages/index.html", messages=rows, strangers=strangers,
         zones=_zones([*rows, *strangers]), programmes=programmes, directions=DIRECTIONS,
@@ -206,7 +206,6 @@ def show(message_id: int):
     can_decide = message.status == Status.UNKNOWN and (
         message.client is None or access.can_manage_client(current_user, message.client))
     programme = db.session.get(Programme, message.programme_id) if message.programme_id else None
-    db.session.commit()
     return render_template("messages/show.html", message=message, can_decide=can_decide,
                            programme=programme,
                            timezone=programme.timezone if programme else DEFAULT_ZONE)
@@ -230,12 +229,10 @@ def decide(message_id: int):
     if not errors:
         errors = attempt(lambda: services.decide(current_user, message, data["action"]))
     if errors:
-        db.session.rollback()
+        start_again()
         services.get_message(current_user, message_id)  # the read stays on record
-        db.session.commit()
         flash(" ".join(errors.values()), "error")
         return redirect(url_for("messages.show", message_id=message_id))
-    db.session.commit()
     flash(_DECIDED[data["action"]](message), "success")
     return redirect(url_for("messages.show", message_id=message_id))
 
@@ -255,7 +252,6 @@ def outbox():
     older = rows[PAGE - 1].id if len(rows) > PAGE else None
     rows = rows[:PAGE]
     services.audit_listing(current_user, rows)
-    db.session.commit()
     return render_template("messages/outbox.html", messages=rows, zones=_zones(rows),
                            older_url=url_for("messages.outbox", before=older) if older else None,
                            console=current_app.config["SMS_BACKEND"] == "console")
@@ -306,7 +302,6 @@ def opt_outs(errors: dict | None = None, values=None, status: int = 200):
                            after)
     # One look-up of owners (and one audited listing) for both pages.
     entries = {e.number.id: e for e in services.listed(current_user, [*opted[1], *invalid[1]])}
-    db.session.commit()
     return render_template(
         "messages/opt_outs.html",
         opted_out=NumberList(opted[0], [entries[n.id] for n in opted[1]], **opted[2]),
@@ -323,9 +318,8 @@ def opt_out():
     if not errors:
         errors = attempt(lambda: by_hand.opt_out(current_user, data["phone"], data["reason"]))
     if errors:
-        db.session.rollback()
+        start_again()
         return opt_outs(errors=errors, values=request.form, status=422)
-    db.session.commit()
     flash("Done: no more texts will be sent to this number.", "success")
     return redirect(url_for("messages.opt_outs"))
 
@@ -342,7 +336,6 @@ def opt_in(number_id: int):
         db.session.rollback()
         flash(" ".join(errors.values()), "error")
         return redirect(url_for("messages.opt_outs"))
-    db.session.commit()
     flash("Done: texts will be sent to this number again.", "success")
     return redirect(url_for("messages.opt_outs"))
 
@@ -358,7 +351,6 @@ def clear_invalid(number_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("messages.opt_outs"))
-    db.session.commit()
     flash("Number marked as checked. Texts will be sent to it again.", "success")
     return redirect(url_for("messages.opt_outs"))
 
@@ -381,14 +373,12 @@ def send(client_id: int):
             if "client_id" in errors:  # the form's recipient choice stands for the client
                 errors["contact_id"] = errors.pop("client_id")
     if errors:
-        db.session.rollback()
+        start_again()
         client = client_for_change(current_user, client_id)
-        db.session.commit()
         return render_template("messages/send_form.html", client=client, errors=errors,
                                values=request.form, recipients=_recipients(client)), 422
-    db.session.commit()
     flash(_sent_words(message), "success")
-    return redirect(url_for("clients.show", client_id=client_id, _anchor="texts"))
+    return redirect(url_for("people.show", client_id=client_id, _anchor="texts"))
 
 
 def _sent_words(message: Message) -> str:

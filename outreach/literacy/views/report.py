@@ -22,7 +22,7 @@ from outreach.reports import charts
 from outreach.reports.ranges import ReportRangeIn
 from outreach.reports.spreadsheet import Sections, csv_download, slug
 
-bp = Blueprint("literacy_report", __name__)
+bp = Blueprint("report", __name__)
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 CONFIDENCE_WORDS = {1: "1 (not at all)", 2: "2", 3: "3", 4: "4", 5: "5 (very)"}
 
@@ -125,7 +125,7 @@ def show(programme_id: int):
         "literacy_report/report.html", programme=programme, report=report, errors={},
         values=request.args, charts=_charts(report), groups=session_groups(report),
         answers=FOLLOW_UP_ANSWERS, confidence_words=CONFIDENCE_WORDS,
-        csv_url=url_for("literacy_report.download", programme_id=programme.id,
+        csv_url=url_for("literacy.report.download", programme_id=programme.id,
                         **{k: v for k, v in request.args.items() if k in ("from", "to") and v}))
 
 

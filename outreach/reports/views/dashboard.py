@@ -24,9 +24,9 @@ from outreach.people.models import Client
 from outreach.programmes.models import Programme
 from outreach.rounds.models import Round
 from outreach.visits.models import MissedVisit, Visit
+from outreach.visits.round_counts import round_counts
 from outreach.visits.safety_net import MISSED_LOOKBACK_DAYS, RoundProgress
 from outreach.visits.schedule import local_date
-from outreach.web.round_counts import round_counts
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 # Enough for a working day's view; the rest is one click away in the client pages.
@@ -198,13 +198,11 @@ def index():
     record_listing_ids(current_user, shown, purpose="dashboard")
     overdue_escalations = _overdue_escalations(now)
     late_jobs = _late_jobs(now) if current_user.role == Role.ADMIN else []
-    # Rendered before the commit, which would expire every object the page reads.
-    html = render_template("dashboard/index.html", rounds=rounds, missed=missed,
+    # Rendered before the request commits, which would expire every object the page reads.
+    return render_template("dashboard/index.html", rounds=rounds, missed=missed,
                            no_answers=no_answers, not_seen=not_seen, programmes=programmes,
                            limit=LIST_LIMIT, overdue_escalations=overdue_escalations,
                            late_jobs=late_jobs)
-    db.session.commit()
-    return html
 
 
 def _late_jobs(now: datetime) -> list[tuple[str, str]]:
@@ -263,5 +261,4 @@ def my_concerns():
     concerns = [_concern(need, client, visit) for need, client, visit in rows]
     record_listing(current_user, {c.client.id: c.client for c in concerns}.values(),
                    purpose="my_concerns")
-    db.session.commit()
     return render_template("dashboard/my_concerns.html", concerns=concerns, limit=LIST_LIMIT)

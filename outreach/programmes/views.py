@@ -92,7 +92,6 @@ def save_settings(programme_id: int):
     if errors:
         db.session.rollback()
         return _render(programme, submitted, errors, 422)
-    db.session.commit()
     flash(f"{programme.name}: settings saved." if changed
           else f"{programme.name}: nothing was changed.", "success")
     return redirect(url_for("programmes.index"))

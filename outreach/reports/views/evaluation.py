@@ -143,7 +143,6 @@ def show():
     if programme is not None and response[1] == 200:
         record(current_user, "evaluation.view", subject=programme, detail={
             "filters": sorted(k for k in FILTERS if request.args.get(k))})
-        db.session.commit()
     return response
 
 
@@ -179,10 +178,9 @@ def set_cost(programme_id: int):
         db.session.rollback()
         return _render(programme, 422, cost_errors=errors,
                        cost_value=request.form.get("cost_per_visit", "")[:20])
-    db.session.commit()
     flash(f"A visit now costs £{programme.cost_per_visit:.2f}.", "success")
     back = {k: v for k, v in request.args.items() if k in FILTERS and v}
-    return redirect(url_for("evaluation.show", **{**back, "programme_id": programme.id}))
+    return redirect(url_for("reports.evaluation.show", **{**back, "programme_id": programme.id}))
 
 
 def _charts(board: Dashboard) -> dict:

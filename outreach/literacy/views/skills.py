@@ -15,10 +15,10 @@ from outreach.errors import APIError
 from outreach.literacy import services
 from outreach.literacy.models import Skill
 from outreach.literacy.scope import add_skill
+from outreach.literacy.views.invites import MANAGERS, require_role
 from outreach.programmes.models import Programme
 from outreach.schemas import Text
 from outreach.web.forms import form_data, refusal_errors, validate_form
-from outreach.web.literacy_views import MANAGERS, require_role
 
 bp = Blueprint("skills", __name__)
 
@@ -69,9 +69,8 @@ def add(programme_id: int):
                 errors = {"name": errors.pop("_schema")}
             db.session.rollback()
             return _render(programme, errors, data["name"], exc.status)
-        db.session.commit()
         flash(f"“{skill.name}” added to the checklist.", "success")
-        return redirect(url_for("skills.index", programme_id=programme.id))
+        return redirect(url_for("literacy.skills.index", programme_id=programme.id))
     db.session.rollback()
     return _render(programme, errors, request.form.get("name", "")[:200], 422)
 
@@ -86,7 +85,6 @@ def set_active(skill_id: int):
     programme = _programme(skill.programme_id)
     skill.active = request.form.get("active") == "1"
     record(current_user, "skill.change", subject=skill, detail={"active": skill.active})
-    db.session.commit()
     flash(f"“{skill.name}” {'is back on' if skill.active else 'is retired from'} the checklist.",
           "success")
-    return redirect(url_for("skills.index", programme_id=programme.id))
+    return redirect(url_for("literacy.skills.index", programme_id=programme.id))

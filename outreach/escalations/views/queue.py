@@ -40,10 +40,11 @@ from outreach.escalations.forms import (
 from outreach.escalations.models import Escalation
 from outreach.escalations.webhooks import webhook_health
 from outreach.organisations.models import Organisation
-from outreach.web.dashboard_views import ago
+from outreach.reports.views.dashboard import ago
 from outreach.web.forms import form_data, refusal_errors, validate_form
+from outreach.web.pages import start_again
 
-bp = Blueprint("escalations", __name__)
+bp = Blueprint("queue", __name__)
 # A working day's queue; the filters narrow a longer one.
 QUEUE_LIMIT = 200
 RECENT_DAYS = 14
@@ -120,7 +121,6 @@ def queue():
     record_listing(current_user, shown.values(), purpose="provider_queue")
     organisation = current_user.organisation
     failing = webhook_trouble(organisation, now)
-    db.session.commit()
     return render_template(
         "escalations/queue.html", rows=rows, recent=recent, more=more, filters=filters,
         shown=set(shown),
@@ -158,7 +158,6 @@ def show(escalation_id: int):
     """One escalation: the client summary, what was reported, its times and its timeline."""
     escalation = get_escalation(current_user, escalation_id)
     page = _page(escalation)
-    db.session.commit()
     return render_template("escalations/show.html", **page)
 
 
@@ -227,10 +226,9 @@ def _choices(escalation: Escalation) -> list[tuple[str, str]]:
 
 def _refused(escalation_id: int, form: str, errors: dict, status: int):
     """Show the page again with the refused form's errors; nothing of the attempt is kept."""
-    db.session.rollback()
+    start_again()
     escalation = get_escalation(current_user, escalation_id)  # the page shows the client again
     page = _page(escalation, form=form, errors=errors)
-    db.session.commit()
     return render_template("escalations/show.html", **page), status
 
 
@@ -253,9 +251,8 @@ def _submit(escalation_id: int, form: str, schema, action, done: str, *, then=No
     if errors:
         return _refused(escalation_id, form, errors, status)
     target = then() if then else escalation_id
-    db.session.commit()
     flash(done, "success")
-    return redirect(url_for("escalations.show", escalation_id=target))
+    return redirect(url_for("escalations.queue.show", escalation_id=target))
 
 
 @bp.post("/escalations/<int:escalation_id>/acknowledge")
@@ -270,12 +267,11 @@ def acknowledge(escalation_id: int):
         db.session.rollback()
         flash(" ".join(errors.values()), "error")
     else:
-        db.session.commit()
         flash("It was already acknowledged." if already
               else "Acknowledged: it is yours to deal with now.", "success")
     if data.get("back") == "queue" and current_user.role == Role.PROVIDER:
-        return redirect(url_for("escalations.queue"))
-    return redirect(url_for("escalations.show", escalation_id=escalation_id))
+        return redirect(url_for("escalations.queue.queue"))
+    return redirect(url_for("escalations.queue.show", escalation_id=escalation_id))
 
 
 @bp.post("/escalations/<int:escalation_id>/notes")

@@ -22,10 +22,11 @@ from outreach.literacy.models import (
     WorkshopEnrolment,
     WorkshopSession,
 )
+from outreach.literacy.views.invites import TEACHERS, found, read_learners, require_role, teachable
 from outreach.programmes.models import Programme
 from outreach.web import local_time
 from outreach.web.forms import form_data, refusal_errors, validate_form
-from outreach.web.literacy_views import TEACHERS, found, read_learners, require_role, teachable
+from outreach.web.pages import keep
 
 bp = Blueprint("tutor", __name__)
 Status = services.Status
@@ -105,7 +106,7 @@ def _render_register(session: WorkshopSession, errors: dict, status: int):
     read_learners(enrolments, "register")
     page = render_template("literacy/register.html", session=session, workshop=session.workshop,
                            enrolments=enrolments, marks=marks, choices=MARKS, errors=errors)
-    db.session.commit()
+    keep()  # the audited reads of the learners, also when drawn again with a mark's errors
     return page, status
 
 
@@ -130,8 +131,7 @@ def mark(session_id: int):
     if errors:
         db.session.rollback()
         return _render_register(found(WorkshopSession, session_id), errors, status)
-    db.session.commit()
-    return redirect(url_for("tutor.register", session_id=session_id)
+    return redirect(url_for("literacy.tutor.register", session_id=session_id)
                     + f"#learner-{data['enrolment_id']}")
 
 
@@ -171,7 +171,7 @@ def _render_learner(enrolment: WorkshopEnrolment, errors: dict, values, status: 
                            workshop=enrolment.workshop, skills=_skills(enrolment), shown=shown,
                            attendance=_attendance(enrolment), marks=dict(MARKS), errors=errors,
                            values=values)
-    db.session.commit()
+    keep()  # the audited read of the learner, also when drawn again with a form's errors
     return page, status
 
 
@@ -190,8 +190,7 @@ def mark_skill(enrolment_id: int):
     if errors:
         db.session.rollback()
         return _render_learner(_learner(enrolment_id, "skills"), errors, None, status)
-    db.session.commit()
-    return redirect(url_for("tutor.learner", enrolment_id=enrolment_id)
+    return redirect(url_for("literacy.tutor.learner", enrolment_id=enrolment_id)
                     + f"#skill-{data['skill_id']}")
 
 
@@ -214,9 +213,8 @@ def confidence(enrolment_id: int):
         errors = {k.removeprefix("confidence_"): v for k, v in errors.items()}
         return _render_learner(_learner(enrolment_id, "confidence"), errors, request.form,
                                status)
-    db.session.commit()
     flash("Confidence saved.", "success")
-    return redirect(url_for("tutor.learner", enrolment_id=enrolment_id) + "#confidence")
+    return redirect(url_for("literacy.tutor.learner", enrolment_id=enrolment_id) + "#confidence")
 
 
 @bp.get("/enrolments/<int:enrolment_id>/summary")
@@ -234,5 +232,4 @@ def summary(enrolment_id: int):
         "literacy/summary.html", enrolment=enrolment, workshop=enrolment.workshop,
         held=held, came=came, learned=[s for s in skills if s.id in shown],
         still=[s for s in skills if s.id not in shown])
-    db.session.commit()
     return page

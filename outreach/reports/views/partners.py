@@ -31,7 +31,7 @@ from outreach.reports.ranges import ReportRangeIn
 from outreach.reports.spreadsheet import csv_download, slug
 from outreach.schemas import MAX_ID
 
-bp = Blueprint("partner_report", __name__, url_prefix="/evaluation")
+bp = Blueprint("partners", __name__, url_prefix="/evaluation")
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 THIS_MONTH = charts.Series("This month", "#00539f")
 MONTH_BEFORE = charts.Series("The month before", "#6f6f6f")
@@ -77,7 +77,6 @@ def _report(organisation_id: int, month: str, kind: str) -> partner.Report:
     report = partner.build(escalation_filter(current_user), organisation, _month_in_path(month))
     record(current_user, "partner_report.read", subject=organisation,
            detail={"month": report.month.key, "format": kind})
-    db.session.commit()
     return report
 
 
@@ -187,7 +186,6 @@ def extract_zip():
     counts = extract.write(file, scope, extract.pseudonyms_for(current_app.config))
     file.seek(0)
     extract.audit(current_user, scope, counts)
-    db.session.commit()
     today = utcnow().date().isoformat()
     return send_file(file, mimetype="application/zip", as_attachment=True,
                      download_name=f"{slug(programme.name)}-extract-{today}.zip")

@@ -22,6 +22,7 @@ from outreach.people.services import client_for_change
 from outreach.rounds.models import Round
 from outreach.schemas import MAX_ID
 from outreach.web.forms import attempt, form_data, validate_form
+from outreach.web.pages import keep, start_again
 
 bp = Blueprint("care", __name__)
 Status = PrescriptionStatus
@@ -113,12 +114,11 @@ def add_appointment(client_id: int):
         errors = {k: v for k, v in errors.items() if v}
     if errors:
         client = client_for_change(current_user, client_id)
-        db.session.commit()
+        keep()  # the audited reads of the client, shown again with the form's errors
         return render_template("care/appointment_form.html", client=client, errors=errors,
                                values=request.form), 422
-    db.session.commit()
     flash("Appointment added. The visitor will remind them in the week before.", "success")
-    return redirect(url_for("clients.show", client_id=client_id, _anchor="care"))
+    return redirect(url_for("people.show", client_id=client_id, _anchor="care"))
 
 
 @bp.post("/clients/<int:client_id>/appointments/<int:appointment_id>/cancel")
@@ -127,9 +127,8 @@ def cancel_appointment(client_id: int, appointment_id: int):
     client = client_for_change(current_user, client_id)
     appointment = services.get_appointment(client, appointment_id)
     services.change_appointment(current_user, appointment, {"cancelled": True})
-    db.session.commit()
     flash("Appointment cancelled.", "success")
-    return redirect(url_for("clients.show", client_id=client_id, _anchor="care"))
+    return redirect(url_for("people.show", client_id=client_id, _anchor="care"))
 
 
 @bp.post("/clients/<int:client_id>/prescriptions")
@@ -140,14 +139,12 @@ def add_prescription(client_id: int):
     if not errors:
         errors = attempt(lambda: services.add_prescription(current_user, client, data))
     if errors:
-        db.session.rollback()
+        start_again()
         client = client_for_change(current_user, client_id)
-        db.session.commit()
         return render_template("care/prescription_form.html", client=client, errors=errors,
                                values=request.form, pharmacies=_pharmacies()), 422
-    db.session.commit()
     flash("Prescription added. It will be on the visitor's round.", "success")
-    return redirect(url_for("clients.show", client_id=client_id, _anchor="care"))
+    return redirect(url_for("people.show", client_id=client_id, _anchor="care"))
 
 
 # --- The pharmacy's page -----------------------------------------------------------------------
@@ -184,7 +181,6 @@ def _render_pharmacy(errors: dict, values, status: int):
     groups, round_names = _pharmacy_groups()
     clients = services.clients_sharing_with(current_user.organisation_id)
     record_listing(current_user, clients, purpose="prescriptions")
-    db.session.commit()
     return render_template("care/pharmacy.html", groups=groups, moves=MOVES,
                            round_names=round_names, organisation=current_user.organisation,
                            clients=clients, errors=errors, values=values or {}), status
@@ -203,9 +199,8 @@ def pharmacy_add():
         client = services.client_for_prescriptions(current_user, int(raw_client))
         errors = attempt(lambda: services.add_prescription(current_user, client, data))
     if errors:
-        db.session.rollback()
+        start_again()
         return _render_pharmacy(errors, request.form, 422)
-    db.session.commit()
     flash(f"Prescription added for {client.full_name}. It will be on the visitor's round.",
           "success")
     return redirect(url_for("care.pharmacy"))
@@ -227,7 +222,6 @@ def pharmacy_status(prescription_id: int):
         db.session.rollback()
         flash(f"{client.full_name}: " + " ".join(errors.values()), "error")
         return redirect(url_for("care.pharmacy"))
-    db.session.commit()
     flash(f"{client.full_name}: {STATUS_WORDS[Status(data['status'])].lower()}.", "success")
     return redirect(url_for("care.pharmacy", _anchor=f"status-{data['status']}"))
 

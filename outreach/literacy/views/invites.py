@@ -1,8 +1,8 @@
 """Digital-literacy pages: the lookups and refusals they share, and turning a client's
 digital_help need into a workshop invitation from the client's page.
 
-The pages themselves: `workshop_views` (coordinators), `tutor_views` (the register, a learner's
-skills and summary) and `signup_views` (the public sign-up form).
+The pages themselves: `workshops` (coordinators), `tutors` (the register, a learner's skills
+and summary) and `signup` (the public sign-up form).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from outreach.people.services import deny
 from outreach.programmes.models import Programme
 from outreach.web.forms import form_data, refusal_errors, validate_form
 
-bp = Blueprint("literacy", __name__)
+bp = Blueprint("invites", __name__)
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 TEACHERS = (Role.ADMIN, Role.COORDINATOR, Role.TUTOR)
 Status = services.Status
@@ -136,8 +136,7 @@ def invite(need_id: int):
     need = get_need(current_user, need_id)
     if not access.can_manage_client(current_user, need.client):
         deny(current_user, need.client, "change")
-    back = url_for("clients.show", client_id=need.client_id) + "#workshops"
-    db.session.commit()  # the audited read of the need's client stays, whatever happens next
+    back = url_for("people.show", client_id=need.client_id) + "#workshops"
     data, errors = validate_form(InviteForm(), form_data(InviteForm(), request.form))
     workshop = db.session.get(Workshop, data["workshop_id"]) if not errors else None
     if not errors and (workshop is None or workshop not in _upcoming_workshops(
@@ -148,16 +147,17 @@ def invite(need_id: int):
         errors = {"_schema": "This need is closed already, or is not about getting online."}
     if not errors:
         try:
-            enrolment = services.enrol(current_user, workshop, need.client,
-                                       EnrolmentSource.REFERRAL, need_id=need.id)
-            close_need(need, utcnow(), f"Invited to {workshop.title}", by="referral", via="web")
+            # A refusal drops the invitation only: the audited read of the need's client stays.
+            with db.session.begin_nested():
+                enrolment = services.enrol(current_user, workshop, need.client,
+                                           EnrolmentSource.REFERRAL, need_id=need.id)
+                close_need(need, utcnow(), f"Invited to {workshop.title}", by="referral",
+                           via="web")
         except APIError as exc:
             errors = refusal_errors(exc)
     if errors:
-        db.session.rollback()
         flash(" ".join(errors.values()), "error")
         return redirect(back)
-    db.session.commit()
     where = ("has a place on" if enrolment.status == Status.ENROLLED
              else "is on the waiting list for")
     flash(f"{need.client.full_name} {where} {workshop.title}. The need is closed.", "success")

@@ -21,6 +21,7 @@ from outreach.schemas import Id, Input
 from outreach.visits import plans
 from outreach.visits.plan_schemas import CoverIn, PauseIn, VisitPlanIn
 from outreach.web.forms import attempt, form_data, refusal_errors, validate_form
+from outreach.web.pages import keep, start_again
 
 bp = Blueprint("plans", __name__)
 
@@ -54,14 +55,13 @@ def _days(value: str) -> str:
 
 
 def _remove(action, done: str) -> None:
-    """Run a removal; a second press of the same Remove button finds nothing, and that is fine."""
+    """Run a removal; a second press of the same Remove button finds nothing, and that is fine
+    (the answer is the same redirect, so the audited read of the client is kept)."""
     try:
         action()
     except NotFound:
-        db.session.commit()  # keeps the audited read of the client
         flash("That was already removed.", "success")
         return
-    db.session.commit()
     flash(done, "success")
 
 
@@ -154,9 +154,8 @@ def new_round():
         db.session.rollback()
         return _render_round_form(None, _round_programmes(), _round_errors(errors),
                                   _posted_round_values(), 422)
-    db.session.commit()
     flash(f"Round “{round_.name}” created.", "success")
-    return redirect(url_for("plans.round_page", round_id=round_.id))
+    return redirect(url_for("visits.plans.round_page", round_id=round_.id))
 
 
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
@@ -172,9 +171,8 @@ def edit_round(round_id: int):
         db.session.rollback()
         return _render_round_form(plans.managed_round(current_user, round_id), [],
                                   _round_errors(errors), _posted_round_values(), 422)
-    db.session.commit()
     flash("Round saved.", "success")
-    return redirect(url_for("plans.round_page", round_id=round_id))
+    return redirect(url_for("visits.plans.round_page", round_id=round_id))
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -192,7 +190,7 @@ def _render_round(round_: Round, errors: dict, values, status: int):
         "plans/round.html", round=round_, stops=stops, covers=plans.covers_by_date(round_),
         visitors=plans.operator_visitors(round_.programme), errors=errors, values=values,
         days=_days, frequencies=dict(FREQUENCIES), weekdays=dict(WEEKDAYS))
-    db.session.commit()
+    keep()  # the audited reads, also when the page is drawn again with a form's errors
     return page, status
 
 
@@ -204,8 +202,7 @@ def move(round_id: int):
     if errors:
         return _render_round(round_, errors, request.form, 422)
     plans.move(current_user, round_, data["client_id"], -1 if data["direction"] == "up" else 1)
-    db.session.commit()
-    return redirect(url_for("plans.round_page", round_id=round_id) + "#order")
+    return redirect(url_for("visits.plans.round_page", round_id=round_id) + "#order")
 
 
 @bp.post("/rounds/<int:round_id>/covers")
@@ -216,12 +213,11 @@ def add_cover(round_id: int):
     if not errors:
         errors = attempt(lambda: plans.add_cover(current_user, round_, data))
     if errors:
-        db.session.rollback()
+        start_again()
         return _render_round(plans.managed_round(current_user, round_id), errors, request.form,
                              422)
-    db.session.commit()
     flash("Cover added.", "success")
-    return redirect(url_for("plans.round_page", round_id=round_id) + "#cover")
+    return redirect(url_for("visits.plans.round_page", round_id=round_id) + "#cover")
 
 
 @bp.post("/rounds/<int:round_id>/covers/<int:cover_id>/delete")
@@ -229,7 +225,7 @@ def delete_cover(round_id: int, cover_id: int):
     """Remove a cover: the round's own visitor walks it again."""
     round_ = plans.managed_round(current_user, round_id)
     _remove(lambda: plans.delete_cover(current_user, round_, cover_id), "Cover removed.")
-    return redirect(url_for("plans.round_page", round_id=round_id) + "#cover")
+    return redirect(url_for("visits.plans.round_page", round_id=round_id) + "#cover")
 
 
 # --- A client's plan and pauses ---------------------------------------------------------------
@@ -268,7 +264,7 @@ def _render_plan(client: Client, errors: dict, values: dict | None, status: int)
         v=values or _plan_values(client, plan), pause_values=request.form if errors else {},
         pauses=plans.pauses_by_date(client), rounds=rounds_, frequencies=FREQUENCIES,
         frequency_names=dict(FREQUENCIES), weekdays=WEEKDAYS, days=_days)
-    db.session.commit()
+    keep()  # the audited read, also when the page is drawn again with a form's errors
     return page, status
 
 
@@ -286,12 +282,11 @@ def plan(client_id: int):
     if not errors:
         errors = attempt(lambda: plans.set_plan(current_user, client, data))
     if errors:
-        db.session.rollback()
+        start_again()
         return _render_plan(client_for_change(current_user, client_id), errors,
                             _posted_values(), 422)
-    db.session.commit()
     flash("Visit plan saved.", "success")
-    return redirect(url_for("plans.plan", client_id=client_id))
+    return redirect(url_for("visits.plans.plan", client_id=client_id))
 
 
 @bp.post("/clients/<int:client_id>/plan/delete")
@@ -300,7 +295,7 @@ def delete_plan(client_id: int):
     client = client_for_change(current_user, client_id)
     _remove(lambda: plans.delete_plan(current_user, client),
             "Visit plan removed. The client is no longer on a round.")
-    return redirect(url_for("plans.plan", client_id=client_id))
+    return redirect(url_for("visits.plans.plan", client_id=client_id))
 
 
 @bp.post("/clients/<int:client_id>/plan/pauses")
@@ -311,12 +306,11 @@ def add_pause(client_id: int):
     data, errors = validate_form(PauseIn(), form_data(PauseIn(), request.form, prefix="pause-"))
     errors = {f"pause-{k}": v for k, v in errors.items()}
     if errors:
-        db.session.rollback()
+        start_again()
         return _render_plan(client_for_change(current_user, client_id), errors, None, 422)
     plans.add_pause(current_user, client, data)
-    db.session.commit()
     flash("Pause added.", "success")
-    return redirect(url_for("plans.plan", client_id=client_id) + "#pauses")
+    return redirect(url_for("visits.plans.plan", client_id=client_id) + "#pauses")
 
 
 @bp.post("/clients/<int:client_id>/plan/pauses/<int:pause_id>/delete")
@@ -324,4 +318,4 @@ def delete_pause(client_id: int, pause_id: int):
     """Remove a pause: visits are due again on those days."""
     client = client_for_change(current_user, client_id)
     _remove(lambda: plans.delete_pause(current_user, client, pause_id), "Pause removed.")
-    return redirect(url_for("plans.plan", client_id=client_id) + "#pauses")
+    return redirect(url_for("visits.plans.plan", client_id=client_id) + "#pauses")
