@@ -210,6 +210,9 @@ class Blueprint(flask_smorest.Blueprint):
 
     def __init__(self, name: str, import_name: str, *, part: bool = False):
         super().__init__(name, import_name, url_prefix=None if part else URL_PREFIX)
+        # operationId -> its statuses in the order the document lists them (flask-smorest lists
+        # them in the order its decorators met them).
+        self.answer_order: dict[str, list[str]] = {}
 
     @staticmethod
     def _make_doc_response_schema(schema):
@@ -248,11 +251,14 @@ class Blueprint(flask_smorest.Blueprint):
             if query is not None:
                 func = self.arguments(schema_for(query), location="query",
                                       arg_name="params")(func)
-            for code, description in _documented_errors(auth, query, body, rate_limits,
-                                                        errors):
-                func = self.alt_response(code, schema=Error, description=description)(func)
+            answers = _answers(auth, query, body, rate_limits, errors,
+                               204 if response is None else status)
+            for code, description in answers.items():
+                if description is not None:
+                    func = self.alt_response(code, schema=Error, description=description)(func)
             func = self.doc(**_operation_doc(view, method, summary, auth, allowed, body,
                                              partial, fixed, many and query is None))(func)
+            self.answer_order[f"{view.__name__}_{method.lower()}"] = [str(c) for c in answers]
             registered = _guarded(func, auth=auth, allowed=allowed,
                                   paged=many and query is None)
             registered.api_roles = sorted(allowed) if allowed else None
@@ -293,8 +299,10 @@ def _guarded(func, *, auth: bool, allowed: frozenset | None, paged: bool):
     return guarded
 
 
-def _documented_errors(auth, query, body, rate_limits, errors) -> list[tuple[int, str]]:
-    found = {}
+def _answers(auth, query, body, rate_limits, errors, success: int) -> dict[int, str | None]:
+    """Every status the operation answers, in the document's order: the error statuses with
+    their descriptions, and the success status (None)."""
+    found: dict[int, str | None] = {}
     if auth:
         found[401] = "Missing or invalid token"
         found[403] = "Not allowed for this role"
@@ -308,8 +316,9 @@ def _documented_errors(auth, query, body, rate_limits, errors) -> list[tuple[int
         found[429] = "Too many attempts; try again later"
     for code in errors:
         found[code] = HTTPStatus(code).phrase
+    found[success] = None
     found.update({400: "Bad request", 404: "Not found", 409: "Conflict"})
-    return list(found.items())
+    return found
 
 
 def _operation_doc(view, method: str, summary: str, auth: bool, allowed, body, partial: bool,

@@ -37,6 +37,10 @@ _TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 
 _PARAMETER = re.compile(r"\{(\w+)\}")
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# An operation's parts in the order the document gives them (readers, and the fuzzer's
+# derandomized runs, see them in this order).
+_OPERATION_KEYS = ("summary", "description", "operationId", "tags", "parameters", "responses",
+                   "security", "requestBody")
 
 
 class Api(flask_smorest.Api):
@@ -103,13 +107,23 @@ def document(api: Api, max_page_size: int) -> dict:
     doc = json.loads(json.dumps(api.spec.to_dict(), default=_number))
     # The blueprints' own names; operations carry the tags readers know.
     doc.pop("tags", None)
+    answer_order = {operation_id: order for blueprint in api._app.blueprints.values()
+                    for operation_id, order in getattr(blueprint, "answer_order", {}).items()}
     for item in doc["paths"].values():
-        shared = item.pop("parameters", [])
+        shared = [{"name": parameter["name"], **parameter}
+                  for parameter in item.pop("parameters", [])]
         for method in _METHODS:
             if method in item:
-                item[method]["parameters"] = shared + item[method].get("parameters", [])
+                operation = item[method]
+                operation["parameters"] = shared + operation.get("parameters", [])
+                answers = operation["responses"]
+                operation["responses"] = {status: answers[status] for status in
+                                          answer_order.get(operation["operationId"], answers)}
+                item[method] = {key: operation[key] for key in
+                                (*_OPERATION_KEYS, *sorted(set(operation) - set(_OPERATION_KEYS)))
+                                if key in operation}
     _bound_limits(doc, max_page_size)
-    for (path, method), links in _links(doc).items():
+    for (path, method), links in _links(doc, _declared(api)).items():
         doc["paths"][path][method]["responses"]["201"]["links"] = links
     return doc
 
@@ -123,7 +137,14 @@ def _answer(operation: dict) -> str | None:
     return None
 
 
-def _links(doc: dict) -> dict[tuple[str, str], dict]:
+def _declared(api: Api) -> list[tuple[str, str]]:
+    """Every operation's (path, method), in the order the features declare them."""
+    return [(api.flask_plugin.flaskpath2openapi(rule.rule), method.lower())
+            for rule in api._app.url_map.iter_rules()
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+
+
+def _links(doc: dict, order: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
     """OpenAPI links from each create (201 with an id) to what can be done with what it made.
 
     A created resource lives at its collection's path plus `/{p}` (or, for a resource made under
@@ -132,8 +153,8 @@ def _links(doc: dict) -> dict[tuple[str, str], dict]:
     `p` taken from the answer's `id` and the other path parameters from the create's own. A create
     answering with its parent (an enrolment answers with the client) links nothing.
     """
-    declared = [(path, method, operation) for path, item in doc["paths"].items()
-                for method, operation in item.items()]
+    declared = [(path, method, doc["paths"][path][method]) for path, method in order
+                if method in doc["paths"].get(path, {})]
     reads = {(_answer(op), path) for path, method, op in declared
              if method == "get" and _answer(op)}
     schemas = doc["components"]["schemas"]

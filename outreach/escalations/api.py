@@ -29,9 +29,6 @@ MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
 
 blp = Blueprint("escalations_api", __name__)
-# Feed tokens and webhooks: the feature's other ways out, declared in their own modules.
-blp.register_blueprint(feed_api.blp)
-blp.register_blueprint(webhook_api.blp)
 
 
 @blp.operation("/escalations", summary="List escalations, or read the event feed",
@@ -158,3 +155,9 @@ def replace_rule(user, rule_id, data):
 def delete_rule(user, rule_id):
     """Delete a rule; escalations it made keep their recipients and due times."""
     rules.delete_rule(user, rules.get_rule(user, rule_id))
+
+
+# Feed tokens and webhooks: the feature's other ways out, declared in their own modules (after
+# the routes above, which the OpenAPI document lists first).
+blp.register_blueprint(feed_api.blp)
+blp.register_blueprint(webhook_api.blp)

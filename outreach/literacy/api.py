@@ -57,7 +57,6 @@ TAG = "workshops"
 
 
 blp = Blueprint("literacy_api", __name__)
-blp.register_blueprint(report_api.blp)  # the programme's report, declared in its own module
 
 
 # --- Workshops -------------------------------------------------------------------------------
@@ -296,3 +295,8 @@ def add_skill(user, data):
     """Add an item to a programme's checklist (409 if it is already there)."""
     programme = scope.literacy_programme(user, data["programme_id"], manage=True)
     return scope.add_skill(user, programme, data["name"])
+
+
+# The programme's report, declared in its own module (after the routes above, which the OpenAPI
+# document lists first).
+blp.register_blueprint(report_api.blp)

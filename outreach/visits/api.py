@@ -25,7 +25,6 @@ BY_VISIT_ID = Cursor(read=_after_visit, write=encode_text)
 
 
 blp = Blueprint("visits_api", __name__)
-blp.register_blueprint(plan_api.blp)  # plans, pauses, cover and due lists
 
 
 @blp.operation("/visits", method="POST", summary="Record a visit", tag="visits", body=VisitIn,
@@ -53,3 +52,7 @@ def get_visit(user, visit_id):
         raise NotFound("No such visit.")
     return services.get_visit(user, visit_id.lower())
 
+
+# Plans, pauses, cover and due lists, declared in their own module (after the routes above,
+# which the OpenAPI document lists first).
+blp.register_blueprint(plan_api.blp)
