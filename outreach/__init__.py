@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from channels.sms import webhooks as sms_webhooks
     from outreach import (
+        api,
         auth,
         care,
         escalations,
@@ -72,9 +73,6 @@ def create_app(config: dict | None = None) -> Flask:
         visits,
         web,
     )
-    from outreach.api import api
-    from outreach.api import routes as _api_routes  # noqa: F401 - registers the API routes
-    from outreach.api.spec import register_spec_route
     from outreach.cli import cli
     from outreach.demo import seed as _demo  # noqa: F401 - registers seed-demo
     from outreach.escalations import feed as escalation_feed
@@ -97,9 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
         from outreach.jobs.background import celery_init_app
 
         celery_init_app(app)
-    register_spec_route(app)
-    csrf.exempt(api)  # bearer tokens, never cookies: nothing for a forged form to ride on
-    app.register_blueprint(api)
+    api.init_app(app)
     app.register_blueprint(health.bp)
     csrf.exempt(sms_webhooks.bp)  # Twilio signs its requests instead: see channels/sms/webhooks
     app.register_blueprint(sms_webhooks.bp)

@@ -24,7 +24,7 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import func, select
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from outreach.api.core import OPERATIONS
+from outreach.api import operations
 from outreach.audit.models import AuditEvent
 from outreach.db import db, utcnow
 from outreach.enums import ConsentPurpose, ProgrammeKind
@@ -1561,11 +1561,11 @@ def _evaluation_ids(ids: dict) -> None:
     ids["table_clients"], ids["table_missing"] = "clients", "no-such-table"
 
 
-def _gate(rule: str, method: str):
+def _gate(app, rule: str, method: str):
     """The roles an API operation admits before looking at anything (None: any user)."""
-    for op_rule, op_method, meta in OPERATIONS:
-        if "/api/v1" + op_rule == rule and op_method == method:
-            return meta["roles"]
+    for operation in operations(app):
+        if operation.rule == rule and operation.method == method:
+            return operation.roles
     return None
 
 
@@ -1648,7 +1648,7 @@ def test_route_access(case: Case, role: str, app, world, matrix_ids, client, api
         assert any(e.actor_id == user.id for e in reads), "a client read was not audited"
         assert denials == []
     elif status == 403:
-        gate = _gate(case.rule, case.method)
+        gate = _gate(app, case.rule, case.method)
         if gate is not None and user.role.value not in gate:
             # Refused by role before the client was looked at: nothing about it was read.
             assert reads == [] and denials == []

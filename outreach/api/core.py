@@ -1,94 +1,71 @@
-"""The machinery every API route uses: authentication, validation, pagination, the spec."""
+"""The machinery every API route uses, on flask-smorest: authentication, role checks, request
+parsing, answers, documented errors and one commit per request.
+
+Each feature declares its operations on its own `Blueprint` (below) with `operation`, which
+composes flask-smorest's `route`, `arguments`, `response`, `alt_response` and `doc` in the one
+order the contract needs: the caller is authenticated and their role checked before anything
+they sent is read (so a stranger learns nothing from a 422), and the request commits once,
+after the answer is made.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import json
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from http import HTTPStatus
 
-from flask import Blueprint, current_app, g, jsonify, request
+import flask_smorest
+from flask import current_app, g, request
 from marshmallow import Schema, ValidationError, fields
-from sqlalchemy import Select
+from webargs.flaskparser import FlaskParser
 
+from outreach.api.pagination import (
+    CURSOR_MAX_LENGTH,
+    CURSOR_PATTERN,
+    Page,
+    check_paging,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+    paginate,
+)
 from outreach.auth import tokens
 from outreach.db import db
 from outreach.enums import Role
 from outreach.errors import APIError, Forbidden, Unauthorized, ValidationFailed
-from outreach.schemas import MAX_ID
 
-api = Blueprint("api", __name__, url_prefix="/api/v1")
+__all__ = ["CURSOR_MAX_LENGTH", "CURSOR_PATTERN", "Blueprint", "Error", "Page", "decode_cursor",
+           "encode_cursor", "json_body", "load", "page_size", "paginate"]
 
-# Every operation, for the OpenAPI document: (rule, method, metadata).
-OPERATIONS: list[tuple[str, str, dict]] = []
-
-
-@dataclass
-class Page:
-    items: list
-    next_cursor: str | None
-    # Dump the items with this schema instead of the endpoint's (one of its `alternatives`).
-    schema: type[Schema] | None = None
+URL_PREFIX = "/api/v1"
 
 
-# A cursor is an id's decimal digits in unpadded base64url: each three digits are four of these
-# characters, and one or two digits left over are two or three. Written out so that the OpenAPI
-# document can say exactly which cursors the server takes.
-_LEAD = "(?:[MN][DTjz]|O[DT])"
-_MIDDLE = "[AEIMQUYcgk]"
-CURSOR_PATTERN = (f"^(?:{_LEAD}{_MIDDLE}[w-z0-5])*"
-                  f"(?:(?:[MN][AQgw]|O[AQ])|{_LEAD}{_MIDDLE})?$")
-_CURSOR = re.compile(CURSOR_PATTERN)
-CURSOR_MAX_LENGTH = 64
+class ErrorMatch(Schema):
+    """A possible duplicate client, with why it matched (409 on enrolment)."""
+
+    id = fields.Integer(required=True)
+    full_name = fields.String(required=True)
+    date_of_birth = fields.Date(allow_none=True)
+    phone = fields.String(allow_none=True)
+    reason = fields.String(required=True)
 
 
-def decode_cursor(raw: str | None) -> int:
-    """The id a page cursor stands for (0 for none); a cursor we did not make is a 400."""
-    if not raw:
-        return 0
-    if len(raw) > CURSOR_MAX_LENGTH or not _CURSOR.fullmatch(raw):
-        raise APIError("The cursor is not valid.", fields={"cursor": ["Not a valid cursor."]})
-    try:
-        text = base64.urlsafe_b64decode(raw.encode() + b"==").decode()
-    except (ValueError, binascii.Error, UnicodeError) as exc:  # pragma: no cover - the pattern
-        raise APIError("The cursor is not valid.", fields={"cursor": ["Not a valid cursor."]}) \
-            from exc
-    # Past the id column's range there is nothing to page through, and the database would
-    # refuse the number: the last id that fits stands for it.
-    return min(int(text), MAX_ID)
+class ErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    # Sent with some 409s only: what the record's status is, what it may become, which
+    # existing clients look like the one being enrolled.
+    status = fields.String()
+    allowed = fields.List(fields.String())
+    matches = fields.List(fields.Nested(ErrorMatch))
+    fields = fields.Dict(required=True)  # last: the name hides marshmallow's module below it
 
 
-def encode_cursor(value: int) -> str:
-    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+class Error(Schema):
+    """Every refusal's body (outreach/errors.py writes it)."""
 
-
-def page_size() -> int:
-    raw = request.args.get("limit")
-    default = current_app.config["API_PAGE_SIZE"]
-    if raw is None:
-        return default
-    largest = current_app.config["API_MAX_PAGE_SIZE"]
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= largest:
-        raise APIError(
-            "limit must be a whole number from 1 to "
-            f"{current_app.config['API_MAX_PAGE_SIZE']}.",
-            fields={"limit": ["Out of range."]},
-        )
-    return int(raw)
-
-
-def paginate(query: Select, id_column) -> Page:
-    """Keyset pagination on an increasing id; the cursor is opaque to callers."""
-    after = decode_cursor(request.args.get("cursor"))
-    size = page_size()
-    rows = list(db.session.scalars(query.where(id_column > after).order_by(id_column)
-                                   .limit(size + 1)))
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+    error = fields.Nested(ErrorDetail, required=True)
 
 
 def json_body() -> dict:
@@ -116,9 +93,9 @@ def schema_for(schema: type[Schema], many: bool = False) -> Schema:
 
 
 @functools.cache
-def body_schema_for(schema: type[Schema]) -> Schema:
+def body_schema_for(schema: type[Schema], partial: bool = False) -> Schema:
     """The instance that reads JSON bodies: as schema_for, with JSON's own booleans only."""
-    made = schema()
+    made = schema(partial=partial) if partial else schema()
     _json_booleans(made)
     return made
 
@@ -145,12 +122,16 @@ def _json_booleans(schema: Schema) -> None:
             _json_booleans(field.schema)
 
 
+def _fields_of(error: ValidationError) -> dict:
+    messages = error.messages
+    return messages if isinstance(messages, dict) else {"_schema": messages}
+
+
 def load(schema: Schema, data, *, partial: bool = False) -> dict:
     try:
         return schema.load(data, partial=partial)
     except ValidationError as exc:
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise ValidationFailed("Some fields are not valid.", fields=messages) from exc
+        raise ValidationFailed("Some fields are not valid.", fields=_fields_of(exc)) from exc
 
 
 def refuse_fixed(data: dict, fixed: tuple[str, ...]) -> None:
@@ -173,72 +154,189 @@ def authenticate() -> None:
     g.via = "api"
 
 
-def endpoint(rule: str, *, methods: Iterable[str] = ("GET",), summary: str, tag: str,
-             body: type[Schema] | None = None, query: type[Schema] | None = None,
-             response: type[Schema] | None = None, many: bool = False, status: int = 200,
-             roles: Iterable[Role] | None = None, auth: bool = True, partial: bool = False,
-             rate_limits: Iterable = (), alternatives: Iterable[type[Schema]] = (),
-             errors: Iterable[int] = (), fixed: Iterable[str] = ()):
-    """Declare an API route: who may call it, what it takes, what it returns.
+class RequestParser(FlaskParser):
+    """webargs' parser, reading requests as this API always has: a JSON body only as a JSON
+    object sent as application/json (415 otherwise), a query string one value per name, unknown
+    names refused by each schema's own setting, and every refusal in the one error format."""
 
-    The view receives `user`, and `data` / `params` when a body / query schema is given; it
-    returns a domain object (or a Page when `many`). The request is one transaction, committed
-    here once the view succeeds. `errors`: further 4xx statuses the view answers (documented);
-    `fixed`: body fields a change (PATCH) refuses with 422 rather than ignore.
-    """
-    methods, rate_limits, fixed = tuple(methods), tuple(rate_limits), tuple(fixed)
-    allowed = frozenset(roles) if roles else None
+    # No location-wide default: each schema says what it does with unknown names (refuse).
+    DEFAULT_UNKNOWN_BY_LOCATION: dict = {}
 
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapper(**kwargs):
-            g.via = "api"
-            if auth:
-                authenticate()
-                if allowed is not None and g.user.role not in allowed:
-                    raise Forbidden("Your role cannot do this.")
-                kwargs["user"] = g.user
-            if query is not None:
-                kwargs["params"] = load(schema_for(query), request.args.to_dict())
-            elif many:
-                # Declared on every list: refused when out of range even by a list that fits
-                # on one page and so never reads them.
-                page_size()
-                decode_cursor(request.args.get("cursor"))
-            if body is not None:
-                kwargs["data"] = load(body_schema_for(body), json_body(), partial=partial)
-                refuse_fixed(kwargs["data"], fixed)
-            result = view(**kwargs)
-            answer = status
-            if isinstance(result, tuple):  # (result, status): e.g. 200 for a replayed create
-                result, answer = result
+    def _load_location_data(self, *, schema, req, location):
+        if location == "json":
+            return json_body()
+        if location == "query":
+            return req.args.to_dict()
+        raise ValueError(f"The API reads JSON bodies and query strings, not {location}")
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        # webargs files the messages under the location they came from; the format names
+        # the fields themselves.
+        (messages,) = error.messages.values()
+        raise ValidationFailed("Some fields are not valid.",
+                               fields=_fields_of(ValidationError(messages)))
+
+
+class PageOf:
+    """The answer of a list: a page of items, dumped with the operation's item schema (or the
+    page's own, one of the alternatives) and the cursor of the next page."""
+
+    def __init__(self, item: type[Schema], alternatives: tuple[type[Schema], ...] = ()):
+        self.item, self.alternatives = item, alternatives
+
+    def dump(self, page: Page) -> dict:
+        return {"items": schema_for(page.schema or self.item, True).dump(page.items),
+                "next_cursor": page.next_cursor}
+
+    def document(self) -> dict:
+        items = ({"oneOf": [self.item, *self.alternatives]} if self.alternatives
+                 else self.item)
+        return {"type": "object", "required": ["items", "next_cursor"],
+                "properties": {"items": {"type": "array", "items": items},
+                               "next_cursor": {"type": "string", "nullable": True}}}
+
+
+def _cursor_parameters() -> list[dict]:
+    # Their bounds are set when the document is served (spec.py), from the app's settings.
+    return [{"in": "query", "name": "cursor", "schema": {"type": "string"}},
+            {"in": "query", "name": "limit", "schema": {"type": "integer"}}]
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A feature's API routes, all under /api/v1 (`part`: a part of a feature's routes, nested
+    in the feature's blueprint, which gives the prefix)."""
+
+    ARGUMENTS_PARSER = RequestParser()
+
+    def __init__(self, name: str, import_name: str, *, part: bool = False):
+        super().__init__(name, import_name, url_prefix=None if part else URL_PREFIX)
+        # operationId -> its statuses in the order the document lists them (flask-smorest lists
+        # them in the order its decorators met them).
+        self.answer_order: dict[str, list[str]] = {}
+
+    @staticmethod
+    def _make_doc_response_schema(schema):
+        return schema.document() if isinstance(schema, PageOf) else schema
+
+    def operation(self, rule: str, *, method: str = "GET", summary: str, tag: str,
+                  body: type[Schema] | None = None, query: type[Schema] | None = None,
+                  response: type[Schema] | None = None, many: bool = False, status: int = 200,
+                  roles: Iterable[Role] | None = None, auth: bool = True,
+                  partial: bool = False, rate_limits: Iterable = (),
+                  alternatives: Iterable[type[Schema]] = (), errors: Iterable[int] = (),
+                  fixed: Iterable[str] = ()):
+        """Declare an API operation: who may call it, what it takes, what it returns.
+
+        The view receives `user`, and `data` / `params` when a body / query schema is given; it
+        returns a domain object (or a Page when `many`; None for 204), or (object, status) when
+        it answers another status than `status`. `errors`: further 4xx statuses the view answers
+        (documented); `fixed`: body fields a change (PATCH) refuses with 422 rather than ignore.
+        """
+        rate_limits, fixed = tuple(rate_limits), tuple(fixed)
+        allowed = frozenset(roles) if roles else None
+
+        def decorate(view):
+            func = view
+            if fixed:
+                func = _refusing(func, fixed)
             if response is None:
-                payload, code = ("", 204) if result is None else (result, answer)
+                func = self.response(204, description="Done")(func)
             elif many:
-                payload = {"items": schema_for(result.schema or response, True).dump(result.items),
-                           "next_cursor": result.next_cursor}
-                code = answer
+                func = self.response(status, PageOf(response, tuple(alternatives)),
+                                     description="A page")(func)
             else:
-                payload, code = schema_for(response).dump(result), answer
-            db.session.commit()
-            if code == 204:
-                return "", 204
-            return jsonify(payload), code
+                func = self.response(status, response, description="OK")(func)
+            if body is not None:
+                func = self.arguments(body_schema_for(body, partial), arg_name="data")(func)
+            if query is not None:
+                func = self.arguments(schema_for(query), location="query",
+                                      arg_name="params")(func)
+            answers = _answers(auth, query, body, rate_limits, errors,
+                               204 if response is None else status)
+            for code, description in answers.items():
+                if description is not None:
+                    func = self.alt_response(code, schema=Error, description=description)(func)
+            func = self.doc(**_operation_doc(view, method, summary, auth, allowed, body,
+                                             partial, fixed, many and query is None))(func)
+            self.answer_order[f"{view.__name__}_{method.lower()}"] = [str(c) for c in answers]
+            registered = _guarded(func, auth=auth, allowed=allowed,
+                                  paged=many and query is None)
+            registered.api_roles = sorted(allowed) if allowed else None
+            for limit in rate_limits:
+                registered = limit(registered)
+            self.route(rule, methods=[method], tags=[tag])(registered)
+            return view
 
-        for method in methods:
-            OPERATIONS.append((rule, method, {
-                "summary": summary, "tag": tag, "body": body, "query": query,
-                "response": response, "many": many, "alternatives": tuple(alternatives),
-                "status": status, "auth": auth,
-                "roles": sorted(allowed) if allowed else None,
-                "doc": (view.__doc__ or "").strip(), "name": view.__name__,
-                "rate_limited": bool(rate_limits), "errors": tuple(errors), "fixed": fixed,
-                "partial": partial,
-            }))
-        registered = wrapper
-        for limit in rate_limits:
-            registered = limit(registered)
-        api.add_url_rule(rule, view.__name__, registered, methods=list(methods))
-        return wrapper
+        return decorate
 
-    return decorate
+
+def _refusing(view, fixed: tuple[str, ...]):
+    @functools.wraps(view)
+    def refusing(*args, **kwargs):
+        refuse_fixed(kwargs["data"], fixed)
+        return view(*args, **kwargs)
+
+    return refusing
+
+
+def _guarded(func, *, auth: bool, allowed: frozenset | None, paged: bool):
+    @functools.wraps(func)
+    def guarded(**kwargs):
+        g.via = "api"
+        if auth:
+            authenticate()
+            if allowed is not None and g.user.role not in allowed:
+                raise Forbidden("Your role cannot do this.")
+            kwargs["user"] = g.user
+        if paged:
+            check_paging()
+        answer = func(**kwargs)
+        if answer.status_code == 204:
+            answer = current_app.response_class(status=204)
+        db.session.commit()
+        return answer
+
+    return guarded
+
+
+def _answers(auth, query, body, rate_limits, errors, success: int) -> dict[int, str | None]:
+    """Every status the operation answers, in the document's order: the error statuses with
+    their descriptions, and the success status (None)."""
+    found: dict[int, str | None] = {}
+    if auth:
+        found[401] = "Missing or invalid token"
+        found[403] = "Not allowed for this role"
+    if query is not None:
+        found[422] = "Invalid query parameters"
+    if body is not None:
+        found[422] = "Invalid input"
+        found[415] = "Not JSON"
+        found[413] = "Body larger than the server accepts"
+    if rate_limits:
+        found[429] = "Too many attempts; try again later"
+    for code in errors:
+        found[code] = HTTPStatus(code).phrase
+    found[success] = None
+    found.update({400: "Bad request", 404: "Not found", 409: "Conflict"})
+    return found
+
+
+def _operation_doc(view, method: str, summary: str, auth: bool, allowed, body, partial: bool,
+                   fixed: tuple[str, ...], paged: bool) -> dict:
+    description = (view.__doc__ or "").strip()
+    if allowed:
+        description += f"\n\nRoles: {', '.join(sorted(allowed))}."
+    doc: dict = {"summary": summary, "operationId": f"{view.__name__}_{method.lower()}"}
+    if auth:
+        doc["security"] = [{"bearer": []}]
+    if fixed:
+        description += f"\n\nCannot be changed here (422 if given): {', '.join(fixed)}."
+    doc["description"] = description
+    if partial:
+        # A change's own shape: nothing required, without the fields it refuses (inline: a
+        # second component named after the same schema would be ambiguous).
+        doc["requestBody"] = {"content": {"application/json": {
+            "schema": body(exclude=fixed, partial=True)}}}
+    if paged:
+        doc["parameters"] = _cursor_parameters()
+    return doc

@@ -2,14 +2,16 @@
 
 from sqlalchemy import select
 
-from outreach.api import endpoint, paginate
+from outreach.api import Blueprint, paginate
 from outreach.audit.models import AuditEvent
 from outreach.audit.schemas import AuditEventOut, AuditQuery
 from outreach.enums import Role
 
+blp = Blueprint("audit_api", __name__)
 
-@endpoint("/audit-events", summary="The audit trail", tag="audit", query=AuditQuery,
-          response=AuditEventOut, many=True, roles=[Role.ADMIN])
+
+@blp.operation("/audit-events", summary="The audit trail", tag="audit", query=AuditQuery,
+               response=AuditEventOut, many=True, roles=[Role.ADMIN])
 def list_audit_events(user, params):
     """Who did or saw what, oldest first; filter by client_id or action."""
     query = select(AuditEvent)

@@ -7,7 +7,7 @@ import hashlib
 from flask import request
 from sqlalchemy import select
 
-from outreach.api import endpoint, paginate
+from outreach.api import Blueprint, paginate
 from outreach.audit.services import record
 from outreach.auth import access, password_changes, ratelimits, services, tokens
 from outreach.auth.models import ApiToken, User
@@ -27,9 +27,12 @@ STAFF = (Role.ADMIN, Role.COORDINATOR)
 SCHEME = "Bearer"  # how the token is sent: Authorization: Bearer <token>
 
 
-@endpoint("/auth/token", methods=["POST"], summary="Exchange email and password for a token",
-          tag="auth", body=TokenRequest, response=TokenOut, status=201, auth=False, errors=(401,),
-          rate_limits=ratelimits.LOGIN)
+blp = Blueprint("auth_api", __name__)
+
+
+@blp.operation("/auth/token", method="POST", summary="Exchange email and password for a token",
+               tag="auth", body=TokenRequest, response=TokenOut, status=201, auth=False,
+               errors=(401,), rate_limits=ratelimits.LOGIN)
 def issue_token(data):
     """Issue a bearer token; it is shown once and stored only as a digest."""
     user = services.authenticate(data["email"], data["password"])
@@ -41,20 +44,20 @@ def issue_token(data):
             "user_id": user.id, "role": user.role.value}
 
 
-@endpoint("/users/me", summary="The caller's own user", tag="users", response=UserOut)
+@blp.operation("/users/me", summary="The caller's own user", tag="users", response=UserOut)
 def me(user):
     """Who the token belongs to."""
     return user
 
 
-@endpoint("/users", summary="List users", tag="users", response=UserOut, many=True)
+@blp.operation("/users", summary="List users", tag="users", response=UserOut, many=True)
 def list_users(user):
     """Admins see all users, coordinators their organisation's, others only themselves."""
     return paginate(select(User).where(access.user_filter(user)), User.id)
 
 
-@endpoint("/users", methods=["POST"], summary="Create a user", tag="users", body=UserIn,
-          response=UserOut, status=201, roles=STAFF)
+@blp.operation("/users", method="POST", summary="Create a user", tag="users", body=UserIn,
+               response=UserOut, status=201, roles=STAFF)
 def create_user(user, data):
     """Admins create anyone; coordinators create coordinators, visitors and tutors of their own."""
     active = data.pop("active", True)
@@ -70,14 +73,14 @@ def _visible_user(actor: User, user_id: int) -> User:
     return found
 
 
-@endpoint("/users/<int:user_id>", summary="One user", tag="users", response=UserOut)
+@blp.operation("/users/<int:user_id>", summary="One user", tag="users", response=UserOut)
 def get_user(user, user_id):
     """A user the caller may see."""
     return _visible_user(user, user_id)
 
 
-@endpoint("/users/<int:user_id>", methods=["PATCH"], summary="Change a user", tag="users",
-          body=UserIn, partial=True, response=UserOut, roles=STAFF)
+@blp.operation("/users/<int:user_id>", method="PATCH", summary="Change a user", tag="users",
+               body=UserIn, partial=True, response=UserOut, roles=STAFF)
 def update_user(user, user_id, data):
     """Change details, role, password or deactivate; a deactivated user's tokens are revoked."""
     return services.update_user(user, _visible_user(user, user_id), data)
@@ -90,9 +93,9 @@ def _token_in_use() -> ApiToken | None:
     return db.session.scalar(select(ApiToken).where(ApiToken.digest == digest))
 
 
-@endpoint("/users/me/password", methods=["POST"], summary="Change your own password",
-          tag="users", body=PasswordChangeIn, status=204,
-          rate_limits=[ratelimits.password_change])
+@blp.operation("/users/me/password", method="POST", summary="Change your own password",
+               tag="users", body=PasswordChangeIn, status=204,
+               rate_limits=[ratelimits.password_change])
 def change_own_password(user, data):
     """Any user changes their own password, giving the current one; their sessions and other
     API tokens end (this token goes on working)."""
@@ -100,9 +103,9 @@ def change_own_password(user, data):
                                 keep_token=_token_in_use())
 
 
-@endpoint("/users/<int:user_id>/password-reset", methods=["POST"],
-          summary="Make a one-time password-reset link", tag="users",
-          response=PasswordResetOut, status=201, roles=STAFF)
+@blp.operation("/users/<int:user_id>/password-reset", method="POST",
+               summary="Make a one-time password-reset link", tag="users",
+               response=PasswordResetOut, status=201, roles=STAFF)
 def issue_password_reset(user, user_id):
     """A link to hand to the user, working once within PASSWORD_RESET_HOURS; earlier links for
     them stop working. Admins for anyone, coordinators for the people they manage."""

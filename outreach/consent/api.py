@@ -1,7 +1,6 @@
 """API: a client's consents."""
 
-from outreach.api import endpoint
-from outreach.api.core import Page
+from outreach.api import Blueprint, Page
 from outreach.consent import services
 from outreach.consent.schemas import ConsentIn, ConsentOut, WithdrawIn
 from outreach.enums import Role
@@ -10,24 +9,27 @@ from outreach.people.services import client_for_change, get_client
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 
 
-@endpoint("/clients/<int:client_id>/consents", summary="A client's consents", tag="consents",
-          response=ConsentOut, many=True, roles=MANAGERS + (Role.VISITOR,))
+blp = Blueprint("consent_api", __name__)
+
+
+@blp.operation("/clients/<int:client_id>/consents", summary="A client's consents", tag="consents",
+               response=ConsentOut, many=True, roles=MANAGERS + (Role.VISITOR,))
 def list_consents(user, client_id):
     """Every consent recorded for the client, including withdrawn ones."""
     client = get_client(user, client_id, purpose="consents")
     return Page(services.consents_for(client), None)
 
 
-@endpoint("/clients/<int:client_id>/consents", methods=["POST"], summary="Record a consent",
-          tag="consents", body=ConsentIn, response=ConsentOut, status=201, roles=MANAGERS)
+@blp.operation("/clients/<int:client_id>/consents", method="POST", summary="Record a consent",
+               tag="consents", body=ConsentIn, response=ConsentOut, status=201, roles=MANAGERS)
 def give_consent(user, client_id, data):
     """Record consent to take part, or to share with one organisation or contact."""
     return services.record_consent(user, client_for_change(user, client_id), data)
 
 
-@endpoint("/clients/<int:client_id>/consents/<int:consent_id>/withdraw", methods=["POST"],
-          summary="Withdraw a consent", tag="consents", body=WithdrawIn, response=ConsentOut,
-          roles=MANAGERS)
+@blp.operation("/clients/<int:client_id>/consents/<int:consent_id>/withdraw", method="POST",
+               summary="Withdraw a consent", tag="consents", body=WithdrawIn, response=ConsentOut,
+               roles=MANAGERS)
 def withdraw_consent(user, client_id, consent_id, data):
     """Withdraw a consent; nothing is shared on its strength from then on."""
     client = client_for_change(user, client_id)

@@ -14,14 +14,13 @@ was given.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, event, func, select, true, update
 from sqlalchemy.orm import Session, selectinload
 
+from outreach.api.pagination import decode_text, encode_text, rows_after
 from outreach.auth.models import User
 from outreach.db import db
 from outreach.enums import Role
@@ -47,20 +46,20 @@ class FeedPage:
 
 
 def encode(position: int) -> str:
-    return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
+    return encode_text(f"p{position}")
 
 
 def decode(raw: str | None) -> int:
     """A cursor back into a position; blank or "0" is the beginning of the feed."""
     if raw is None or raw.strip() in ("", "0"):
         return BEGINNING
+    decoded = decode_text(raw.strip()) or ""
+    digits = decoded[1:]
+    if not (decoded.startswith("p") and digits.isascii() and digits.isdigit()):
+        raise _bad_cursor()
     try:
-        decoded = base64.urlsafe_b64decode(raw.strip().encode() + b"==").decode()
-        digits = decoded[1:]
-        if not (decoded.startswith("p") and digits.isascii() and digits.isdigit()):
-            raise ValueError(decoded)
         position = int(digits)
-    except (ValueError, binascii.Error, UnicodeError) as exc:
+    except ValueError as exc:  # more digits than Python turns into a number
         raise _bad_cursor() from exc
     if position > _MAX:
         raise _bad_cursor()
@@ -84,12 +83,11 @@ def feed_scope(user: User | None, organisation_id: int | None = None) -> ColumnE
 def read(scope: ColumnElement[bool], since: str | None, limit: int) -> FeedPage:
     """Up to `limit` events after the cursor `since`, and the cursor to continue from."""
     after = decode(since)
-    rows = list(db.session.scalars(
-        select(EscalationEvent).where(scope, EscalationEvent.position > after)
-        .order_by(EscalationEvent.position).limit(limit + 1)
-        .options(selectinload(EscalationEvent.escalation).options(*WITH_SUMMARY))))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    # Keyed on the position, not the id: the order events were placed in the feed.
+    rows, more = rows_after(
+        select(EscalationEvent).where(scope)
+        .options(selectinload(EscalationEvent.escalation).options(*WITH_SUMMARY)),
+        EscalationEvent.position, after, limit)
     if rows:
         after = rows[-1].position
     return FeedPage(rows, encode(after), more)

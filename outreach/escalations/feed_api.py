@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from outreach.api import endpoint, paginate
+from outreach.api import Blueprint, paginate
 from outreach.enums import Role
 from outreach.escalations import feed_tokens
 from outreach.escalations.models import FeedToken
@@ -39,8 +39,11 @@ class FeedTokenIssuedOut(FeedTokenOut):
     feed_url = fields.String(metadata={"description": "The Atom feed's address, token included."})
 
 
-@endpoint("/feed-tokens", methods=["POST"], summary="Make a feed token", tag="feeds",
-          body=FeedTokenIn, response=FeedTokenIssuedOut, status=201, roles=ISSUERS)
+blp = Blueprint("feed_tokens", __name__, part=True)
+
+
+@blp.operation("/feed-tokens", method="POST", summary="Make a feed token", tag="feeds",
+               body=FeedTokenIn, response=FeedTokenIssuedOut, status=201, roles=ISSUERS)
 def create_feed_token(user, data):
     """Make a token for the Atom feed of the caller's organisation (admins: the one named)."""
     organisation = feed_tokens.organisation_for(user, data["organisation_id"])
@@ -50,15 +53,15 @@ def create_feed_token(user, data):
     return token
 
 
-@endpoint("/feed-tokens", summary="List feed tokens", tag="feeds", query=FeedTokenQuery,
-          response=FeedTokenOut, many=True, roles=ISSUERS)
+@blp.operation("/feed-tokens", summary="List feed tokens", tag="feeds", query=FeedTokenQuery,
+               response=FeedTokenOut, many=True, roles=ISSUERS)
 def list_feed_tokens(user, params):
     """The caller's organisation's feed tokens, revoked ones too; never the tokens themselves."""
     return paginate(feed_tokens.visible(user, params["organisation_id"]), FeedToken.id)
 
 
-@endpoint("/feed-tokens/<int:feed_token_id>", methods=["DELETE"], summary="Revoke a feed token",
-          tag="feeds", roles=ISSUERS)
+@blp.operation("/feed-tokens/<int:feed_token_id>", method="DELETE", summary="Revoke a feed token",
+               tag="feeds", roles=ISSUERS)
 def revoke_feed_token(user, feed_token_id):
     """Revoke a token: the feed URL holding it stops working at once."""
     feed_tokens.revoke(user, feed_tokens.get_token(user, feed_token_id))

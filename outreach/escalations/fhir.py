@@ -44,6 +44,7 @@ from flask import Blueprint, current_app, g, request
 from sqlalchemy import ColumnElement, Row, Select, func, select
 from sqlalchemy.orm import aliased
 
+from outreach.api.pagination import split
 from outreach.audit.services import record_listing_ids
 from outreach.db import db, utcnow
 from outreach.enums import NeedSeverity, Role
@@ -299,8 +300,8 @@ def search_tasks():
                                   .add_columns(total_column)
                                   .order_by(*search.order).limit(search.count + 1)).all()
         bundle["total"] = rows[0].total if rows else db.session.scalar(_count_of(visible))
-        if len(rows) > search.count:
-            rows = rows[:search.count]
+        rows, more = split(rows, search.count)
+        if more:
             links.append(_link(base, "next",
                                params + [("_cursor", search.cursor_of(rows[-1]))]))
     entries = []

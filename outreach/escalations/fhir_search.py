@@ -12,8 +12,6 @@ parameters used and an `outcome` entry names the ones ignored.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from flask import request
 from sqlalchemy import ColumnElement, and_, false, not_, or_, tuple_
 
+from outreach.api.pagination import decode_text, encode_text
 from outreach.enums import EscalationStatus
 from outreach.errors import APIError
 from outreach.escalations.models import Escalation
@@ -93,7 +92,7 @@ class TaskSearch:
         column, _ = SORTS[self.sort]
         text = str(row.id) if column is Escalation.id else (
             f"{row.updated_at.astimezone(UTC).isoformat()}|{row.id}")
-        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+        return encode_text(text)
 
 
 def strict() -> bool:
@@ -221,10 +220,9 @@ def _reference(raw: str, kind: str, name: str) -> int:
 def _cursor(raw: str, by_id: bool) -> tuple:
     """The sort key after which the page starts, from our opaque `_cursor`."""
     bad = APIError("_cursor is not one this server gave out (or was made for another _sort).")
-    try:
-        text = base64.urlsafe_b64decode(raw.encode() + b"==").decode()
-    except (ValueError, binascii.Error, UnicodeError) as exc:
-        raise bad from exc
+    text = decode_text(raw)
+    if text is None:
+        raise bad
     moment_text, _, number = text.rpartition("|")
     if not (number.isascii() and number.isdigit()) or int(number) > MAX_ID:
         raise bad

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from marshmallow import ValidationError, fields
 
-from outreach.api import endpoint
+from outreach.api import Blueprint
 from outreach.enums import Role
 from outreach.escalations import webhook_settings as settings
 from outreach.escalations.webhooks import public_only_urls, webhook_health
@@ -95,31 +95,34 @@ def _with_secret(organisation, secret: str) -> dict:
     return {**asdict(webhook_health(organisation)), "secret": secret}
 
 
-@endpoint(ORG, summary="An organisation's webhook and its health", tag="webhooks",
-          response=WebhookOut, roles=READERS)
+blp = Blueprint("webhooks", __name__, part=True)
+
+
+@blp.operation(ORG, summary="An organisation's webhook and its health", tag="webhooks",
+               response=WebhookOut, roles=READERS)
 def get_webhook(user, organisation_id):
     """The URL, whether it keeps failing, what waits and the last error; never the secret."""
     return webhook_health(settings.get_organisation(user, organisation_id, purpose="read"))
 
 
-@endpoint(ORG, methods=["PUT"], summary="Set the webhook URL", tag="webhooks", body=WebhookIn,
-          response=WebhookSecretOut, roles=READERS)
+@blp.operation(ORG, method="PUT", summary="Set the webhook URL", tag="webhooks", body=WebhookIn,
+               response=WebhookSecretOut, roles=READERS)
 def put_webhook(user, organisation_id, data):
     """Set where events are POSTed; answers a new signing secret, shown this once."""
     organisation = settings.get_organisation(user, organisation_id, purpose="set")
     return _with_secret(organisation, settings.set_url(user, organisation, data["url"]))
 
 
-@endpoint(ORG + "/rotate-secret", methods=["POST"], summary="Replace the signing secret",
-          tag="webhooks", response=WebhookSecretOut, roles=READERS)
+@blp.operation(ORG + "/rotate-secret", method="POST", summary="Replace the signing secret",
+               tag="webhooks", response=WebhookSecretOut, roles=READERS)
 def rotate_webhook_secret(user, organisation_id):
     """Make a new signing secret (the old one stops at once); answers it, shown this once."""
     organisation = settings.get_organisation(user, organisation_id, purpose="rotate_secret")
     return _with_secret(organisation, settings.rotate_secret(user, organisation))
 
 
-@endpoint(ORG, methods=["DELETE"], summary="Stop the webhook", tag="webhooks",
-          response=WebhookOut, roles=READERS)
+@blp.operation(ORG, method="DELETE", summary="Stop the webhook", tag="webhooks",
+               response=WebhookOut, roles=READERS)
 def delete_webhook(user, organisation_id):
     """Forget the URL and secret; deliveries not yet taken wait for a new URL."""
     organisation = settings.get_organisation(user, organisation_id, purpose="remove")
@@ -127,8 +130,8 @@ def delete_webhook(user, organisation_id):
     return webhook_health(organisation)
 
 
-@endpoint(ORG + "/retry", methods=["POST"], summary="Retry the webhook now", tag="webhooks",
-          response=WebhookOut, roles=READERS)
+@blp.operation(ORG + "/retry", method="POST", summary="Retry the webhook now", tag="webhooks",
+               response=WebhookOut, roles=READERS)
 def retry_webhook(user, organisation_id):
     """Send the next waiting delivery now rather than at its retry time."""
     organisation = settings.get_organisation(user, organisation_id, purpose="retry")

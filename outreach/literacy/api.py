@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from outreach.api import endpoint, paginate
+from outreach.api import Blueprint, paginate
 from outreach.audit.services import record_listing
 from outreach.db import db, utcnow
 from outreach.enums import EnrolmentSource, NeedCategory, NeedStatus, Role
 from outreach.errors import Conflict, NotFound, ValidationFailed
-from outreach.literacy import scope, services
+from outreach.literacy import report_api, scope, services
 from outreach.literacy.models import (
     Attendance,
     Skill,
@@ -56,10 +56,13 @@ REFERRERS = MANAGERS + (Role.VISITOR,)
 TAG = "workshops"
 
 
+blp = Blueprint("literacy_api", __name__)
+
+
 # --- Workshops -------------------------------------------------------------------------------
 
-@endpoint("/workshops", summary="List workshops", tag=TAG, query=WorkshopQuery,
-          response=WorkshopOut, many=True, roles=READERS)
+@blp.operation("/workshops", summary="List workshops", tag=TAG, query=WorkshopQuery,
+               response=WorkshopOut, many=True, roles=READERS)
 def list_workshops(user, params):
     """Workshops of the caller's operator (all for admins), optionally of one programme."""
     query = select(Workshop).where(scope.workshop_filter(user))
@@ -68,23 +71,23 @@ def list_workshops(user, params):
     return paginate(query, Workshop.id)
 
 
-@endpoint("/workshops", methods=["POST"], summary="Create a workshop", tag=TAG, body=WorkshopIn,
-          response=WorkshopOut, status=201, roles=MANAGERS)
+@blp.operation("/workshops", method="POST", summary="Create a workshop", tag=TAG, body=WorkshopIn,
+               response=WorkshopOut, status=201, roles=MANAGERS)
 def create_workshop(user, data):
     """A workshop in a digital-literacy programme the caller runs, with its tutor and skills."""
     scope.literacy_programme(user, data["programme_id"], manage=True)
     return services.create_workshop(user, data)
 
 
-@endpoint("/workshops/<int:workshop_id>", summary="One workshop", tag=TAG, response=WorkshopOut,
-          roles=READERS)
+@blp.operation("/workshops/<int:workshop_id>", summary="One workshop", tag=TAG,
+               response=WorkshopOut, roles=READERS)
 def get_workshop(user, workshop_id):
     """A workshop with its skills, number of sessions and places left."""
     return scope.get_workshop(user, workshop_id)
 
 
-@endpoint("/workshops/<int:workshop_id>", methods=["PATCH"], summary="Change a workshop",
-          tag=TAG, body=WorkshopChange, partial=True, response=WorkshopOut, roles=MANAGERS)
+@blp.operation("/workshops/<int:workshop_id>", method="PATCH", summary="Change a workshop",
+               tag=TAG, body=WorkshopChange, partial=True, response=WorkshopOut, roles=MANAGERS)
 def update_workshop(user, workshop_id, data):
     """Change the fields given: title, description, tutor, partner, skills."""
     workshop = scope.get_workshop(user, workshop_id)
@@ -92,9 +95,9 @@ def update_workshop(user, workshop_id, data):
     return services.update_workshop(user, workshop, data)
 
 
-@endpoint("/workshops/<int:workshop_id>/sessions", methods=["POST"], summary="Add a session",
-          tag=TAG, body=WorkshopSessionChange, response=WorkshopSessionOut, status=201,
-          roles=TEACHERS)
+@blp.operation("/workshops/<int:workshop_id>/sessions", method="POST", summary="Add a session",
+               tag=TAG, body=WorkshopSessionChange, response=WorkshopSessionOut, status=201,
+               roles=TEACHERS)
 def add_session(user, workshop_id, data):
     """A new session (times with their offset); it gets a short code learners text to say
     they are here."""
@@ -105,8 +108,8 @@ def add_session(user, workshop_id, data):
 
 # --- Sessions --------------------------------------------------------------------------------
 
-@endpoint("/sessions", summary="List sessions", tag=TAG, query=WorkshopSessionQuery,
-          response=WorkshopSessionOut, many=True, roles=READERS)
+@blp.operation("/sessions", summary="List sessions", tag=TAG, query=WorkshopSessionQuery,
+               response=WorkshopSessionOut, many=True, roles=READERS)
 def list_sessions(user, params):
     """Sessions of the workshops the caller sees; filter by workshop_id and a `from`/`to`
     window on the start time."""
@@ -121,16 +124,16 @@ def list_sessions(user, params):
     return paginate(query, WorkshopSession.id)
 
 
-@endpoint("/sessions/<int:session_id>", summary="One session", tag=TAG,
-          response=WorkshopSessionOut, roles=READERS)
+@blp.operation("/sessions/<int:session_id>", summary="One session", tag=TAG,
+               response=WorkshopSessionOut, roles=READERS)
 def get_session(user, session_id):
     """A session with its short code and places left."""
     return scope.get_session(user, session_id)
 
 
-@endpoint("/sessions/<int:session_id>", methods=["PATCH"], summary="Change a session", tag=TAG,
-          body=WorkshopSessionChange, partial=True, response=WorkshopSessionOut,
-          roles=TEACHERS)
+@blp.operation("/sessions/<int:session_id>", method="PATCH", summary="Change a session", tag=TAG,
+               body=WorkshopSessionChange, partial=True, response=WorkshopSessionOut,
+               roles=TEACHERS)
 def update_session(user, session_id, data):
     """Move a session or change its room; a bigger room offers places to the waiting list."""
     session = scope.get_session(user, session_id)
@@ -138,8 +141,8 @@ def update_session(user, session_id, data):
     return services.update_session(user, session, data)
 
 
-@endpoint("/sessions/<int:session_id>/cancel", methods=["POST"], summary="Cancel a session",
-          tag=TAG, response=WorkshopSessionOut, roles=TEACHERS)
+@blp.operation("/sessions/<int:session_id>/cancel", method="POST", summary="Cancel a session",
+               tag=TAG, response=WorkshopSessionOut, roles=TEACHERS)
 def cancel_session(user, session_id):
     """Cancel a session (again: no change); it no longer counts towards places."""
     session = scope.get_session(user, session_id)
@@ -149,9 +152,9 @@ def cancel_session(user, session_id):
 
 # --- Enrolments ------------------------------------------------------------------------------
 
-@endpoint("/enrolments", summary="List workshop enrolments", tag=TAG,
-          query=WorkshopEnrolmentQuery, response=WorkshopEnrolmentOut, many=True,
-          roles=TEACHERS)
+@blp.operation("/enrolments", summary="List workshop enrolments", tag=TAG,
+               query=WorkshopEnrolmentQuery, response=WorkshopEnrolmentOut, many=True,
+               roles=TEACHERS)
 def list_enrolments(user, params):
     """Learners on the workshops the caller runs or teaches; filter by workshop_id, client_id
     and status. Each learner shown is audited."""
@@ -165,8 +168,8 @@ def list_enrolments(user, params):
     return page
 
 
-@endpoint("/enrolments", methods=["POST"], summary="Enrol a learner", tag=TAG,
-          body=WorkshopEnrolmentIn, response=WorkshopEnrolmentOut, status=201, roles=REFERRERS)
+@blp.operation("/enrolments", method="POST", summary="Enrol a learner", tag=TAG,
+               body=WorkshopEnrolmentIn, response=WorkshopEnrolmentOut, status=201, roles=REFERRERS)
 def enrol_learner(user, data):
     """A place on the workshop, or a turn on its waiting list when it is full. Give client_id,
     or need_id to turn an open digital_help need into an invitation in one step (the need is
@@ -196,25 +199,25 @@ def _enrol_from_need(user, workshop: Workshop, need_id: int) -> WorkshopEnrolmen
     return enrolment
 
 
-@endpoint("/enrolments/<int:enrolment_id>", summary="One workshop enrolment", tag=TAG,
-          response=WorkshopEnrolmentOut, roles=TEACHERS)
+@blp.operation("/enrolments/<int:enrolment_id>", summary="One workshop enrolment", tag=TAG,
+               response=WorkshopEnrolmentOut, roles=TEACHERS)
 def get_enrolment(user, enrolment_id):
     """A learner's enrolment: status, times, confidence, skills shown and follow-up."""
     return scope.get_enrolment(user, enrolment_id)
 
 
-@endpoint("/enrolments/<int:enrolment_id>/withdraw", methods=["POST"],
-          summary="Withdraw a learner", tag=TAG, body=WorkshopWithdrawIn,
-          response=WorkshopEnrolmentOut, roles=TEACHERS)
+@blp.operation("/enrolments/<int:enrolment_id>/withdraw", method="POST",
+               summary="Withdraw a learner", tag=TAG, body=WorkshopWithdrawIn,
+               response=WorkshopEnrolmentOut, roles=TEACHERS)
 def withdraw_learner(user, enrolment_id, data):
     """Take the learner off the workshop (or its waiting list); the place is offered on."""
     enrolment = scope.get_enrolment(user, enrolment_id, purpose="withdraw")
     return services.withdraw(user, enrolment, data["reason"])
 
 
-@endpoint("/enrolments/<int:enrolment_id>/confidence", methods=["PUT"],
-          summary="Record confidence", tag=TAG, body=ConfidenceIn,
-          response=WorkshopEnrolmentOut, roles=TEACHERS)
+@blp.operation("/enrolments/<int:enrolment_id>/confidence", method="PUT",
+               summary="Record confidence", tag=TAG, body=ConfidenceIn,
+               response=WorkshopEnrolmentOut, roles=TEACHERS)
 def set_confidence(user, enrolment_id, data):
     """How confident the learner says they are online, 1 to 5: `before`, `after` or both."""
     enrolment = scope.get_enrolment(user, enrolment_id, purpose="confidence")
@@ -222,9 +225,9 @@ def set_confidence(user, enrolment_id, data):
                                    after=data.get("after"))
 
 
-@endpoint("/enrolments/<int:enrolment_id>/skills/<int:skill_id>", methods=["PUT"],
-          summary="Mark a skill shown", tag=TAG, body=SkillMarkIn,
-          response=WorkshopEnrolmentOut, roles=TEACHERS)
+@blp.operation("/enrolments/<int:enrolment_id>/skills/<int:skill_id>", method="PUT",
+               summary="Mark a skill shown", tag=TAG, body=SkillMarkIn,
+               response=WorkshopEnrolmentOut, roles=TEACHERS)
 def mark_skill(user, enrolment_id, skill_id, data):
     """`shown: true` when the tutor saw the learner do it; false takes the mark back."""
     enrolment = scope.get_enrolment(user, enrolment_id, purpose="skills")
@@ -240,8 +243,8 @@ def mark_skill(user, enrolment_id, skill_id, data):
 
 # --- The register ----------------------------------------------------------------------------
 
-@endpoint("/attendance", methods=["POST"], summary="Mark the register", tag=TAG,
-          body=AttendanceIn, response=AttendanceOut, roles=TEACHERS)
+@blp.operation("/attendance", method="POST", summary="Mark the register", tag=TAG,
+               body=AttendanceIn, response=AttendanceOut, roles=TEACHERS)
 def mark_attendance(user, data):
     """Mark an enrolled learner present, late or a no-show (marking again changes it)."""
     session = db.session.get(WorkshopSession, data["session_id"])
@@ -256,8 +259,8 @@ def mark_attendance(user, data):
     return services.record_attendance(user, session, enrolment, data["status"], via="api")
 
 
-@endpoint("/attendance", summary="Register marks", tag=TAG, query=AttendanceQuery,
-          response=AttendanceOut, many=True, roles=TEACHERS)
+@blp.operation("/attendance", summary="Register marks", tag=TAG, query=AttendanceQuery,
+               response=AttendanceOut, many=True, roles=TEACHERS)
 def list_attendance(user, params):
     """The marks of one session (`session_id`), or all those of the learners the caller may
     see; each learner shown is audited."""
@@ -275,8 +278,8 @@ def list_attendance(user, params):
 
 # --- Skills ----------------------------------------------------------------------------------
 
-@endpoint("/skills", summary="A programme's skills checklist", tag=TAG, query=SkillQuery,
-          response=SkillOut, many=True, roles=READERS)
+@blp.operation("/skills", summary="A programme's skills checklist", tag=TAG, query=SkillQuery,
+               response=SkillOut, many=True, roles=READERS)
 def list_skills(user, params):
     """The skills of the programmes the caller sees, or of the one named."""
     query = select(Skill).where(Skill.programme_id.in_(scope.visible_programme_ids(user)))
@@ -286,9 +289,14 @@ def list_skills(user, params):
     return paginate(query, Skill.id)
 
 
-@endpoint("/skills", methods=["POST"], summary="Add a skill", tag=TAG, body=SkillIn,
-          response=SkillOut, status=201, roles=MANAGERS)
+@blp.operation("/skills", method="POST", summary="Add a skill", tag=TAG, body=SkillIn,
+               response=SkillOut, status=201, roles=MANAGERS)
 def add_skill(user, data):
     """Add an item to a programme's checklist (409 if it is already there)."""
     programme = scope.literacy_programme(user, data["programme_id"], manage=True)
     return scope.add_skill(user, programme, data["name"])
+
+
+# The programme's report, declared in its own module (after the routes above, which the OpenAPI
+# document lists first).
+blp.register_blueprint(report_api.blp)

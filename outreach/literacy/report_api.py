@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from outreach.api import endpoint
+from outreach.api import Blueprint
 from outreach.enums import Role
 from outreach.literacy import reports
 from outreach.literacy.reports import FOLLOW_UP_ANSWERS
@@ -99,9 +99,12 @@ class LiteracyReportOut(Output):
     follow_up = fields.Nested(ReportFollowUpOut)
 
 
-@endpoint("/reports/literacy", summary="A digital-literacy programme's report", tag="reports",
-          query=LiteracyReportQuery, response=LiteracyReportOut,
-          roles=[Role.ADMIN, Role.COORDINATOR])
+blp = Blueprint("report", __name__, part=True)
+
+
+@blp.operation("/reports/literacy", summary="A digital-literacy programme's report", tag="reports",
+               query=LiteracyReportQuery, response=LiteracyReportOut,
+               roles=[Role.ADMIN, Role.COORDINATOR])
 def literacy_report(user, params):
     """Learners, attendance per session and overall, completion, skills gained, confidence
     change and follow-up answers of a programme, over optional dates (both included)."""

@@ -1,7 +1,6 @@
 """API: the message log, a coordinator's own texts, interrupted sends, and the opt-out list."""
 
-from outreach.api import endpoint, paginate
-from outreach.api.core import Page
+from outreach.api import Blueprint, Page, paginate
 from outreach.messages import opt_outs, services
 from outreach.messages.models import Message, SmsNumber
 from outreach.messages.schemas import (
@@ -20,8 +19,11 @@ from outreach.people.services import client_for_change, get_client
 MANAGERS = services.MANAGERS
 
 
-@endpoint("/messages", summary="The message log", tag="messages", query=MessageQuery,
-          response=MessageOut, many=True, roles=MANAGERS)
+blp = Blueprint("messages_api", __name__)
+
+
+@blp.operation("/messages", summary="The message log", tag="messages", query=MessageQuery,
+               response=MessageOut, many=True, roles=MANAGERS)
 def list_messages(user, params):
     """Texts in and out that the caller may see, oldest first; filter by client_id,
     programme_id, direction, status, kind."""
@@ -33,8 +35,8 @@ def list_messages(user, params):
     return page
 
 
-@endpoint("/messages", methods=["POST"], summary="Text a client or contact", tag="messages",
-          body=MessageIn, response=MessageOut, status=201, roles=MANAGERS)
+@blp.operation("/messages", method="POST", summary="Text a client or contact", tag="messages",
+               body=MessageIn, response=MessageOut, status=201, roles=MANAGERS)
 def send_message(user, data):
     """Write a text to a client (or a contact the client agreed to share with); it is sent
     once the request commits, held in quiet hours unless `urgent`."""
@@ -43,16 +45,16 @@ def send_message(user, data):
                               urgent=data["urgent"])
 
 
-@endpoint("/messages/<int:message_id>", summary="One message and its status history",
-          tag="messages", response=MessageDetail, roles=MANAGERS)
+@blp.operation("/messages/<int:message_id>", summary="One message and its status history",
+               tag="messages", response=MessageDetail, roles=MANAGERS)
 def get_message(user, message_id):
     """A message with its status history; reading one about a client is audited."""
     return services.get_message(user, message_id)
 
 
-@endpoint("/messages/<int:message_id>/decide", methods=["POST"],
-          summary="Send again, drop, or check again an interrupted text", tag="messages",
-          body=DecideIn, response=MessageDetail, roles=MANAGERS)
+@blp.operation("/messages/<int:message_id>/decide", method="POST",
+               summary="Send again, drop, or check again an interrupted text", tag="messages",
+               body=DecideIn, response=MessageDetail, roles=MANAGERS)
 def decide_message(user, message_id, data):
     """For a text in status `unknown` only (else 409): `send_again` queues it, `drop`
     cancels it, `check_again` looks it up at the provider again and adopts it if found (409
@@ -61,8 +63,8 @@ def decide_message(user, message_id, data):
                            data["action"])
 
 
-@endpoint("/opt-outs", summary="Numbers that must not be texted", tag="messages",
-          query=NumberQuery, response=NumberOut, many=True, roles=MANAGERS)
+@blp.operation("/opt-outs", summary="Numbers that must not be texted", tag="messages",
+               query=NumberQuery, response=NumberOut, many=True, roles=MANAGERS)
 def list_opt_outs(user, params):
     """Numbers that opted out or do not work, with the caller's clients and contacts they
     belong to."""
@@ -70,9 +72,9 @@ def list_opt_outs(user, params):
     return Page(services.listed(user, page.items), page.next_cursor)
 
 
-@endpoint("/opt-outs/<int:number_id>/clear-invalid", methods=["POST"],
-          summary="Mark a number as checked and working", tag="messages", response=NumberOut,
-          roles=MANAGERS)
+@blp.operation("/opt-outs/<int:number_id>/clear-invalid", method="POST",
+               summary="Mark a number as checked and working", tag="messages", response=NumberOut,
+               roles=MANAGERS)
 def clear_invalid(user, number_id):
     """A person checked the number: it may be texted again (409 if it was not marked)."""
     entry = services.get_number(user, number_id)
@@ -80,8 +82,8 @@ def clear_invalid(user, number_id):
     return entry
 
 
-@endpoint("/opt-outs", methods=["POST"], summary="Opt a number out of texts by hand",
-          tag="messages", body=OptOutIn, response=NumberOut, status=201, roles=MANAGERS)
+@blp.operation("/opt-outs", method="POST", summary="Opt a number out of texts by hand",
+               tag="messages", body=OptOutIn, response=NumberOut, status=201, roles=MANAGERS)
 def opt_out(user, data):
     """The person asked for no texts by phone, in person or in writing: nothing more is sent
     to the number (a number of a client the caller manages, or of their contact; 409 if it
@@ -89,9 +91,9 @@ def opt_out(user, data):
     return opt_outs.opt_out(user, data["phone"], data["reason"])
 
 
-@endpoint("/opt-outs/<int:number_id>/opt-in", methods=["POST"],
-          summary="Let texts go again to a number opted out by hand", tag="messages",
-          body=OptInIn, response=NumberOut, roles=MANAGERS)
+@blp.operation("/opt-outs/<int:number_id>/opt-in", method="POST",
+               summary="Let texts go again to a number opted out by hand", tag="messages",
+               body=OptInIn, response=NumberOut, roles=MANAGERS)
 def opt_in(user, number_id, data):
     """Only for a number opted out by hand (409 for one that replied STOP: only its owner's
     START undoes that). Audited with who, when and the reason."""

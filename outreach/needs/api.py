@@ -1,6 +1,6 @@
 """API: needs."""
 
-from outreach.api import endpoint, paginate
+from outreach.api import Blueprint, paginate
 from outreach.enums import Role
 from outreach.needs import services
 from outreach.needs.models import Need
@@ -11,8 +11,11 @@ from outreach.people.services import get_client
 READERS = (Role.ADMIN, Role.COORDINATOR, Role.VISITOR)
 
 
-@endpoint("/needs", summary="List needs", tag="needs", query=NeedQuery, response=NeedOut,
-          many=True, roles=READERS)
+blp = Blueprint("needs_api", __name__)
+
+
+@blp.operation("/needs", summary="List needs", tag="needs", query=NeedQuery, response=NeedOut,
+               many=True, roles=READERS)
 def list_needs(user, params):
     """Needs about the clients the caller may see; filter by client_id, status, category."""
     return paginate(services.visible_needs(user, client_id=params["client_id"],
@@ -20,8 +23,8 @@ def list_needs(user, params):
                                            category=params["category"]), Need.id)
 
 
-@endpoint("/needs", methods=["POST"], summary="Report a need", tag="needs", body=NeedIn,
-          response=NeedOut, status=201, roles=READERS)
+@blp.operation("/needs", method="POST", summary="Report a need", tag="needs", body=NeedIn,
+               response=NeedOut, status=201, roles=READERS)
 def create_need(user, data):
     """Report a need seen or heard about a client the caller may see."""
     client = get_client(user, data["client_id"], purpose="need")
@@ -29,8 +32,8 @@ def create_need(user, data):
                                 data["description"], data["source"])
 
 
-@endpoint("/needs/<int:need_id>", summary="One need", tag="needs", response=NeedOut,
-          roles=READERS)
+@blp.operation("/needs/<int:need_id>", summary="One need", tag="needs", response=NeedOut,
+               roles=READERS)
 def get_need(user, need_id):
     """A need about a client the caller may see."""
     return services.get_need(user, need_id)

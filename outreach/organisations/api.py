@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from outreach.api import endpoint, paginate
+from outreach.api import Blueprint, paginate
 from outreach.auth import access
 from outreach.db import db
 from outreach.enums import Role
@@ -11,17 +11,19 @@ from outreach.organisations import services
 from outreach.organisations.models import Organisation
 from outreach.organisations.schemas import OrganisationIn, OrganisationOut
 
+blp = Blueprint("organisations_api", __name__)
 
-@endpoint("/organisations", summary="List organisations", tag="organisations",
-          response=OrganisationOut, many=True)
+
+@blp.operation("/organisations", summary="List organisations", tag="organisations",
+               response=OrganisationOut, many=True)
 def list_organisations(user):
     """Admins and coordinators see all organisations; others only their own."""
     return paginate(select(Organisation).where(access.organisation_filter(user)), Organisation.id)
 
 
-@endpoint("/organisations", methods=["POST"], summary="Create an organisation",
-          tag="organisations", body=OrganisationIn, response=OrganisationOut, status=201,
-          roles=[Role.ADMIN])
+@blp.operation("/organisations", method="POST", summary="Create an organisation",
+               tag="organisations", body=OrganisationIn, response=OrganisationOut, status=201,
+               roles=[Role.ADMIN])
 def create_organisation(user, data):
     """Add an operator, health or community organisation."""
     return services.create_organisation(user, data)
@@ -35,16 +37,16 @@ def _visible(user, organisation_id: int) -> Organisation:
     return found
 
 
-@endpoint("/organisations/<int:organisation_id>", summary="One organisation",
-          tag="organisations", response=OrganisationOut)
+@blp.operation("/organisations/<int:organisation_id>", summary="One organisation",
+               tag="organisations", response=OrganisationOut)
 def get_organisation(user, organisation_id):
     """An organisation the caller may see."""
     return _visible(user, organisation_id)
 
 
-@endpoint("/organisations/<int:organisation_id>", methods=["PATCH"],
-          summary="Change an organisation", tag="organisations", body=OrganisationIn,
-          partial=True, response=OrganisationOut, roles=[Role.ADMIN])
+@blp.operation("/organisations/<int:organisation_id>", method="PATCH",
+               summary="Change an organisation", tag="organisations", body=OrganisationIn,
+               partial=True, response=OrganisationOut, roles=[Role.ADMIN])
 def update_organisation(user, organisation_id, data):
     """Rename or change the details of an organisation."""
     return services.update_organisation(user, services.get_organisation(organisation_id), data)

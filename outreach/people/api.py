@@ -1,8 +1,6 @@
 """API: clients, their programme enrolments and their contacts."""
 
-
-
-from outreach.api import endpoint, paginate
+from outreach.api import Blueprint, Page, paginate
 from outreach.audit.services import record_listing
 from outreach.enums import Role
 from outreach.people import services
@@ -21,8 +19,11 @@ class LeaveIn(Input):
     reason = Text(load_default="", max_length=500)
 
 
-@endpoint("/clients", summary="List or search clients", tag="clients", query=ClientQuery,
-          response=ClientOut, many=True)
+blp = Blueprint("people_api", __name__)
+
+
+@blp.operation("/clients", summary="List or search clients", tag="clients", query=ClientQuery,
+               response=ClientOut, many=True)
 def list_clients(user, params):
     """Clients the caller may see; `q` searches name, parish and phone."""
     query = services.visible_clients(user, q=params["q"], programme_id=params["programme_id"])
@@ -31,32 +32,32 @@ def list_clients(user, params):
     return page
 
 
-@endpoint("/clients", methods=["POST"], summary="Enrol a client", tag="clients", body=ClientIn,
-          response=ClientOut, status=201, roles=MANAGERS)
+@blp.operation("/clients", method="POST", summary="Enrol a client", tag="clients", body=ClientIn,
+               response=ClientOut, status=201, roles=MANAGERS)
 def create_client(user, data):
     """Enrol a client; a likely duplicate in the programme is refused with 409 unless forced."""
     force = data.pop("force")
     return services.create_client(user, data, force=force)
 
 
-@endpoint("/clients/<int:client_id>", summary="One client", tag="clients", response=ClientOut)
+@blp.operation("/clients/<int:client_id>", summary="One client", tag="clients", response=ClientOut)
 def get_client(user, client_id):
     """A client record; every read is audited."""
     return services.get_client(user, client_id)
 
 
-@endpoint("/clients/<int:client_id>", methods=["PATCH"], summary="Change a client",
-          tag="clients", body=ClientIn, partial=True, response=ClientOut, roles=MANAGERS,
-          fixed=("programme_id",))
+@blp.operation("/clients/<int:client_id>", method="PATCH", summary="Change a client",
+               tag="clients", body=ClientIn, partial=True, response=ClientOut, roles=MANAGERS,
+               fixed=("programme_id",))
 def update_client(user, client_id, data):
     """Change the fields given; programme_id cannot change (enrol in another programme)."""
     client = services.client_for_change(user, client_id)
     return services.update_client(user, client, data)
 
 
-@endpoint("/clients/<int:client_id>/enrolments", methods=["POST"],
-          summary="Enrol a client in another programme", tag="clients", body=EnrolIn,
-          response=ClientOut, status=201, roles=MANAGERS)
+@blp.operation("/clients/<int:client_id>/enrolments", method="POST",
+               summary="Enrol a client in another programme", tag="clients", body=EnrolIn,
+               response=ClientOut, status=201, roles=MANAGERS)
 def enrol(user, client_id, data):
     """Add the client to another programme of the same operator."""
     client = services.client_for_change(user, client_id)
@@ -64,9 +65,9 @@ def enrol(user, client_id, data):
     return client
 
 
-@endpoint("/clients/<int:client_id>/enrolments/<int:programme_id>/leave", methods=["POST"],
-          summary="Record that a client left a programme", tag="clients", body=LeaveIn,
-          response=ClientOut, roles=MANAGERS)
+@blp.operation("/clients/<int:client_id>/enrolments/<int:programme_id>/leave", method="POST",
+               summary="Record that a client left a programme", tag="clients", body=LeaveIn,
+               response=ClientOut, roles=MANAGERS)
 def leave(user, client_id, programme_id, data):
     """Mark the client's enrolment in the programme as ended."""
     client = services.client_for_change(user, client_id)
@@ -74,41 +75,36 @@ def leave(user, client_id, programme_id, data):
     return client
 
 
-@endpoint("/clients/<int:client_id>/contacts", summary="A client's designated contacts",
-          tag="contacts", response=ContactOut, many=True)
+@blp.operation("/clients/<int:client_id>/contacts", summary="A client's designated contacts",
+               tag="contacts", response=ContactOut, many=True)
 def list_contacts(user, client_id):
     """Every designated contact of a client the caller may see."""
     client = services.get_client(user, client_id, purpose="contacts")
-    return _page(client.contacts)
+    return Page(list(client.contacts), None)
 
 
-@endpoint("/clients/<int:client_id>/contacts", methods=["POST"], summary="Add a contact",
-          tag="contacts", body=ContactIn, response=ContactOut, status=201, roles=MANAGERS)
+@blp.operation("/clients/<int:client_id>/contacts", method="POST", summary="Add a contact",
+               tag="contacts", body=ContactIn, response=ContactOut, status=201, roles=MANAGERS)
 def add_contact(user, client_id, data):
     """Add a designated contact and what they receive (visit_reports, alerts)."""
     return services.add_contact(user, services.client_for_change(user, client_id), data)
 
 
-@endpoint("/clients/<int:client_id>/contacts/<int:contact_id>", methods=["PATCH"],
-          summary="Change a contact", tag="contacts", body=ContactIn, partial=True,
-          response=ContactOut, roles=MANAGERS)
+@blp.operation("/clients/<int:client_id>/contacts/<int:contact_id>", method="PATCH",
+               summary="Change a contact", tag="contacts", body=ContactIn, partial=True,
+               response=ContactOut, roles=MANAGERS)
 def update_contact(user, client_id, contact_id, data):
     """Change a contact's details or what they receive."""
     client = services.client_for_change(user, client_id)
     return services.update_contact(user, services.get_contact(client, contact_id), data)
 
 
-@endpoint("/clients/<int:client_id>/contacts/<int:contact_id>", methods=["DELETE"],
-          summary="Remove a contact", tag="contacts", roles=MANAGERS)
+@blp.operation("/clients/<int:client_id>/contacts/<int:contact_id>", method="DELETE",
+               summary="Remove a contact", tag="contacts", roles=MANAGERS)
 def remove_contact(user, client_id, contact_id):
     """Remove a designated contact (their consents to receive go with them)."""
     client = services.client_for_change(user, client_id)
     services.remove_contact(user, services.get_contact(client, contact_id))
 
-
-def _page(items):
-    from outreach.api.core import Page
-
-    return Page(list(items), None)
 
 

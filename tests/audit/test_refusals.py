@@ -101,7 +101,7 @@ def test_a_visitor_asking_for_the_audit_trail_is_refused_by_role(app, world, api
     assert api_as(world.visitor).get("/audit-events").status_code == 403
     event = _only(app, before)
     assert (event.action, event.actor_id, event.detail["endpoint"]) == (
-        "access.denied", world.visitor.id, "api.list_audit_events")
+        "access.denied", world.visitor.id, "audit_api.list_audit_events")
 
 
 def test_a_page_refused_by_role_before_anything_is_looked_up(app, world):

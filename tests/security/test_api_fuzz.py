@@ -17,11 +17,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import CHECKS, load_all_checks
 
-from outreach.api import (
-    routes,  # noqa: F401 - registers every operation for spec.build()
-    spec,
-)
-from outreach.api.core import OPERATIONS
+from outreach import create_app
+from outreach.api import openapi_document, operations
 from outreach.db import db
 from tests import factories
 
@@ -119,9 +116,13 @@ def _allowed_role(roles) -> str:
     return "coordinator" if "coordinator" in names else names[0]
 
 
+# An app of the default settings, built at collection time (see DOCUMENT below); it never
+# opens its database.
+_DESCRIBED = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
 # operationId -> a role that may call the operation.
-CALLER = {f"{meta['name']}_{method.lower()}": _allowed_role(meta["roles"])
-          for _rule, method, meta in OPERATIONS}
+CALLER = {operation.operation_id: _allowed_role(operation.roles)
+          for operation in operations(_DESCRIBED)}
 
 
 @pytest.fixture
@@ -138,7 +139,7 @@ def role_tokens(app, world):
 # its own test, each in its own rolled-back transaction (test_served_document_is_the_fuzzed_one
 # checks it is the served document). schemathesis.pytest.from_fixture would load it from the app
 # fixture instead, but fails under pytest 9 (it renames a private attribute of the test item).
-DOCUMENT = spec.build()
+DOCUMENT = openapi_document(_DESCRIBED)
 schema = schemathesis.openapi.from_dict(DOCUMENT)
 
 
