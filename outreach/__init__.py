@@ -40,12 +40,12 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("outreach").setLevel(logging.INFO)
 
-    from outreach import errors, holdings, models, security
+    from outreach import db as database
+    from outreach import errors, models, security
     from outreach.audit import refusals
     from outreach.extensions import csrf, db, limiter, login_manager, migrate
 
     models.load_all()
-    holdings.declare_all()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
     limiter.init_app(app)
@@ -55,31 +55,40 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     # Before every feature's hooks, so the refusal is audited after they have run.
     refusals.init_app(app)
+    # What a request committed is handed over once it is answered (texts, feed, webhooks); like
+    # the features' hooks, before the refusal is audited.
+    database.init_app(app)
 
-    from channels.sms import webhooks as sms_webhooks
-    from outreach import health, web
+    from outreach import (
+        auth,
+        care,
+        escalations,
+        evaluation,
+        health,
+        literacy,
+        messages,
+        needs,
+        selfreport,
+        visits,
+        web,
+    )
     from outreach.api import api
     from outreach.api import routes as _api_routes  # noqa: F401 - registers the API routes
     from outreach.api.spec import register_spec_route
     from outreach.cli import cli
     from outreach.demo import seed as _demo  # noqa: F401 - registers seed-demo
-    from outreach.escalations import feed as escalation_feed
-    from outreach.escalations import hooks as _escalations  # noqa: F401 - routes every need
     from outreach.escalations import webhook_cli as _webhook_cli  # noqa: F401 - webhook-listen
-    from outreach.escalations import webhooks as escalation_webhooks
     from outreach.jobs import tick as _tick  # noqa: F401 - registers tick
     from outreach.messages import cli as _sms_simulate  # noqa: F401 - registers sms-simulate
-    from outreach.messages import outbox
     from outreach.messages import template_cli as _sms_cli  # noqa: F401 - registers sms-templates
     from outreach.people import cli as _people_cli  # noqa: F401 - registers data commands
+    from outreach.people import subject_access
     from outreach.reports import cli as _report_cli  # noqa: F401 - partner-report, extract
     from outreach.retention import cli as _retention_cli  # noqa: F401 - registers retention
     from outreach.selfreport import views as selfreport_views
 
-    app.after_request(outbox.after_request)
-    # Flask runs these last first: the feed places the events, then webhooks hand them over.
-    app.after_request(escalation_webhooks.after_request)
-    app.after_request(escalation_feed.after_request)
+    for feature in (auth, visits, needs, care, escalations, selfreport, literacy, evaluation):
+        feature.init_app(app)
     if app.config["CELERY_BROKER_URL"]:
         from outreach.jobs.background import celery_init_app
 
@@ -88,10 +97,11 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(api)  # bearer tokens, never cookies: nothing for a forged form to ride on
     app.register_blueprint(api)
     app.register_blueprint(health.bp)
-    csrf.exempt(sms_webhooks.bp)  # Twilio signs its requests instead: see channels/sms/webhooks
-    app.register_blueprint(sms_webhooks.bp)
+    messages.init_app(app)
     web.init_app(app)
     app.register_blueprint(selfreport_views.bp)  # public pages: the texted link is the key
+    # Once every feature has given its declaration, in the export's order of features.
+    subject_access.declare_all()
     from outreach.escalations import atom, fhir
 
     # Token-only GETs for feed readers and FHIR clients: the session never opens them.
