@@ -40,12 +40,12 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("outreach").setLevel(logging.INFO)
 
-    from outreach import errors, holdings, models, security
+    from outreach import db as database
+    from outreach import errors, models, security
     from outreach.audit import refusals
     from outreach.extensions import csrf, db, limiter, login_manager, migrate
 
     models.load_all()
-    holdings.declare_all()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
     limiter.init_app(app)
@@ -55,8 +55,10 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     # Before every feature's hooks, so the refusal is audited after they have run.
     refusals.init_app(app)
+    # What a request committed is handed over once it is answered (texts, feed, webhooks); like
+    # the features' hooks, before the refusal is audited.
+    database.init_app(app)
 
-    from channels.sms import webhooks as sms_webhooks
     from outreach import (
         api,
         auth,
@@ -66,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
         health,
         literacy,
         messages,
+        needs,
         people,
         programmes,
         reports,
@@ -75,35 +78,29 @@ def create_app(config: dict | None = None) -> Flask:
     )
     from outreach.cli import cli
     from outreach.demo import seed as _demo  # noqa: F401 - registers seed-demo
-    from outreach.escalations import feed as escalation_feed
-    from outreach.escalations import hooks as _escalations  # noqa: F401 - routes every need
     from outreach.escalations import webhook_cli as _webhook_cli  # noqa: F401 - webhook-listen
-    from outreach.escalations import webhooks as escalation_webhooks
     from outreach.jobs import tick as _tick  # noqa: F401 - registers tick
     from outreach.messages import cli as _sms_simulate  # noqa: F401 - registers sms-simulate
-    from outreach.messages import outbox
     from outreach.messages import template_cli as _sms_cli  # noqa: F401 - registers sms-templates
     from outreach.people import cli as _people_cli  # noqa: F401 - registers data commands
+    from outreach.people import subject_access
     from outreach.reports import cli as _report_cli  # noqa: F401 - partner-report, extract
     from outreach.retention import cli as _retention_cli  # noqa: F401 - registers retention
 
-    app.after_request(outbox.after_request)
-    # Flask runs these last first: the feed places the events, then webhooks hand them over.
-    app.after_request(escalation_webhooks.after_request)
-    app.after_request(escalation_feed.after_request)
+    # Each feature's pages, commands, event receivers, inbound-text handlers, access scopes and
+    # holdings (the self-report form is public: its texted link is the key; the escalations'
+    # Atom feed and FHIR reads go by bearer tokens only, never the session).
+    for feature in (auth, people, programmes, visits, needs, care, escalations, selfreport,
+                    literacy, evaluation, messages, reports):
+        feature.init_app(app)
     if app.config["CELERY_BROKER_URL"]:
         from outreach.jobs.background import celery_init_app
 
         celery_init_app(app)
     api.init_app(app)
     app.register_blueprint(health.bp)
-    csrf.exempt(sms_webhooks.bp)  # Twilio signs its requests instead: see channels/sms/webhooks
-    app.register_blueprint(sms_webhooks.bp)
     web.init_app(app)
-    # Each feature's pages (the self-report form is public: its texted link is the key; the
-    # escalations' Atom feed and FHIR reads go by bearer tokens only, never the session).
-    for feature in (auth, people, care, visits, messages, escalations, reports, evaluation,
-                    literacy, programmes, selfreport):
-        feature.init_app(app)
+    # Once every feature has given its declaration, in the export's order of features.
+    subject_access.declare_all()
     app.cli.add_command(cli)
     return app

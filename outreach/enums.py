@@ -95,6 +95,13 @@ class NeedCategory(StrEnum):
     INVALID_NUMBER = "invalid_number"
 
 
+# Needs the safety net raises about the schedule itself: not "concerns to ask about again", and
+# never reported by hand.
+SYSTEM_CATEGORIES = frozenset({NeedCategory.MISSED_VISIT, NeedCategory.NOT_SEEN,
+                               NeedCategory.NO_ANSWER, NeedCategory.NO_RESPONSE,
+                               NeedCategory.INVALID_NUMBER})
+
+
 class NeedSeverity(StrEnum):
     URGENT = "urgent"
     SOON = "soon"

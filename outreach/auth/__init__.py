@@ -6,9 +6,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Wire the feature into the application: its pages."""
-    # Imported here, so that importing the feature's models does not pull in its pages.
+    """Wire auth into `app`: its pages; its administration commands."""
+    # Imported here, so that importing the feature's models does not pull in the rest.
+    from outreach import cli
+    from outreach.auth import cli as commands
     from outreach.auth import views
     from outreach.web import pages
 
+    for command in commands.COMMANDS:
+        cli.register(command)
     pages.register(app, views.bp)

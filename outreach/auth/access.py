@@ -2,8 +2,10 @@
 
 Admins see everything; coordinators their operator's programmes and the clients in them;
 visitors only the clients on their own rounds; providers only what is routed to their
-organisation; tutors only the learners on the workshops they teach. Features that add a way
-for a role to reach a client (escalations, workshops) register it with `client_scope`.
+organisation; tutors only the learners on the workshops they teach. The decisions are made
+here; the features that give a role its way to a client (rounds for visitors, workshops for
+tutors) register it with `register_client_scope` from their `init_app`, so auth imports none of
+them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from outreach.auth.models import User
+from outreach.db import db, utcnow
 from outreach.enums import Role
 from outreach.errors import Forbidden
 from outreach.people.models import Client, ProgrammeEnrolment
@@ -23,22 +26,17 @@ ClientScope = Callable[[User], ColumnElement[bool]]
 _client_scopes: dict[Role, list[ClientScope]] = {role: [] for role in Role}
 
 
-def client_scope(*roles: Role):
-    """Register a rule that widens which clients users of `roles` can see."""
-
-    def register(rule: ClientScope) -> ClientScope:
-        for role in roles:
+def register_client_scope(rule: ClientScope, *roles: Role) -> None:
+    """Widen which clients users of `roles` can see by `rule` (once, however many apps)."""
+    for role in roles:
+        if rule not in _client_scopes[role]:
             _client_scopes[role].append(rule)
-        return rule
-
-    return register
 
 
 def operator_programme_ids(user: User):
     return select(Programme.id).where(Programme.operator_id == user.organisation_id)
 
 
-@client_scope(Role.COORDINATOR)
 def _clients_of_operator(user: User) -> ColumnElement[bool]:
     in_programmes = select(ProgrammeEnrolment.client_id).where(
         ProgrammeEnrolment.programme_id.in_(operator_programme_ids(user))
@@ -46,30 +44,12 @@ def _clients_of_operator(user: User) -> ColumnElement[bool]:
     return or_(Client.programme_id.in_(operator_programme_ids(user)), Client.id.in_(in_programmes))
 
 
-@client_scope(Role.VISITOR)
-def _clients_on_own_rounds(user: User) -> ColumnElement[bool]:
-    """Clients on the rounds the visitor walks today: their own, unless covered, and any they
-    cover for someone else."""
-    from outreach.visits.schedule import rounds_walked_by
-
-    return Client.round_id.in_(rounds_walked_by(user, today()))
-
-
-@client_scope(Role.TUTOR)
-def _learners_of_own_workshops(user: User) -> ColumnElement[bool]:
-    """Learners enrolled (in any status, withdrawn too, for the history) on workshops the tutor
-    teaches."""
-    from outreach.literacy.models import Workshop, WorkshopEnrolment
-
-    return Client.id.in_(select(WorkshopEnrolment.client_id).join(
-        Workshop, Workshop.id == WorkshopEnrolment.workshop_id).where(
-        Workshop.tutor_id == user.id))
+# The coordinator's reach is the programmes' and people's own, below every feature.
+register_client_scope(_clients_of_operator, Role.COORDINATOR)
 
 
 def today():
     """Today's date for access decisions (UTC; Jersey is never more than an hour away)."""
-    from outreach.db import utcnow
-
     return utcnow().date()
 
 
@@ -87,8 +67,6 @@ def visible_client_ids(user: User):
 
 
 def can_see_client(user: User, client: Client) -> bool:
-    from outreach.db import db
-
     if user.role == Role.ADMIN:
         return True
     found = db.session.scalar(

@@ -22,7 +22,7 @@ from outreach.consent.services import may_share_with
 from outreach.db import db, utcnow
 from outreach.enums import ConsentPurpose, OrganisationKind, PrescriptionStatus, Role
 from outreach.errors import Conflict, NotFound, ValidationFailed
-from outreach.messages import notices
+from outreach.events import prescription_out_for_delivery
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client
 from outreach.people.services import client_for_change, deny
@@ -192,7 +192,7 @@ def change_status(actor: User | None, prescription: Prescription, status: str,
     record(actor, "prescription.status", subject=prescription,
            client_id=prescription.client_id, detail={"from": old.value, "to": new.value})
     if new == Status.OUT_FOR_DELIVERY:
-        notices.prescription_on_its_way(prescription, now)
+        prescription_out_for_delivery.send(prescription, now=now)  # messages texts the client
     return prescription
 
 

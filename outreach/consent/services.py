@@ -13,6 +13,7 @@ from outreach.consent.models import Consent
 from outreach.db import db, utcnow
 from outreach.enums import ConsentPurpose
 from outreach.errors import Conflict, NotFound, ValidationFailed
+from outreach.events import consent_withdrawn
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client, Contact
 
@@ -47,11 +48,6 @@ def record_consent(actor: User | None, client: Client, data: dict) -> Consent:
     return consent
 
 
-# Called with each withdrawn consent in its transaction: features holding information shared on
-# its strength (escalations) take it back, without consent importing them.
-WITHDRAWN: list = []
-
-
 def withdraw(actor: User | None, consent: Consent, reason: str = "",
              withdrawn_at: datetime | None = None) -> Consent:
     """Withdraw a consent; from then on nothing is shared on its strength."""
@@ -67,8 +63,8 @@ def withdraw(actor: User | None, consent: Consent, reason: str = "",
     db.session.flush()
     record(actor, "consent.withdraw", subject=consent, client_id=consent.client_id,
            detail={"purpose": consent.purpose.value})
-    for listener in WITHDRAWN:
-        listener(actor, consent)
+    # Features holding information shared on its strength (escalations) take it back.
+    consent_withdrawn.send(consent, actor=actor)
     return consent
 
 

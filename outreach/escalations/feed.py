@@ -1,38 +1,34 @@
 """The event feed behind `?since=`, the Atom feed and webhooks: never a gap, never a repeat.
 
 An event is written without a place in the feed. Once its transaction has committed, the
-sequencer (`assign_positions`, run after each request and job that recorded events, and by every
-tick as a safety net) gives it the next `position`, one run at a time (a PostgreSQL advisory
-lock; SQLite has a single writer anyway). Readers serve only positioned events, in position
-order. So a position, once visible, is never followed by a smaller one: an event committed late
-by a slow transaction gets a later position instead of landing behind a cursor already handed
-out, and a long transaction elsewhere never holds the feed back. Positions come from a
-sequence (a counter row on SQLite) and are never handed out twice: after an erasure deletes the
-events holding the newest ones, the next event still gets a later position than any a poller
-was given.
+sequencer (`assign_positions`, handed over after commit by each request, job and command that
+recorded events, and run by every tick as a safety net) gives it the next `position`, one run
+at a time (a PostgreSQL advisory lock; SQLite has a single writer anyway). Readers serve only
+positioned events, in position order. So a position, once visible, is never followed by a
+smaller one: an event committed late by a slow transaction gets a later position instead of
+landing behind a cursor already handed out, and a long transaction elsewhere never holds the
+feed back. Positions come from a sequence (a counter row on SQLite) and are never handed out
+twice: after an erasure deletes the events holding the newest ones, the next event still gets a
+later position than any a poller was given.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, event, func, select, true, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, func, select, true, update
+from sqlalchemy.orm import selectinload
 
 from outreach.api.pagination import decode_text, encode_text, rows_after
 from outreach.auth.models import User
-from outreach.db import db
+from outreach.db import after_commit, db, hand_over_committed
 from outreach.enums import Role
 from outreach.errors import APIError
 from outreach.escalations.models import FEED_POSITIONS, EscalationEvent, FeedCounter
 from outreach.escalations.queries import WITH_SUMMARY
 
-log = logging.getLogger(__name__)
-
 BEGINNING = 0
 _MAX = 2**63 - 1
-UNSEQUENCED, COMMITTED = "feed_unsequenced", "feed_committed"
 LOCK_KEY = 0x6573_6361  # any fixed number: the one sequencer's advisory lock
 BATCH = 10_000
 COUNTER = "escalation_events"  # FeedCounter's row on SQLite
@@ -114,19 +110,7 @@ def newest(scope: ColumnElement[bool], limit: int) -> list[EscalationEvent]:
 
 def note_new_event() -> None:
     """Called for each event written: the transaction's events need positions after commit."""
-    db.session.info[UNSEQUENCED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    if session.info.pop(UNSEQUENCED, None):
-        session.info[COMMITTED] = True
-
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    if not session.in_transaction():
-        session.info.pop(UNSEQUENCED, None)
+    after_commit(_place)
 
 
 def assign_positions(limit: int = BATCH) -> int:
@@ -168,20 +152,13 @@ def _next_positions(count: int, postgresql: bool) -> list[int]:
     return list(range(first, first + count))
 
 
-def sequence_committed() -> int:
+def _place(_) -> int:
     """After a commit that wrote events: place them in the feed now (the tick would, later)."""
-    if not db.session.info.pop(COMMITTED, None):
-        return 0
     placed = assign_positions()
     db.session.commit()
     return placed
 
 
-def after_request(response):
-    """Place the events a request committed; on failure the periodic job places them later."""
-    try:
-        sequence_committed()
-    except Exception:
-        db.session.rollback()
-        log.exception("Placing committed escalation events in the feed failed; the tick will")
-    return response
+def sequence_committed() -> int:
+    """Place the events this session committed in the feed now, if it wrote any."""
+    return sum(hand_over_committed(only=_place))

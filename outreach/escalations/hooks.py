@@ -1,21 +1,56 @@
-"""Wire escalations to the features they react to, which must not import them back: every new
-need is routed, a need met elsewhere (the client seen, a text answered) closes its escalations,
-a withdrawn consent takes its live escalations back to the coordinator, and a withdrawn consent
-or an erasure tells each recipient organisation its escalations were withdrawn. Imported once by
-the application factory."""
+"""What escalations do when the features below them announce something (outreach.events).
 
-from outreach.consent import services as consent
-from outreach.escalations import notify as _notify  # noqa: F401 - texts about escalations
-from outreach.escalations import withdrawal
-from outreach.escalations.services import consent_withdrawn, need_closed_elsewhere, route_need
-from outreach.needs import services as needs
-from outreach.people import subject_access
+Those features never import escalations: every new need is routed, a need met elsewhere (the
+client seen, a text answered) closes its escalations, a withdrawn consent takes its live
+escalations back to the coordinator and then tells each recipient organisation they were
+withdrawn, and so does an erasure. Connected by `outreach.escalations.init_app`.
+"""
 
-# In this order: live escalations are passed back first, then every recipient is told.
-for hooks, listener in ((needs.NEED_RAISED, route_need),
-                        (needs.NEED_CLOSED, need_closed_elsewhere),
-                        (consent.WITHDRAWN, consent_withdrawn),
-                        (consent.WITHDRAWN, withdrawal.consent_withdrawn),
-                        (subject_access.ERASING, withdrawal.client_erasing)):
-    if listener not in hooks:
-        hooks.append(listener)
+from __future__ import annotations
+
+from datetime import datetime
+
+from outreach import events
+from outreach.escalations import notify, services, webhooks, withdrawal
+
+
+def route_need(need, **_) -> None:
+    services.route_need(need)
+
+
+def need_closed(need, *, now: datetime, resolution: str, **_) -> None:
+    services.need_closed_elsewhere(need, now, resolution)
+
+
+def consent_withdrawn(consent, *, actor, **_) -> None:
+    # In this order: live escalations are passed back first, then every recipient is told.
+    services.consent_withdrawn(actor, consent)
+    withdrawal.consent_withdrawn(actor, consent)
+
+
+def client_erased(client, **_) -> None:
+    withdrawal.client_erasing(client)
+
+
+def event_recorded(event, **_) -> None:
+    webhooks.queue_delivery(event)
+
+
+def contact_escalated(escalation, **_) -> None:
+    notify.alert_contact(escalation)
+
+
+def escalation_resolved(escalation, **_) -> None:
+    notify.tell_client_outcome(escalation)
+
+
+def connect() -> None:
+    """Connect the receivers (idempotent: blinker keeps one connection per receiver)."""
+    for signal, receiver in ((events.need_raised, route_need),
+                             (events.need_closed, need_closed),
+                             (events.consent_withdrawn, consent_withdrawn),
+                             (events.client_erased, client_erased),
+                             (events.escalation_event_recorded, event_recorded),
+                             (events.contact_escalated, contact_escalated),
+                             (events.escalation_resolved, escalation_resolved)):
+        events.connect(signal, receiver)

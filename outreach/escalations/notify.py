@@ -8,7 +8,9 @@ from sqlalchemy import select
 from outreach.db import db, utcnow
 from outreach.enums import (
     ESCALATION_LIVE,
+    SYSTEM_CATEGORIES,
     EscalationEventKind,
+    InboundMeaning,
     MessageKind,
     NeedCategory,
     NeedSeverity,
@@ -16,13 +18,15 @@ from outreach.enums import (
 )
 from outreach.escalations import services
 from outreach.escalations.models import Escalation
+from outreach.messages import keywords
 from outreach.messages.models import Message
 from outreach.messages.notices import first_name, may_text_client, to_contact
 from outreach.messages.outbox import queue_text
+from outreach.messages.texts import render
 from outreach.messages.texts.outbound import TEXTS
 from outreach.messages.texts.replies import WHAT
+from outreach.messages.understanding import Handled, Text
 from outreach.people.models import Client, Contact
-from outreach.visits.schedule import SYSTEM_CATEGORIES
 
 
 def alert_contact(escalation: Escalation) -> Message | None:
@@ -63,6 +67,20 @@ def acknowledge_by_text(contacts: list[Contact], message: Message) -> list[Escal
     return taken
 
 
+def contact_ok(text: Text) -> Handled | None:
+    """The "contact's OK" handler of inbound texts: a designated contact's OK takes on the
+    alerts waiting for their answer."""
+    if not text.who.contacts or not keywords.acknowledgement(text.folded):
+        return None
+    message = text.message
+    taken = acknowledge_by_text(list(text.who.contacts.values()), message)
+    if not taken:
+        return None
+    message.meaning = InboundMeaning.ACKNOWLEDGEMENT
+    message.need_id = taken[0].need_id
+    return Handled(render("reply_contact_ok", text.who.language))
+
+
 # Needs the client told us about (or a visitor heard at the door); not the safety net's own.
 TOLD_BY_CLIENT = (NeedSource.SMS, NeedSource.WEB, NeedSource.VISIT)
 
@@ -90,13 +108,3 @@ def tell_client_outcome(escalation: Escalation) -> Message | None:
         services.record_event(escalation, EscalationEventKind.MESSAGE,
                               detail={"message_id": message.id, "direction": "outbound"})
     return message
-
-
-def _register() -> None:
-    for hooks, listener in ((services.CONTACT_ESCALATED, alert_contact),
-                            (services.RESOLVED, tell_client_outcome)):
-        if listener not in hooks:
-            hooks.append(listener)
-
-
-_register()

@@ -6,7 +6,6 @@ are made of those events, so what a provider's system sees is exactly what happe
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -33,18 +32,13 @@ from outreach.escalations.models import Escalation, EscalationEvent, EscalationN
 from outreach.escalations.queries import carried_needs
 from outreach.escalations.routing import Target
 from outreach.escalations.sla import due_times
+from outreach.events import contact_escalated, escalation_event_recorded, escalation_resolved
 from outreach.needs.models import Need
 from outreach.organisations.models import Organisation
 from outreach.people.models import Client, Contact
 from outreach.programmes.models import Programme
 
 Kind = EscalationEventKind
-# Called with each event in its transaction: webhooks queue a delivery, texts go to contacts.
-EVENT_RECORDED: list[Callable[[EscalationEvent], object]] = []
-# Called with each new escalation to a contact (the alert text asking them to reply OK).
-CONTACT_ESCALATED: list[Callable[[Escalation], object]] = []
-# Called when an escalation is resolved (the client is told by text).
-RESOLVED: list[Callable[[Escalation], object]] = []
 
 URGENCY = {NeedSeverity.URGENT: 0, NeedSeverity.SOON: 1, NeedSeverity.ROUTINE: 2}
 # A coordinator's escalation is the last resort; past it there is nobody further to pass to.
@@ -66,8 +60,7 @@ def record_event(escalation: Escalation, kind: EscalationEventKind, *, actor: Us
     if escalation.updated_at is None or escalation.updated_at < event.at:
         escalation.updated_at = event.at
     feed.note_new_event()  # placed in the feed once this transaction has committed
-    for listener in EVENT_RECORDED:
-        listener(event)
+    escalation_event_recorded.send(event)  # webhooks queue a delivery
     return event
 
 
@@ -132,8 +125,7 @@ def open_or_join(need: Need, target: Target, *, tier: int, rule=None,
                    "contact_id": escalation.contact_id, "tier": tier},
            via=None if actor else "system")
     if escalation.contact_id is not None:
-        for listener in CONTACT_ESCALATED:
-            listener(escalation)
+        contact_escalated.send(escalation)  # the alert text asking them to reply OK
     return escalation
 
 
@@ -229,8 +221,7 @@ def resolve(actor: User, escalation: Escalation, outcome: str | None, *,
                  detail={"outcome": outcome, "usefulness": usefulness})
     _audit(actor, "escalation.resolve", escalation)
     _close_needs(escalation, now)
-    for listener in RESOLVED:
-        listener(escalation)
+    escalation_resolved.send(escalation)  # the client is told by text
     return escalation
 
 

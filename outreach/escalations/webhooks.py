@@ -1,11 +1,11 @@
 """Provider webhooks: each event on an escalation to an organisation with a webhook URL is
 POSTed there, signed, in event order, retried with backoff until taken, never dropped.
 
-A delivery row is written with its event (an EVENT_RECORDED hook), in the same transaction, so
-it exists exactly when the event does. After commit the organisation is handed to a courier (a
-Celery task, or this process's background thread) so the request that caused the event never
-waits on a receiver; the periodic job sends what is left: retries whose time has come, and
-deliveries whose handover died with its process.
+A delivery row is written with its event (an escalation_event_recorded receiver), in the same
+transaction, so it exists exactly when the event does. After commit (outreach.db.after_commit)
+the organisation is handed to a courier (a Celery task, or this process's background thread) so
+the request that caused the event never waits on a receiver; the periodic job sends what is
+left: retries whose time has come, and deliveries whose handover died with its process.
 
 Order: an organisation's deliveries go one at a time, oldest event first. Only the head (its
 oldest undelivered delivery) may be sent; the rest wait until it has been taken, however long
@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
 
 from channels.webhooks import WebhookResult, WebhookSender
 from outreach.audit.services import record
-from outreach.db import db, utcnow
-from outreach.escalations import disclosure, feed, services
+from outreach.db import after_commit, db, utcnow
+from outreach.db import hand_over_committed as committed_work
+from outreach.escalations import disclosure, feed
 from outreach.escalations.models import EscalationEvent, WebhookDelivery
 from outreach.escalations.schemas import FeedItemOut
 from outreach.jobs.tick import periodic
@@ -40,7 +39,6 @@ from outreach.organisations.models import Organisation
 
 log = logging.getLogger(__name__)
 
-PENDING, COMMITTED = "webhooks_pending", "webhooks_committed"
 BATCH = 200  # attempts in one call of deliver_due
 # A claimed delivery is left alone this much longer than the POST may take; past that, its
 # worker is taken to have died and another sends it again.
@@ -69,25 +67,7 @@ def queue_delivery(event: EscalationEvent) -> WebhookDelivery | None:
 
 def deliver_after_commit(organisation_id: int) -> None:
     """Hand this organisation to a courier once the current transaction commits."""
-    db.session.info.setdefault(PENDING, set()).add(organisation_id)
-
-
-if queue_delivery not in services.EVENT_RECORDED:
-    services.EVENT_RECORDED.append(queue_delivery)
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    pending = session.info.pop(PENDING, None)
-    if pending:
-        session.info.setdefault(COMMITTED, set()).update(pending)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    # As in messages.outbox: only a real rollback forgets; a savepoint's costs nothing to keep.
-    if not session.in_transaction():
-        session.info.pop(PENDING, None)
+    after_commit(_hand_over, organisation_id)
 
 
 # --- Handing over after commit --------------------------------------------------------------
@@ -116,23 +96,14 @@ def hand_over(organisation_ids: Iterable[int]) -> None:
     courier(current_app._get_current_object()).wake(ids)
 
 
+def _hand_over(organisation_ids: list[int]) -> int:
+    hand_over(organisation_ids)
+    return len(organisation_ids)
+
+
 def hand_over_committed() -> int:
     """Hand over what this session committed; answers how many organisations."""
-    ids = db.session.info.pop(COMMITTED, None)
-    if not ids:
-        return 0
-    hand_over(ids)
-    return len(ids)
-
-
-def after_request(response):
-    """After each request: hand over its deliveries. A failure must not fail the request (its
-    work is stored); the deliveries wait for the periodic job."""
-    try:
-        hand_over_committed()
-    except Exception:
-        log.exception("Handing over committed webhook deliveries failed; they stay pending")
-    return response
+    return sum(committed_work(only=_hand_over))
 
 
 class Courier:

@@ -16,6 +16,7 @@ from outreach.enums import ConsentPurpose, EscalationEventKind
 from outreach.escalations import feed
 from outreach.escalations.disclosure import CONSENT_WITHDRAWN, ERASED
 from outreach.escalations.models import Escalation, EscalationEvent
+from outreach.events import escalation_event_recorded
 from outreach.people.models import Client
 
 Kind = EscalationEventKind
@@ -63,7 +64,7 @@ def _already_withdrawn(escalation: Escalation) -> bool:
 
 def _record(escalation: Escalation, because: str, *, actor=None,
             keep: bool) -> EscalationEvent:
-    from outreach.escalations.services import EVENT_RECORDED, _via
+    from outreach.escalations.services import _via
 
     event = EscalationEvent(
         escalation_id=escalation.id if keep else None, organisation_id=escalation.organisation_id,
@@ -73,6 +74,5 @@ def _record(escalation: Escalation, because: str, *, actor=None,
     db.session.add(event)
     db.session.flush()
     feed.note_new_event()
-    for listener in EVENT_RECORDED:
-        listener(event)
+    escalation_event_recorded.send(event)
     return event

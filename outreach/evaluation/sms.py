@@ -7,9 +7,10 @@ the queued `survey` text, the client's answer, our `reply` asking the next one, 
 question awaiting an answer is the latest outbound text of that chain, and it can be answered
 for ANSWERABLE after it was sent; past that the job stops the asking and keeps what was given.
 
-`outreach.messages.inbound._understand` asks `understand` after carrier words and loops and
-before repeats, workshop texts and check-in digits: a survey answer repeated to the next
-question ("3", then "3") is an answer, not a repeat. Only a client's own number is asked, so a
+`survey_answer` is the "survey answer" handler of inbound texts (outreach.messages.understanding,
+filled by `outreach.evaluation.init_app`): after carrier words and loops and before repeats,
+workshop texts and check-in digits, as a survey answer repeated to the next question ("3", then
+"3") is an answer, not a repeat. Only a client's own number is asked, so a
 designated contact's number never answers.
 """
 
@@ -31,6 +32,7 @@ from outreach.messages import number_words
 from outreach.messages.models import Message
 from outreach.messages.texts import render
 from outreach.messages.texts.replies import QUESTIONS, SATISFACTION
+from outreach.messages.understanding import Handled, Text
 
 # A question is answerable for this long after it was sent; then the asking stops.
 ANSWERABLE = timedelta(hours=48)
@@ -183,3 +185,10 @@ def _record(measure: OutcomeMeasure, action: str) -> None:
     record(None, action, subject=measure, client_id=measure.client_id,
            detail={"kind": measure.kind.value, "source": MeasureSource.SMS.value,
                    "items": given, "declined": measure.declined}, via="sms")
+
+
+def survey_answer(text: Text) -> Handled | None:
+    """The inbound text's handler: an answer to the question awaiting the sender, if it is one."""
+    reply = understand(text.message, text.who, text.folded, text.now,
+                       rival_at=text.asked_at if text.digit is not None else None)
+    return Handled(reply, fresh=True) if reply is not None else None

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import click
 
 from outreach.cli import cli
-from outreach.db import db, set_clock, utcnow
+from outreach.db import db, hand_over_committed, set_clock, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +27,6 @@ JOB_MODULES = ["outreach.visits.safety_net", "outreach.messages.dispatch",
                "outreach.messages.jobs", "outreach.escalations.jobs",
                "outreach.escalations.webhooks", "outreach.literacy.jobs",
                "outreach.evaluation.jobs", "outreach.retention.jobs"]
-
-
-def after_commit() -> None:
-    """Send what the committed transaction queued (texts), place its escalation events in
-    the feed and hand over its webhook deliveries, as a request does when it ends."""
-    from outreach.escalations.feed import sequence_committed
-    from outreach.escalations.webhooks import hand_over_committed
-    from outreach.messages.outbox import send_committed
-
-    sequence_committed()
-    hand_over_committed()
-    send_committed()
 
 
 def periodic(name: str) -> Callable[[Job], Job]:
@@ -78,7 +66,8 @@ def run_job(name: str, now: datetime | None = None) -> JobResult:
     try:
         summary = job(now)
         db.session.commit()
-        after_commit()
+        # As a request does when it ends: texts sent, events placed, deliveries handed over.
+        hand_over_committed()
     except Exception as exc:  # one broken job must not stop the safety net's other jobs
         db.session.rollback()
         log.exception("Periodic job %s failed", name)

@@ -21,7 +21,6 @@ from outreach.db import db
 from outreach.enums import AttendanceStatus, MessageKind, WorkshopEnrolmentStatus
 from outreach.jobs.tick import periodic
 from outreach.literacy import services
-from outreach.literacy import sms as _sms  # noqa: F401 - offers made here are texted
 from outreach.literacy.models import Attendance, Workshop, WorkshopEnrolment, WorkshopSession
 from outreach.literacy.sms import follow_up_key
 from outreach.literacy.texts import learner_values, next_session, session_values

@@ -8,7 +8,6 @@ order they asked; when a place frees up the first is offered it, to confirm by r
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -27,6 +26,7 @@ from outreach.enums import (
     WorkshopEnrolmentStatus,
 )
 from outreach.errors import Conflict, ValidationFailed
+from outreach.events import place_offered
 from outreach.literacy.models import (
     Attendance,
     Skill,
@@ -49,8 +49,6 @@ DEFAULT_SKILLS = [
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
 CODE_LENGTH = 4
 OFFER_HOURS = 48
-# Called with an enrolment just offered a freed place (its text asks them to reply YES).
-PLACE_OFFERED: list[Callable[[WorkshopEnrolment], object]] = []
 
 
 # --- Who may do what ----------------------------------------------------------------------
@@ -331,8 +329,7 @@ def offer_places(workshop: Workshop, now: datetime | None = None) -> list[Worksh
         db.session.flush()
         record(None, "workshop.offer", subject=first, client_id=first.client_id,
                detail={"workshop_id": workshop.id}, via="system")
-        for listener in PLACE_OFFERED:
-            listener(first)
+        place_offered.send(first)  # its text asks them to reply YES
         offered.append(first)
     return offered
 

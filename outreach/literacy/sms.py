@@ -1,10 +1,11 @@
 """Workshops by text: LEARN to sign up, a session's code on arrival, YES to a place offered, and
 the digit answering the four-week follow-up.
 
-`outreach.messages.inbound._understand` asks `understand` (after carrier words, loops, repeats
-and unknown numbers, before check-in digits and need words), `accept_offer_by_text` for a YES,
-and `pending_follow_up` / `follow_up_answer` for a digit no check-in is waiting for. Each answers
-the reply to send, or None when the text is not about workshops. Only a client's own number
+Literacy's handlers of inbound texts, each in its place of `outreach.messages.understanding.ORDER`
+(filled by `outreach.literacy.init_app`): `place_taken` for a YES (before carrier words),
+`workshop_text` after carrier words, loops, repeats and unknown numbers, before check-in digits
+and need words, and `follow_up` for a digit no check-in is waiting for. Each answers the reply
+to send, or None when the text is not about workshops. Only a client's own number
 counts: a designated contact cannot sign someone up, sign them in or answer for them.
 
 The inbound meanings are the existing ones (adding values would need a migration): LEARN is a
@@ -42,6 +43,7 @@ from outreach.messages import keywords
 from outreach.messages.models import Message
 from outreach.messages.outbox import queue_text
 from outreach.messages.texts import render
+from outreach.messages.understanding import Handled, Text
 from outreach.needs.models import Need
 from outreach.needs.services import create_need
 from outreach.people.models import Client
@@ -66,10 +68,10 @@ def follow_up_key(enrolment: WorkshopEnrolment) -> str:
     return f"workshop_follow_up:{enrolment.id}"
 
 
-# --- Offers of a freed place (a PLACE_OFFERED listener) ------------------------------------
+# --- Offers of a freed place (a place_offered receiver) ------------------------------------
 
 
-def text_offer(enrolment: WorkshopEnrolment) -> Message | None:
+def text_offer(enrolment: WorkshopEnrolment, **_) -> Message | None:
     """Text the learner offered a freed place, asking for YES within the offer's time."""
     workshop, client = enrolment.workshop, enrolment.client
     session = next_session(workshop, enrolment.offered_at)
@@ -83,10 +85,6 @@ def text_offer(enrolment: WorkshopEnrolment) -> Message | None:
                       dedupe_key=offer_key(enrolment), not_after=enrolment.offer_expires_at,
                       now=enrolment.offered_at, **learner_values(client),
                       **session_values(session, language))
-
-
-if text_offer not in services.PLACE_OFFERED:
-    services.PLACE_OFFERED.append(text_offer)
 
 
 def accept_offer_by_text(message: Message, who, now: datetime) -> str | None:
@@ -293,3 +291,39 @@ def follow_up_answer(message: Message, enrolment: WorkshopEnrolment, digit: str,
     record(None, "workshop.follow_up", subject=enrolment, client_id=enrolment.client_id,
            detail={"workshop_id": enrolment.workshop_id, "answer": int(digit)}, via="sms")
     return render("reply_follow_up_thanks", message.language)
+
+
+# --- Handlers of inbound texts (outreach.messages.understanding) ------------------------------
+
+
+def place_taken(text: Text) -> Handled | None:
+    """YES from a learner offered a workshop place takes it (the reply says so); from a number
+    that had opted out, or with no offer waiting, YES is the carriers' opt-in word."""
+    if text.carrier_meaning != InboundMeaning.OPT_IN or text.folded != "yes" \
+            or text.was_opted_out or not text.who.known:
+        return None
+    reply = accept_offer_by_text(text.message, text.who, text.now)
+    return Handled(reply) if reply is not None else None
+
+
+def workshop_text(text: Text) -> Handled | None:
+    """A session code, LEARN, or yes to a place (not need words)."""
+    reply = understand(text.message, text.who, text.folded, text.now)
+    return Handled(reply) if reply is not None else None
+
+
+def _follow_up_waiting(text: Text) -> WorkshopEnrolment | None:
+    return text.found("workshop follow-up", lambda: pending_follow_up(text.who, text.now))
+
+
+def follow_up_asked_at(text: Text) -> datetime | None:
+    """When the follow-up a lone digit could answer was sent (a rival of other questions)."""
+    asked = _follow_up_waiting(text)
+    return asked.follow_up_sent_at if asked is not None else None
+
+
+def follow_up(text: Text) -> Handled | None:
+    """A lone 1, 2 or 3 answering the workshop's follow-up (no check-in was waiting)."""
+    if text.digit is None or (asked := _follow_up_waiting(text)) is None:
+        return None
+    return Handled(follow_up_answer(text.message, asked, text.digit, text.now))

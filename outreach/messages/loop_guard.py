@@ -21,11 +21,18 @@ from outreach.audit.models import AuditEvent
 from outreach.audit.services import record
 from outreach.db import db
 from outreach.enums import InboundMeaning, MessageDirection, MessageKind
-from outreach.evaluation import sms as surveys
 from outreach.messages import keywords
 from outreach.messages.models import Message
 
 TOO_MANY, ECHO = "too many texts", "echoes our text"
+# Texts of these meanings, up to so many in the window, are a person answering a run of our
+# questions, not a machine; the feature asking the questions says how many (`allow_answers`).
+_ANSWERS_IN_A_RUN: dict[InboundMeaning, int] = {}
+
+
+def allow_answers(meaning: InboundMeaning, up_to: int) -> None:
+    """Let up to `up_to` texts of `meaning` in the window not count towards the loop limit."""
+    _ANSWERS_IN_A_RUN[meaning] = up_to
 
 
 @dataclass
@@ -39,8 +46,9 @@ class Window:
     def flooded(self) -> bool:
         """Whether the number sent more texts in the window than a person answering us does."""
         # A person answering a run of questions sends many texts in minutes (a few at most).
-        answers = sum(t.meaning == InboundMeaning.SURVEY_ANSWER for t in self.texts)
-        counted = len(self.texts) - min(answers, surveys.ANSWERS_IN_A_RUN)
+        answers = sum(min(sum(t.meaning == meaning for t in self.texts), up_to)
+                      for meaning, up_to in _ANSWERS_IN_A_RUN.items())
+        counted = len(self.texts) - answers
         return counted + 1 >= current_app.config["SMS_LOOP_LIMIT"]
 
     def echoes(self, folded: str) -> bool:

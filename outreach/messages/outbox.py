@@ -1,24 +1,22 @@
 """Writing outbound texts to the message log; they are sent after the transaction commits.
 
 A service that wants a text sent calls `queue_text` inside its own transaction: the text is
-stored with the change that caused it, or not at all. Once that transaction commits,
-`send_committed` (called after each request and each periodic job) hands the new texts to the
-dispatcher, in-process or through Celery.
+stored with the change that caused it, or not at all. Once that transaction commits, the new
+texts are handed to the dispatcher, in-process or through Celery (`outreach.db.after_commit`,
+at the end of each request, periodic job and command).
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from channels.sms import segments
-from outreach.db import db, utcnow
+from outreach.db import after_commit, db, hand_over_committed, utcnow
 from outreach.enums import Language, MessageDirection, MessageKind, MessageStatus
 from outreach.messages import numbers, texts
 from outreach.messages.models import Message
@@ -26,10 +24,6 @@ from outreach.messages.quiet_hours import quiet_until
 from outreach.messages.status import set_status
 from outreach.people.models import Client, Contact
 from outreach.programmes.models import Programme
-
-log = logging.getLogger(__name__)
-
-PENDING, COMMITTED = "outbox_pending", "outbox_committed"
 
 
 def sender_for(programme: Programme | None) -> str:
@@ -100,7 +94,7 @@ def store_outbound(kind: MessageKind, body: str, *, to: str | None, language: La
 
 def send_after_commit(message: Message) -> None:
     """Hand `message` (queued) to the dispatcher once the current transaction commits."""
-    db.session.info.setdefault(PENDING, set()).add(message.id)
+    after_commit(_hand_over, message.id)
 
 
 def hold(message: Message, programme: Programme | None, now: datetime) -> bool:
@@ -115,37 +109,12 @@ def hold(message: Message, programme: Programme | None, now: datetime) -> bool:
     return True
 
 
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    pending = session.info.pop(PENDING, None)
-    if pending:
-        session.info.setdefault(COMMITTED, set()).update(pending)
+def _hand_over(message_ids: list[int]) -> int:
+    from outreach.messages import dispatch
 
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    # Only a real rollback: texts queued in a rolled-back savepoint were never committed either,
-    # and the dispatcher finds nothing under their ids, so leaving them costs nothing.
-    if not session.in_transaction():
-        session.info.pop(PENDING, None)
+    return dispatch.hand_over(message_ids)
 
 
 def send_committed() -> int:
     """Hand the texts committed by this session to the dispatcher; answers how many."""
-    ids = db.session.info.pop(COMMITTED, None)
-    if not ids:
-        return 0
-    from outreach.messages import dispatch
-
-    return dispatch.hand_over(sorted(ids))
-
-
-def after_request(response):
-    """After each request: send what it committed. A failure here must not fail the request,
-    whose work is already stored; the texts stay queued for the periodic job to send."""
-    try:
-        send_committed()
-    except Exception:
-        db.session.rollback()
-        log.exception("Sending the texts of a committed request failed; they stay queued")
-    return response
+    return sum(hand_over_committed(only=_hand_over))

@@ -1,6 +1,6 @@
 """The provider's reports on the texts we sent (Twilio's status callbacks).
 
-The webhook (channels/sms/webhooks.py) calls `receive_status` inside the request's transaction.
+The webhook (outreach/messages/webhooks.py) calls `receive_status` inside the request's transaction.
 Reports arrive in any order and more than once: a status never goes backwards and the same one
 twice adds nothing (see status.advance).
 """

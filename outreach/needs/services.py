@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Select, select
@@ -11,19 +10,12 @@ from outreach.audit.services import record
 from outreach.auth import access
 from outreach.auth.models import User
 from outreach.db import db
-from outreach.enums import NeedCategory, NeedSeverity, NeedSource, NeedStatus
+from outreach.enums import SYSTEM_CATEGORIES, NeedCategory, NeedSeverity, NeedSource, NeedStatus
 from outreach.errors import NotFound, ValidationFailed
+from outreach.events import need_closed, need_raised
 from outreach.needs.models import Need
 from outreach.people.models import Client
 from outreach.people.services import read_client
-from outreach.visits.schedule import SYSTEM_CATEGORIES
-
-# Called with each new need, in its transaction: how features that depend on needs (texts to
-# contacts) react to one without needs importing them.
-NEED_RAISED: list[Callable[[Need], object]] = []
-# Called with (need, now, resolution) when a need is met without its recipients (the client was
-# seen, or answered a text): escalations close theirs.
-NEED_CLOSED: list[Callable[[Need, datetime, str], object]] = []
 
 
 def create_need(actor: User | None, client: Client, category: NeedCategory | str,
@@ -43,20 +35,18 @@ def create_need(actor: User | None, client: Client, category: NeedCategory | str
     record(actor, "need.create", subject=need, client_id=client.id,
            detail={"category": category.value, "severity": severity.value,
                    "source": source.value})
-    for listener in NEED_RAISED:
-        listener(need)
+    need_raised.send(need)  # escalations routes it
     return need
 
 
 def close_need(need: Need, now: datetime, resolution: str, *, by: str, via: str) -> Need:
-    """Mark a need met by the system's own evidence (`by` says which), and tell its listeners."""
+    """Mark a need met by the system's own evidence (`by` says which), and announce it."""
     need.status = NeedStatus.RESOLVED
     need.resolved_at = now
     need.resolution = resolution
     record(None, "need.resolve", subject=need, client_id=need.client_id,
            detail={"category": str(need.category), "by": by}, via=via)
-    for listener in NEED_CLOSED:
-        listener(need, now, resolution)
+    need_closed.send(need, now=now, resolution=resolution)  # escalations close theirs
     return need
 
 

@@ -1,8 +1,9 @@
 """Subject access and erasure: everything held about one client, gathered or removed.
 
-Each feature declares what it stores about a client (see outreach/holdings.py, which asks each
-in turn): `register_section` adds a part to the export and `register_eraser` deletes that
-feature's rows, each naming the tables it covers. Which rows of a table are the client's is
+Each feature declares what it stores about a client: its `init_app` hands `declare_holdings`
+the function that does (its `personal_data.declare`), and `declare_all` runs them once, in the
+order of FEATURES: `register_section` adds a part to the export and `register_eraser` deletes
+that feature's rows, each naming the tables it covers. Which rows of a table are the client's is
 read from the foreign keys: a row that refers to the client, or to a row that does, through any
 chain. A test compares the tables covered with every table the foreign keys lead from `clients`,
 so a table added later cannot be left out of either. The audit trail is never deleted: erasure
@@ -25,11 +26,18 @@ from sqlalchemy import ColumnElement, Table, delete, false, func, inspect, or_, 
 from outreach.audit.models import AuditEvent
 from outreach.consent.models import Consent
 from outreach.db import db, utcnow
+from outreach.events import client_erased
 from outreach.people.models import Client, Contact, ProgrammeEnrolment
 
 Section = Callable[[Client], Any]
 FORMAT_VERSION = 2
 ERASED = "[erased]"
+
+# The order the export lists the features' sections in, and their erasers are registered in.
+FEATURES = ("visits", "needs", "care", "escalations", "messages", "selfreport", "literacy",
+            "evaluation")
+_declarations: dict[str, Callable[[], object]] = {}
+_declared: list[str] = []
 
 _sections: dict[str, Section] = {}
 # Table names each export section and each eraser covers (the coverage test reads these).
@@ -38,6 +46,22 @@ _exported: dict[str, frozenset[str]] = {}
 
 def _table_names(covers) -> frozenset[str]:
     return frozenset(getattr(getattr(c, "__table__", c), "name", c) for c in covers)
+
+
+def declare_holdings(feature: str, declare: Callable[[], object]) -> None:
+    """Have `declare` register what `feature` holds about a client (from its `init_app`)."""
+    if feature not in FEATURES:
+        raise ValueError(f"{feature!r} is not in subject_access.FEATURES: give it its place")
+    _declarations.setdefault(feature, declare)
+
+
+def declare_all() -> None:
+    """Run the features' declarations not run yet, in the order of FEATURES (once each per
+    process: the registry is the process's, like the models)."""
+    for feature in FEATURES:
+        if feature in _declarations and feature not in _declared:
+            _declarations[feature]()
+            _declared.append(feature)
 
 
 def register_section(name: str, fn: Section | None = None, *, covers=()):
@@ -164,9 +188,6 @@ class Eraser:
 
 
 _erasers: list[Eraser] = []
-# Called with the client before anything of theirs is deleted, in erasure's transaction: features
-# that told others about the client say it is withdrawn (escalations), without importing this.
-ERASING: list[Callable[[Client], object]] = []
 
 
 def register_eraser(name: str, model=None, *, count: Callable[[Client], int] | None = None,
@@ -213,8 +234,9 @@ def erase(client: Client) -> dict[str, int]:
     Answers the rows deleted per kind (table), the client's own row included.
     """
     personal = _personal_values(client)
-    for listener in ERASING:
-        listener(client)
+    # Before anything is deleted: features that told others about the client say it is
+    # withdrawn (escalations), while what they told is still there to read.
+    client_erased.send(client)
     counts = {eraser.name: eraser.erase(client) for eraser in _ordered()}
     counts["audit_events_kept"], counts["audit_events_scrubbed"] = scrub_audit_trail(
         client.id, personal)

@@ -16,15 +16,17 @@ from sqlalchemy import and_, or_, select
 from outreach.auth.models import User
 from outreach.care.models import Appointment, Prescription
 from outreach.db import db
-from outreach.enums import NeedCategory, NeedStatus, PrescriptionStatus, VisitFrequency
+from outreach.enums import (
+    SYSTEM_CATEGORIES,
+    NeedStatus,
+    PrescriptionStatus,
+    VisitFrequency,
+)
 from outreach.needs.models import Need
 from outreach.people.models import Client
 from outreach.rounds.models import Round, RoundCover
 from outreach.visits.models import Visit, VisitPause, VisitPlan
 
-# Needs the safety net raises about the schedule itself: not "concerns to ask about again".
-SYSTEM_CATEGORIES = {NeedCategory.MISSED_VISIT, NeedCategory.NOT_SEEN, NeedCategory.NO_ANSWER,
-                     NeedCategory.NO_RESPONSE, NeedCategory.INVALID_NUMBER}
 REMINDER_DAYS = 7
 
 

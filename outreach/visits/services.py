@@ -25,7 +25,7 @@ from outreach.enums import (
 from outreach.errors import Conflict, NotFound, ValidationFailed
 from outreach.escalations import visitor as escalation_outcomes
 from outreach.evaluation import services as measures
-from outreach.messages import notices
+from outreach.events import visit_recorded
 from outreach.needs.models import Need
 from outreach.needs.services import create_need
 from outreach.people.models import Client
@@ -112,8 +112,8 @@ def record_visit(actor: User, data: dict) -> tuple[Visit, bool]:
         _deliver_prescriptions(client, visit)
     needs = _raise_needs(actor, client, visit, questions)
     measure = measures.record_from_visit(actor, client, visit, data.get("measures"))
-    # After the needs, so a contact alerted is not told twice.
-    notices.visit_recorded(visit, raised=[need.id for need in needs])
+    # After the needs, so a contact alerted is not told twice (messages reports the visit).
+    visit_recorded.send(visit, raised=[need.id for need in needs])
     # A new visit's needs and measure are exactly these: the answer need not look them up.
     remember_outcome(visit, needs, measure_taken=measure is not None)
     return visit, True

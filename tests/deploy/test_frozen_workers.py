@@ -28,7 +28,7 @@ STUCK = 3
 INTERVAL = 4
 
 QUEUE = textwrap.dedent("""
-    from outreach.db import utcnow
+    from outreach.db import PENDING, utcnow
     from outreach.enums import MessageKind
     from outreach.messages import outbox
 
@@ -36,7 +36,7 @@ QUEUE = textwrap.dedent("""
         outbox.store_outbound(MessageKind.FREE_TEXT, f"Bulk notice {n}: the hall is open.",
                               to=f"+44770090060{n % NUMBERS}", language="en",
                               programme=world.programme, urgent=True, now=utcnow())
-    db.session.info.pop(outbox.PENDING, None)  # queued only: beat's sms_outbox hands them over
+    db.session.info.pop(PENDING, None)  # queued only: beat's sms_outbox hands them over
 """).replace("TEXTS", str(TEXTS)).replace("NUMBERS", str(NUMBERS))
 
 

@@ -13,6 +13,7 @@ from outreach.auth import access
 from outreach.db import db, set_clock
 from outreach.enums import ProgrammeKind, Role
 from outreach.errors import Conflict, Forbidden, ValidationFailed
+from outreach.events import place_offered
 from outreach.literacy import services
 from outreach.literacy.models import Attendance, SkillShown, WorkshopEnrolment
 from outreach.people.models import Client
@@ -58,11 +59,8 @@ def test_places_then_the_waiting_list_in_order(w):
     assert services.places_left(lit.workshop) == 0
     # Offers go in the order people asked, one per freed place.
     offered = []
-    services.PLACE_OFFERED.append(offered.append)
-    try:
+    with place_offered.connected_to(lambda enrolment, **_: offered.append(enrolment)):
         services.withdraw(world.coordinator, placed, "Moved away")
-    finally:
-        services.PLACE_OFFERED.remove(offered.append)
     assert offered == [waiting] and waiting.status == Status.OFFERED
     assert waiting.offer_expires_at == NOW + timedelta(hours=services.OFFER_HOURS)
     assert last.status == Status.WAITING

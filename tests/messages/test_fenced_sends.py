@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from outreach.auth.models import User
-from outreach.db import db, set_clock, utcnow
+from outreach.db import COMMITTED, PENDING, db, set_clock, utcnow
 from outreach.enums import MessageKind, MessageStatus
 from outreach.messages import dispatch, outbox, reconcile, services
 from outreach.messages.models import Message, MessageEvent
@@ -76,7 +76,7 @@ def queued(world, count: int, **kw) -> list[int]:
                                  to=client.phone, language="en", programme=client.programme,
                                  client=client, urgent=True, now=utcnow(), **kw).id
            for n in range(count)]
-    db.session.info.pop(outbox.PENDING, None)  # sent by the passes each test runs
+    db.session.info.pop(PENDING, None)  # sent by the passes each test runs
     db.session.commit()
     return ids
 
@@ -93,7 +93,7 @@ def interrupted_then_sent_again(coordinator_id: int, message_id: int) -> None:
     db.session.commit()
     coordinator = db.session.get(User, coordinator_id)
     services.decide(coordinator, db.session.get(Message, message_id), services.SEND_AGAIN)
-    db.session.info.pop(outbox.COMMITTED, None)
+    db.session.info.pop(COMMITTED, None)
     db.session.commit()
     assert dispatch.dispatch_many([message_id]) == {message_id: MessageStatus.SENDING}
 
@@ -133,7 +133,7 @@ def test_a_worker_away_after_the_provider_took_the_text_adopts_it_over_a_send_ag
         db.session.commit()
         services.decide(db.session.get(User, world.coordinator.id),
                         db.session.get(Message, message_id), services.SEND_AGAIN)
-        db.session.info.pop(outbox.COMMITTED, None)
+        db.session.info.pop(COMMITTED, None)
         db.session.commit()
         return result
 

@@ -5,6 +5,8 @@ Both refuse (403) any request without Twilio's signature: an HMAC, keyed with ou
 PUBLIC_BASE_URL + path (+ query) and the posted form. Twilio signs the address it was given, not
 the one this process sees behind a proxy, hence PUBLIC_BASE_URL. This module only checks, parses
 and answers; what a text means and what it changes is decided in outreach.messages.inbound.
+It lives with messages, not in channels/, because it writes to the message log: channels/ holds
+only what talks to a provider and imports nothing of the application.
 """
 
 from __future__ import annotations
