@@ -1,19 +1,26 @@
-"""Test set-up: one database built by the migrations, each test inside a rolled-back transaction.
+"""Test set-up on pytest-flask: one database built by the migrations per worker, each test
+inside a rolled-back transaction.
 
 The suite runs on a SQLite file by default and on PostgreSQL when TEST_DATABASE_URL is set.
+Under pytest-xdist (`scripts/test` runs every core) each worker has its own: a SQLite file in its
+own temporary directory, or a PostgreSQL database of its own beside TEST_DATABASE_URL's.
+pytest-flask supplies `client`, `config` and `live_server` around the `app` fixture below.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from outreach import create_app
 from outreach.db import db
@@ -38,23 +45,72 @@ TEST_SETTINGS = {
 }
 
 
-def _database_url(tmp_path_factory) -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+def _postgresql(url: str) -> str:
+    """The URL with SQLAlchemy's psycopg 3 driver named."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def worker_name() -> str | None:
+    """This pytest-xdist worker's name (gw0, gw1, ...), or None outside a distributed run."""
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
+@contextmanager
+def _own_postgresql_database(url: str, worker: str) -> Iterator[str]:
+    """A fresh database named after TEST_DATABASE_URL's and the worker, dropped afterwards: the
+    workers run at once, and each rolls its tests back on a schema of its own."""
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _emptied(url: str) -> str:
+    """TEST_DATABASE_URL itself, for a run on one process, emptied for the migrations."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    return _database_url(tmp_path_factory)
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """This worker's database: a SQLite file (tmp_path_factory is per worker already), or on
+    PostgreSQL TEST_DATABASE_URL for one process and a database per worker for several."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+        return
+    url, worker = _postgresql(url), worker_name()
+    if worker is None:
+        yield _emptied(url)
+        return
+    with _own_postgresql_database(url, worker) as own:
+        yield own
+
+
+# tests/deploy and tests/faults start deployments on fixed ports and database names: under
+# pytest-xdist one worker runs them all, one after another (`--dist loadgroup`).
+ONE_AT_A_TIME = tuple(Path(__file__).parent / folder for folder in ("deploy", "faults"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if any(item.path.is_relative_to(folder) for folder in ONE_AT_A_TIME):
+            item.add_marker(pytest.mark.xdist_group("deployments"))
 
 
 # TEST_SMS_BACKEND=twilio runs the whole suite with the real twilio client against Prism
@@ -76,6 +132,8 @@ def _sms_settings(request) -> dict:
 
 @pytest.fixture(scope="session")
 def app(database_url, request):
+    """The application for the whole session (pytest-flask's `client`, `config` and
+    `live_server` use it), its schema built by the migrations."""
     settings = dict(TEST_SETTINGS, SQLALCHEMY_DATABASE_URI=database_url,
                     **_sms_settings(request))
     application = create_app(settings)
@@ -84,6 +142,23 @@ def app(database_url, request):
     yield application
     with application.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Replaces pytest-flask's fixture of this name, which keeps a request context pushed for
+    the whole test: a request made by a test client would then share its application context,
+    and with it `g` (the logged-in user) and the session's identity map, with the test and with
+    every other request. Here each request, and each `ctx`, has its own."""
+
+
+@pytest.fixture
+def client(client):
+    """pytest-flask's client, without keeping each request's context pushed until the next one:
+    a test that drives two browsers (`as_user`) must not have the second's requests run inside
+    the first's last context."""
+    client.preserve_context = False
+    return client
 
 
 @pytest.fixture(autouse=True)
@@ -125,11 +200,6 @@ def ctx(app):
     """An application context for service-level tests."""
     with app.test_request_context():
         yield
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture

@@ -1,24 +1,29 @@
-"""Browser tests: Playwright drives Debian's Chromium against a live server of the application.
+"""Browser tests: Playwright drives Chromium against pytest-flask's `live_server`.
 
 The rest of the suite runs each test inside a rolled-back transaction on one connection, which a
-server in another thread cannot share. So these tests build their own application on a fresh
-SQLite file, fill it with committed test data and serve it on 127.0.0.1 for the whole package.
+server in another process cannot share. So `app` here is an application of these tests' own on a
+fresh SQLite file, filled with committed test data, and `live_server` serves it on 127.0.0.1 from
+a process forked for each test (`live_server_scope = "function"` in pyproject.toml): each test
+meets a server whose rate limits start from nothing, while what the tests commit stays in the
+file, read and written from here through `live_server.app`.
 
-Without /usr/bin/chromium (or the Playwright packages) the tests are skipped, unless
-REQUIRE_BROWSER=1 is set, as CI does: then they fail.
+Chromium is $CHROMIUM_PATH, else Debian's /usr/bin/chromium, else Playwright's own download
+(`scripts/test` installs one where it can). Without one, or without the Playwright packages, the
+tests are skipped, unless REQUIRE_BROWSER=1 is set, as CI does: then they fail.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-import threading
+import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask_migrate import upgrade
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from outreach import create_app
 from outreach.db import db
@@ -27,7 +32,7 @@ from outreach.extensions import limiter
 from tests import factories
 from tests.conftest import TEST_SETTINGS
 
-CHROMIUM = Path("/usr/bin/chromium")
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-background-networking",
@@ -40,22 +45,49 @@ PHONE = {"width": 360, "height": 740}
 TIMEOUT_MS = 10_000
 
 
-def _missing() -> str | None:
-    """Why the browser tests cannot run here, or None when they can."""
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        return f"{CHROMIUM} is missing (install it with: apt-get install chromium)"
+def _runnable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def _playwright_chromium() -> Path | None:
+    """Playwright's own Chromium (`python -m playwright install chromium`), if it was downloaded
+    and starts here (it needs the system's libraries, which Debian's package brings)."""
+    from playwright.sync_api import Error, sync_playwright
+
+    with sync_playwright() as playwright:
+        path = Path(playwright.chromium.executable_path)
+        if not _runnable(path):
+            return None
+        try:
+            playwright.chromium.launch(executable_path=path, headless=True,
+                                       args=LAUNCH_ARGS).close()
+        except Error:
+            return None
+    return path
+
+
+def find_chromium() -> tuple[Path | None, str]:
+    """The Chromium to drive, or None and why there is none."""
     for module, package in (("playwright", "playwright"),
                             ("axe_playwright_python", "axe-playwright-python")):
         if importlib.util.find_spec(module) is None:
-            return f"the {package} package is missing (pip install -e '.[test]')"
-    return None
+            return None, f"the {package} package is missing (pip install -e '.[test]')"
+    if os.environ.get("CHROMIUM_PATH"):
+        path = Path(os.environ["CHROMIUM_PATH"])
+        return (path, "") if _runnable(path) else (None, f"CHROMIUM_PATH={path} cannot be run")
+    if _runnable(DEBIAN_CHROMIUM):
+        return DEBIAN_CHROMIUM, ""
+    return _playwright_chromium(), (
+        f"no Chromium: neither {DEBIAN_CHROMIUM} (apt-get install chromium) nor Playwright's "
+        "own (python -m playwright install chromium); scripts/test installs one where it can")
 
 
-@pytest.fixture(scope="package")
-def _browser_available() -> None:
-    reason = _missing()
-    if reason is None:
-        return
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The Chromium the tests drive; skips them (fails them under REQUIRE_BROWSER=1) if none."""
+    path, reason = find_chromium()
+    if path is not None:
+        return path
     if os.environ.get("REQUIRE_BROWSER") == "1":
         pytest.fail(f"REQUIRE_BROWSER=1 but the browser tests cannot run: {reason}")
     pytest.skip(f"browser tests skipped: {reason}")
@@ -113,57 +145,81 @@ def _seed() -> Seed:
     )
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """No line per request in the test output; errors are still logged."""
-
-    def log_request(self, code="-", size="-") -> None:
-        pass
-
-
 @dataclass(frozen=True)
-class LiveServer:
-    url: str
+class Seeded:
+    """What the live server serves: the application and the data committed before the first
+    test (the seed); the tests add their own through `app`."""
+
+    app: Flask
     seed: Seed
-    app: object
 
 
-@pytest.fixture(scope="package")
-def live_server(_browser_available, tmp_path_factory):
-    """The application on a fresh SQLite file, served on 127.0.0.1 from a daemon thread."""
+@pytest.fixture(scope="session")
+def site(chromium, tmp_path_factory) -> Iterator[Seeded]:
+    """The browser tests' application on a fresh SQLite file, built by the migrations, and the
+    data committed before the first test."""
     path = tmp_path_factory.mktemp("browser-db") / "browser.sqlite3"
-    app = create_app(dict(TEST_SETTINGS, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
-                          PUBLIC_BASE_URL="http://127.0.0.1"))
-    with app.app_context():
+    # SERVER_NAME: pytest-flask adds the live server's port to it, and 127.0.0.1 is the address
+    # it listens on (--live-server-host), so links the app makes name the server the browser uses.
+    made = create_app(dict(TEST_SETTINGS, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
+                           SERVER_NAME="127.0.0.1", PUBLIC_BASE_URL="http://127.0.0.1"))
+    with made.app_context():
         upgrade()
         seed = _seed()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    url = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_BASE_URL"] = url
-    thread = threading.Thread(target=server.serve_forever, name="browser-live-server",
-                              daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(url=url, seed=seed, app=app)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+    yield Seeded(app=made, seed=seed)
+    with made.app_context():
+        db.engine.dispose()
 
 
-@pytest.fixture(scope="package")
-def browser(_browser_available):
+@pytest.fixture(scope="session")
+def app(site) -> Flask:
+    """The application `live_server` serves (in place of the suite's)."""
+    return site.app
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def _before_the_server_starts(app) -> None:
+    """What the forked server process must start from: a port of its own named in its public
+    address, rate limits at nothing, and no SQLite connection of this process's pool (a
+    connection must not be shared between two processes)."""
+    port = _free_port()
+    app.config.update(LIVESERVER_PORT=port, PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
+    with app.app_context():
+        limiter.reset()
+        db.engine.dispose()
+
+
+@dataclass(frozen=True)
+class LiveSite:
+    url: str
+    seed: Seed
+    app: Flask
+
+
+@pytest.fixture
+def live_server(site, _before_the_server_starts, live_server) -> LiveSite:
+    """pytest-flask's live server of `app`, with its address as a string and the seed."""
+    return LiveSite(url=live_server.url(), seed=site.seed, app=site.app)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+        launched = playwright.chromium.launch(executable_path=str(chromium), headless=True,
                                               args=LAUNCH_ARGS)
         try:
-            yield chromium
+            yield launched
         finally:
-            chromium.close()
+            launched.close()
 
 
 @pytest.fixture
@@ -173,8 +229,6 @@ def page(browser, live_server):
     The test fails if any response is a server error or the console reports an error, such as
     something the Content-Security-Policy blocked.
     """
-    with live_server.app.app_context():
-        limiter.reset()
     context = browser.new_context(base_url=live_server.url, viewport=PHONE,
                                   device_scale_factor=2, is_mobile=True, has_touch=True,
                                   locale="en-GB")
@@ -215,8 +269,8 @@ def expect():
     return playwright_expect
 
 
-@pytest.fixture(scope="package")
-def axe(_browser_available):
+@pytest.fixture(scope="session")
+def axe(chromium):
     from axe_playwright_python.sync_playwright import Axe
 
     return Axe()

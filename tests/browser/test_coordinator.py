@@ -33,11 +33,11 @@ class EscalationSeed:
 
 
 @pytest.fixture(scope="module")
-def escalation_seed(live_server) -> EscalationSeed:
+def escalation_seed(site) -> EscalationSeed:
     """Three clients of the seeded programme with escalations: one left unacknowledged for
     hours, one urgent still in time, and one with a resolved history."""
-    seed = live_server.seed
-    with live_server.app.app_context():
+    seed = site.seed
+    with site.app.app_context():
         programme = db.session.scalar(db.select(Programme).where(
             Programme.name == seed.programme_name))
         gp = db.session.scalar(db.select(Organisation).where(Organisation.name == seed.gp_name))

@@ -12,9 +12,9 @@ from tests.reports import fixture as hand
 
 
 @pytest.fixture(scope="module")
-def coordinator_email(live_server) -> str:
+def coordinator_email(site) -> str:
     """The hand-counted programme of tests/reports/fixture.py."""
-    with live_server.app.app_context():
+    with site.app.app_context():
         made = hand.build()
         db.session.commit()
         email = db.session.get(User, made.coordinator_id).email

@@ -16,9 +16,9 @@ from tests.literacy import factories as lf
 
 
 @pytest.fixture(scope="module")
-def coordinator_email(live_server) -> str:
+def coordinator_email(site) -> str:
     """A programme half-way through a workshop: two sessions held, marks, skills, confidence."""
-    with live_server.app.app_context():
+    with site.app.app_context():
         operator = factories.organisation(OrganisationKind.OPERATOR, name="Report Test Post")
         programme = lf.literacy_programme(operator, name="Get Online Reports")
         coordinator = factories.user(Role.COORDINATOR, operator,

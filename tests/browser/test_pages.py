@@ -170,11 +170,11 @@ class CareSeed:
 
 
 @pytest.fixture(scope="module")
-def care_seed(live_server) -> CareSeed:
+def care_seed(site) -> CareSeed:
     """The page client on a round of their own, with a plan, a pause, an appointment, and a
     prescription from a pharmacy they agreed to share with; the round has holiday cover."""
-    seed = live_server.seed
-    with live_server.app.app_context():
+    seed = site.seed
+    with site.app.app_context():
         shown = db.session.get(Client, seed.page_client_id)
         round_ = factories.round_(shown.programme, name="Grouville Coast", area="Grouville",
                                   weekdays="1,3,5")
@@ -210,9 +210,9 @@ class TextsSeed:
 
 
 @pytest.fixture(scope="module")
-def texts_seed(live_server) -> TextsSeed:
-    seed = live_server.seed
-    with live_server.app.app_context():
+def texts_seed(site) -> TextsSeed:
+    seed = site.seed
+    with site.app.app_context():
         shown = db.session.get(Client, seed.page_client_id)
         factories.message(shown, status="delivered", kind="check_in", backend="console",
                           body="Hello Philippe, it's Call & Check. Reply 1 if you are OK, 2 if "

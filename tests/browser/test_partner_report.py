@@ -15,11 +15,11 @@ from tests.browser.test_provider import assert_accessible, log_in
 
 
 @pytest.fixture(scope="module")
-def seeded(live_server) -> tuple[str, str]:
+def seeded(site) -> tuple[str, str]:
     """Last month: three escalations to a surgery, one resolved with a rated outcome."""
     month = this_month().previous
     made = utcnow().replace(year=month.year, month=month.month, day=10, hour=9, minute=0)
-    with live_server.app.app_context():
+    with site.app.app_context():
         operator = factories.organisation(OrganisationKind.OPERATOR, name="Partner Test Post")
         surgery = factories.organisation(OrganisationKind.HEALTH, name="Partner Test Surgery")
         programme = factories.programme(operator, name="Partner Test Call & Check")

@@ -36,9 +36,9 @@ class Surgery:
 
 
 @pytest.fixture(scope="module")
-def surgery(live_server) -> Surgery:
+def surgery(site) -> Surgery:
     """A GP practice with two escalations in its queue: one overdue, one not yet due."""
-    with live_server.app.app_context():
+    with site.app.app_context():
         operator = factories.organisation(OrganisationKind.OPERATOR, name="Queue Test Post")
         programme = factories.programme(operator, name="Queue Test Call & Check")
         practice = factories.organisation(OrganisationKind.HEALTH, name="Les Quennevais Surgery")

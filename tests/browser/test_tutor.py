@@ -29,9 +29,9 @@ class Class:
 
 
 @pytest.fixture(scope="module")
-def lesson(live_server) -> Class:
+def lesson(site) -> Class:
     """A workshop session under way now and another next week, with two learners enrolled."""
-    with live_server.app.app_context():
+    with site.app.app_context():
         operator = factories.organisation(OrganisationKind.OPERATOR, name="Register Test Post")
         programme = lf.literacy_programme(operator, name="Get Online")
         tutor = factories.user(Role.TUTOR, operator, email="tutor@registertest.example",

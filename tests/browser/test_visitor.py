@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from outreach.db import db
 from outreach.enums import OrganisationKind, Role
-from outreach.extensions import limiter
 from outreach.visits.models import Visit
 from tests import factories
 from tests.browser.conftest import PHONE, TIMEOUT_MS
@@ -27,9 +26,9 @@ class Walk:
 
 
 @pytest.fixture(scope="module")
-def walk(live_server) -> Walk:
+def walk(site) -> Walk:
     """A visitor with a round walked every day, four clients due daily and a prescription."""
-    with live_server.app.app_context():
+    with site.app.app_context():
         operator = factories.organisation(OrganisationKind.OPERATOR, name="Browser Post")
         programme = factories.programme(operator, name="Browser Call & Check")
         visitor = factories.user(Role.VISITOR, operator, email="walker@example.org")
@@ -55,8 +54,6 @@ def phone(browser, live_server):
     A service worker tries the network before its cache, and Chromium reports each attempt
     made while offline as a console error; those are expected here, anything else still fails.
     """
-    with live_server.app.app_context():
-        limiter.reset()
     context = browser.new_context(base_url=live_server.url, viewport=PHONE,
                                   device_scale_factor=2, is_mobile=True, has_touch=True,
                                   locale="en-GB")

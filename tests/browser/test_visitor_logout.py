@@ -11,7 +11,6 @@ import pytest
 
 from outreach.db import db
 from outreach.enums import OrganisationKind, Role
-from outreach.extensions import limiter
 from tests import factories
 from tests.browser.conftest import PHONE, TIMEOUT_MS
 from tests.browser.test_visitor import assert_accessible, record, visits_for
@@ -29,9 +28,9 @@ class Walks:
 
 
 @pytest.fixture(scope="module")
-def walks(live_server) -> Walks:
+def walks(site) -> Walks:
     """Two visitors of one operator, each with a round walked every day."""
-    with live_server.app.app_context():
+    with site.app.app_context():
         operator = factories.organisation(OrganisationKind.OPERATOR, name="Logout Post")
         programme = factories.programme(operator, name="Logout Call & Check")
         made = {}
@@ -56,8 +55,6 @@ def walks(live_server) -> Walks:
 def phone(browser, live_server):
     """A phone-sized tab. Requests cut off on purpose (offline, or the sync blocked) are
     reported by Chromium as console errors: those are expected, anything else fails."""
-    with live_server.app.app_context():
-        limiter.reset()
     context = browser.new_context(base_url=live_server.url, viewport=PHONE,
                                   device_scale_factor=2, is_mobile=True, has_touch=True,
                                   locale="en-GB")

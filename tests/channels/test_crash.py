@@ -2,8 +2,10 @@
 
 The dispatcher runs as a real `flask outreach tick` process against its own SQLite file and a
 fake Twilio that takes the text and never answers; the process is then killed (SIGKILL). The next
-tick finds the text left in `sending`, looks it up at Twilio with the real twilio client, and
-adopts what Twilio says, or marks it `unknown` for a person when Twilio has no such text.
+tick, another process, finds the text left in `sending`, looks it up at Twilio with the real
+twilio client, and adopts what Twilio says, or marks it `unknown` for a person when Twilio has no
+such text. The text is queued from the test's own process: starting the application in a new
+process is most of these tests' time, and only the ticks need processes of their own.
 """
 
 from __future__ import annotations
@@ -13,48 +15,32 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
+from datetime import time as time_of_day
 from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from flask_migrate import upgrade
 
-from outreach.db import utcnow
+from outreach import create_app
+from outreach.db import db, utcnow
+from outreach.enums import MessageKind
+from outreach.messages import outbox
+from tests import factories
 from tests.channels.conftest import Answer
+from tests.conftest import TEST_SETTINGS
 
 REPO = Path(__file__).resolve().parents[2]
 TO = "+447700900654"
 SENDER = "+447700900001"
 ACCOUNT = "AC" + "1" * 32
 
-QUEUE_A_TEXT = textwrap.dedent(f"""
-    from datetime import time
-
-    from flask_migrate import upgrade
-    from outreach import create_app
-    from outreach.db import db, utcnow
-    from outreach.enums import MessageKind
-    from outreach.messages import outbox
-    from tests import factories
-
-    app = create_app()
-    with app.app_context():
-        upgrade()
-    with app.test_request_context():
-        programme = factories.programme(factories.organisation(), quiet_hours_start=time(0),
-                                        quiet_hours_end=time(0))
-        client = factories.client(programme, phone="{TO}")
-        message = outbox.store_outbound(MessageKind.FREE_TEXT, "Your parcel is on its way.",
-                                        to=client.phone, language="en", programme=programme,
-                                        client=client, urgent=True, now=utcnow())
-        db.session.commit()  # queued only: nothing is sent from this process
-        print(message.id)
-""")
-
 
 @pytest.fixture
-def env(tmp_path, fake_twilio):
+def env(tmp_path, fake_twilio, monkeypatch):
+    # The suite's session is bound to its rolled-back connection: queueing commits for real.
+    monkeypatch.setattr(db, "session", db._make_scoped_session({}))
     return {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'crash.sqlite3'}",
             "OUTREACH_ENV": "testing", "SECRET_KEY": "crash-test-" + "k" * 40,
             "SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": ACCOUNT,
@@ -78,11 +64,30 @@ def _creates(fake) -> int:
     return sum(1 for seen in fake.seen if seen.method == "POST")
 
 
+def _queue_a_text(database_url: str) -> int:
+    """Build the ticks' database with the migrations and commit one urgent text, queued only:
+    nothing is sent from this process."""
+    made = create_app(dict(TEST_SETTINGS, SQLALCHEMY_DATABASE_URI=database_url,
+                           SMS_BACKEND="console"))
+    with made.app_context():
+        upgrade()
+    with made.test_request_context():
+        programme = factories.programme(factories.organisation(), quiet_hours_start=time_of_day(0),
+                                        quiet_hours_end=time_of_day(0))
+        client = factories.client(programme, phone=TO)
+        message = outbox.store_outbound(MessageKind.FREE_TEXT, "Your parcel is on its way.",
+                                        to=client.phone, language="en", programme=programme,
+                                        client=client, urgent=True, now=utcnow())
+        db.session.commit()
+        message_id = message.id
+        db.session.remove()
+        db.engine.dispose()
+    return message_id
+
+
 def _kill_mid_send(env, fake) -> int:
     """Queue a text and start a tick that hands it to a Twilio that never answers; kill it."""
-    queued = _run([sys.executable, "-c", QUEUE_A_TEXT], env)
-    assert queued.returncode == 0, queued.stderr
-    message_id = int(queued.stdout.split()[-1])
+    message_id = _queue_a_text(env["DATABASE_URL"])
     fake.answer = Answer(delay=60)  # takes the request, answers nothing
     tick = subprocess.Popen([sys.executable, "-m", "flask", "outreach", "tick"],  # noqa: S603
                             env=env, cwd=REPO, stdout=subprocess.DEVNULL,

@@ -478,12 +478,11 @@ def test_removing_the_url_keeps_waiting_deliveries_and_retry_sends_the_head(app,
 
 
 @pytest.fixture
-def own_app(app, tmp_path, monkeypatch):
-    """An application on storage of its own (a SQLite file, or a PostgreSQL schema) whose
-    commits are real, so a background thread or a second worker sees them."""
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+def own_app(app, database_url, tmp_path, monkeypatch):
+    """An application on storage of its own (a SQLite file, or a PostgreSQL schema in this
+    worker's database) whose commits are real, so a background thread or a second worker sees
+    them."""
+    url = database_url if database_url.startswith("postgresql") else ""
     options: dict = {}
     if url:
         schema = "webhook_tests"
