@@ -186,7 +186,7 @@ def walk(app, client, login, made, ids: dict):
             if response.status_code in (200, 410) \
                     and {"escalation_id", "task_id"} & rule.arguments:
                 reached.add((method, rule.rule))
-            gate = _gate(rule.rule, method)
+            gate = _gate(app, rule.rule, method)
             if response.status_code == 403 and method != "GET" \
                     and "escalation_id" in rule.arguments \
                     and (gate is None or "provider" in gate):  # not refused by role alone

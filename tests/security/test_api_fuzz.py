@@ -35,6 +35,8 @@ ALL_CHECKS = [check for check in CHECKS.get_all() if not isinstance(check, type)
 REFERS_TO_RECORDS = "names other records, which must exist and be the caller's (422 otherwise)"
 CROSS_FIELD = "a rule between fields or against the record's own state (422 otherwise)"
 NOT_EXACT: dict[str, dict[str, str]] = {
+    "GET /api/v1/escalations": {
+        "positive_data_acceptance": "since is a cursor the feed gave out (400 otherwise)"},
     "GET /api/v1/reports/literacy": {"positive_data_acceptance": REFERS_TO_RECORDS},
     "GET /api/v1/reports/summary": {"positive_data_acceptance": REFERS_TO_RECORDS},
     "GET /api/v1/routing-rules": {"positive_data_acceptance": REFERS_TO_RECORDS},
