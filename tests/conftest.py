@@ -113,19 +113,6 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker(pytest.mark.xdist_group("deployments"))
 
 
-@pytest.hookimpl(trylast=True)  # once schemathesis has made its tests
-def pytest_collection_finish(session) -> None:
-    """schemathesis gives every operation's test the same node id, and pytest-xdist runs one
-    test per node id: under xdist the other operations would silently not be fuzzed. scripts/test
-    runs tests/security/test_api_fuzz.py in a process of its own (`-n 0`)."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return
-    ids = [item.nodeid for item in session.items]
-    shared = sorted({nodeid for nodeid in ids if ids.count(nodeid) > 1})
-    if shared:
-        raise pytest.UsageError(f"run these with -n 0, not under pytest-xdist: {shared}")
-
-
 # TEST_SMS_BACKEND=twilio runs the whole suite with the real twilio client against Prism
 # (.ci/run does); the default is the console backend.
 SMS_BACKEND = os.environ.get("TEST_SMS_BACKEND", "console")
